@@ -133,6 +133,9 @@ def to_line(record: UsageRecord) -> bytes:
 
 def make_record(**fields: Any) -> UsageRecord:
     """Build and validate a record from keyword fields (as the Python API and CLI receive them)."""
+    unknown = sorted(set(fields) - set(UsageRecord.__struct_fields__))
+    if unknown:
+        raise InvalidRecord(f"unknown field {unknown[0]!r} (SPEC §1 lists the fields; use attrs={{...}} for others)")
     fields = {name: value for name, value in fields.items() if value is not None}
     if isinstance(fields.get("ts"), dt.datetime):
         fields["ts"] = fields["ts"].isoformat()

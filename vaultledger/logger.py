@@ -1,0 +1,170 @@
+"""Append one JSON line per LLM call, cheaply, safely across processes, never raising into the app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import warnings
+import zoneinfo
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from vaultledger.context import with_context_defaults
+from vaultledger.errors import InvalidRecord, VaultledgerError
+from vaultledger.record import MAX_LINE_BYTES, UsageRecord, make_record, to_line
+
+log = logging.getLogger("vaultledger")
+
+_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+
+def daily_log_path(logs_dir: Path, day: dt.date) -> Path:
+    """`LOGS/YYYY-MM-DD.jsonl` (SPEC §2)."""
+    return logs_dir / f"{day.isoformat()}.jsonl"
+
+
+class UsageLog:
+    """Appends records to the daily files of one logs folder, bucketed by `ts` in one time zone.
+
+    Each daily file stays open between calls: one `write()` of a whole line on an O_APPEND
+    descriptor is what makes concurrent appends from many processes land as whole lines.
+    """
+
+    def __init__(self, logs_dir: Path, tz: str) -> None:
+        self.logs_dir = Path(logs_dir)
+        self.zone = zoneinfo.ZoneInfo(tz)
+        self._descriptors: dict[Path, int] = {}
+        self._lock = threading.Lock()
+
+    def append(self, record: UsageRecord) -> Path:
+        """Write `record` as one line; raises OSError or InvalidRecord (callers decide what to do)."""
+        line = to_line(record)
+        if len(line) > MAX_LINE_BYTES:
+            raise InvalidRecord(f"record is {len(line)} bytes, over the {MAX_LINE_BYTES}-byte line limit")
+        path = daily_log_path(self.logs_dir, record.ts.astimezone(self.zone).date())
+        with self._lock:
+            self._write_line(path, line)
+        return path
+
+    def append_many(self, records: Iterable[UsageRecord]) -> int:
+        """Append each record; returns how many were written (for importers)."""
+        count = 0
+        for record in records:
+            self.append(record)
+            count += 1
+        return count
+
+    def close(self) -> None:
+        with self._lock:
+            for descriptor in self._descriptors.values():
+                os.close(descriptor)
+            self._descriptors.clear()
+
+    def _write_line(self, path: Path, line: bytes) -> None:
+        descriptor, fresh = self._descriptor_for(path)
+        if fresh and _ends_without_newline(descriptor):
+            # A crashed writer left half a line; finish it so ours is not glued onto it.
+            line = b"\n" + line
+        written = os.write(descriptor, line)
+        if written != len(line):
+            os.write(descriptor, b"\n")
+            raise OSError(f"short write to {path} ({written} of {len(line)} bytes)")
+
+    def _descriptor_for(self, path: Path) -> tuple[int, bool]:
+        descriptor = self._descriptors.get(path)
+        if descriptor is not None and _still_names(path, descriptor):
+            return descriptor, False
+        if descriptor is not None:
+            os.close(descriptor)  # the file was archived, deleted or replaced under us
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, _OPEN_FLAGS, 0o644)
+        self._descriptors[path] = descriptor
+        return descriptor, True
+
+
+def _still_names(path: Path, descriptor: int) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(descriptor)
+    return (on_disk.st_ino, on_disk.st_dev) == (opened.st_ino, opened.st_dev)
+
+
+def _ends_without_newline(descriptor: int) -> bool:
+    size = os.fstat(descriptor).st_size
+    return size > 0 and os.pread(descriptor, 1, size - 1) != b"\n"
+
+
+class _ProcessLog:
+    """The process-wide UsageLog for log_usage(), re-resolved when its settings' inputs change."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str | None, ...] | None = None
+        self._log: UsageLog | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> UsageLog:
+        key = (
+            os.environ.get("VAULTLEDGER_LOGS"),
+            os.environ.get("VAULTLEDGER_TZ"),
+            os.environ.get("VAULTLEDGER_CONFIG"),
+            os.getcwd(),
+        )
+        with self._lock:
+            if self._log is None or key != self._key:
+                from vaultledger.settings import resolve_settings
+
+                settings = resolve_settings()
+                if self._log is not None:
+                    self._log.close()
+                self._log = UsageLog(settings.logs.value, settings.timezone.value)
+                self._key = key
+            return self._log
+
+
+_process_log = _ProcessLog()
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Warn the first time (apps that route warnings into logging see it there); repeats go to debug."""
+    if message in _warned:
+        log.debug(message)
+        return
+    _warned.add(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+
+def log_record(record: UsageRecord, usage_log: UsageLog | None = None) -> UsageRecord | None:
+    """Append a built record; on any failure warn once and return None instead of raising."""
+    try:
+        (usage_log or _process_log.get()).append(record)
+        return record
+    except (OSError, VaultledgerError) as error:
+        _warn_once(f"vaultledger: usage not logged: {error}")
+    except Exception as error:  # logging must never break the app that called it
+        _warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
+    return None
+
+
+def log_usage(**fields: Any) -> UsageRecord | None:
+    """Log one LLM call: `log_usage(provider="openai", model="gpt-4o-mini", input_tokens=1200, output_tokens=300)`.
+
+    Any SPEC §1 field may be given; `ts` defaults to now. Returns the record written, or None
+    (after one warning) when the call was invalid or the log could not be written.
+    """
+    try:
+        fields = with_context_defaults(fields)
+        fields.setdefault("ts", dt.datetime.now(dt.timezone.utc).astimezone())
+        record = make_record(**fields)
+    except VaultledgerError as error:
+        _warn_once(f"vaultledger: usage not logged: {error}")
+        return None
+    except Exception as error:
+        _warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
+        return None
+    return log_record(record)

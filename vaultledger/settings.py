@@ -1,0 +1,214 @@
+"""Every setting resolved in one place: flag > environment > config file > vault > default (SPEC §8)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import platformdirs
+
+from vaultledger.errors import ConfigError
+
+T = TypeVar("T")
+
+APP_NAME = "vaultledger"
+DEFAULT_LOGS = Path("logs/llm-usage")
+CONFIG_FILE_NAME = "vaultledger.toml"
+KNOWN_KEYS = {
+    "vault", "logs", "timezone", "week_start", "week_doy", "cache_dir", "properties",
+    "notes", "prices", "budgets", "alerts", "templates",
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """A resolved value and where it came from, so `doctor` can explain every path it uses."""
+
+    value: T
+    source: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Setting[Path | None]
+    vault: Setting[Path | None]
+    logs: Setting[Path]
+    timezone: Setting[str]
+    cache_dir: Setting[Path]
+    week_start: Setting[str]
+    week_doy: int | None = None
+    properties: bool = False
+    notes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    prices: list[Mapping[str, Any]] = field(default_factory=list)
+    budgets: Mapping[str, Any] = field(default_factory=dict)
+    alerts: Mapping[str, Any] = field(default_factory=dict)
+    templates_dir: Path | None = None
+    unknown_keys: tuple[str, ...] = ()
+
+    @property
+    def config_label(self) -> str:
+        """How error messages name the config file."""
+        return str(self.config_path.value) if self.config_path.value else "config"
+
+
+def resolve_settings(
+    *,
+    config: Path | str | None = None,
+    vault: Path | str | None = None,
+    logs: Path | str | None = None,
+    tz: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve every setting from explicit arguments (the CLI's flags), environment and config."""
+    env = os.environ if env is None else env
+    config_path = _config_path(config, env)
+    table = load_config(config_path.value) if config_path.value else {}
+    base = config_path.value.parent if config_path.value else Path.cwd()
+    return Settings(
+        config_path=config_path,
+        vault=_path_setting(vault, env, "VAULTLEDGER_VAULT", table, "vault", base, None),
+        logs=_path_setting(logs, env, "VAULTLEDGER_LOGS", table, "logs", base, DEFAULT_LOGS),
+        timezone=_timezone_setting(tz, env, table),
+        cache_dir=_path_setting(
+            None, env, "VAULTLEDGER_CACHE_DIR", table, "cache_dir", base,
+            Path(platformdirs.user_cache_dir(APP_NAME)),
+        ),
+        week_start=_week_start_setting(table),
+        week_doy=_optional_int(table, "week_doy"),
+        properties=bool(table.get("properties", False)),
+        notes=_table(table, "notes"),
+        prices=_price_entries(table),
+        budgets=_table(table, "budgets"),
+        alerts=_table(table, "alerts"),
+        templates_dir=_templates_dir(table, base),
+        unknown_keys=tuple(sorted(set(table) - KNOWN_KEYS)),
+    )
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """Parse the TOML config; a syntax error names the file and line."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config ({error.strerror})") from None
+
+
+def default_config_candidates() -> list[Path]:
+    """Where a config is looked for when neither --config nor VAULTLEDGER_CONFIG names one."""
+    user_dir = Path(platformdirs.user_config_dir(APP_NAME))
+    return [Path.cwd() / CONFIG_FILE_NAME, user_dir / CONFIG_FILE_NAME, user_dir / "config.toml"]
+
+
+def _config_path(flag: Path | str | None, env: Mapping[str, str]) -> Setting[Path | None]:
+    if flag:
+        return Setting(_existing_config(Path(flag).expanduser(), "--config"), "--config")
+    if env.get("VAULTLEDGER_CONFIG"):
+        path = Path(env["VAULTLEDGER_CONFIG"]).expanduser()
+        return Setting(_existing_config(path, "VAULTLEDGER_CONFIG"), "VAULTLEDGER_CONFIG")
+    for candidate in default_config_candidates():
+        if candidate.is_file():
+            return Setting(candidate, "default location")
+    return Setting(None, "none found")
+
+
+def _existing_config(path: Path, named_by: str) -> Path:
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file named by {named_by} does not exist")
+    return path.resolve()
+
+
+def _path_setting(
+    flag: Path | str | None,
+    env: Mapping[str, str],
+    env_name: str,
+    table: Mapping[str, Any],
+    key: str,
+    base: Path,
+    default: Path | None,
+) -> Setting[Any]:
+    if flag:
+        return Setting(Path(flag).expanduser().absolute(), f"--{key.replace('_', '-')}")
+    if env.get(env_name):
+        return Setting(Path(env[env_name]).expanduser().absolute(), env_name)
+    if key in table:
+        if not isinstance(table[key], str):
+            raise ConfigError(f"config key '{key}' must be a path string")
+        return Setting((base / Path(table[key]).expanduser()).absolute(), f"config '{key}'")
+    if default is None:
+        return Setting(None, "not set")
+    return Setting(default if default.is_absolute() else Path.cwd() / default, "default")
+
+
+def _timezone_setting(flag: str | None, env: Mapping[str, str], table: Mapping[str, Any]) -> Setting[str]:
+    if flag:
+        return Setting(check_timezone(flag, "--tz"), "--tz")
+    if env.get("VAULTLEDGER_TZ"):
+        return Setting(check_timezone(env["VAULTLEDGER_TZ"], "VAULTLEDGER_TZ"), "VAULTLEDGER_TZ")
+    if "timezone" in table:
+        return Setting(check_timezone(str(table["timezone"]), "config 'timezone'"), "config 'timezone'")
+    return Setting(system_timezone(), "system")
+
+
+def check_timezone(name: str, where: str) -> str:
+    """An IANA zone name we can load, or a ConfigError saying where the bad one came from."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {name!r} (use an IANA name like Europe/Berlin)") from None
+    return name
+
+
+def system_timezone() -> str:
+    """The machine's zone name; pendulum knows how to find it on every platform."""
+    import pendulum
+
+    try:
+        return pendulum.local_timezone().name
+    except Exception:  # an unreadable /etc/localtime must not stop logging
+        return "UTC"
+
+
+def _week_start_setting(table: Mapping[str, Any]) -> Setting[str]:
+    if "week_start" not in table:
+        return Setting("sunday", "default (Obsidian's English locale)")
+    value = str(table["week_start"]).strip().lower()
+    if value not in WEEKDAYS:
+        raise ConfigError(f"config 'week_start': {value!r} is not a weekday name")
+    return Setting(value, "config 'week_start'")
+
+
+def _optional_int(table: Mapping[str, Any], key: str) -> int | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"config '{key}' must be a whole number")
+    return value
+
+
+def _table(table: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"config '{key}' must be a table ([{key}])")
+    return value
+
+
+def _price_entries(table: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    entries = table.get("prices", [])
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise ConfigError("config 'prices' must be an array of tables ([[prices]])")
+    return entries
+
+
+def _templates_dir(table: Mapping[str, Any], base: Path) -> Path | None:
+    value = table.get("templates")
+    return (base / Path(value).expanduser()).absolute() if isinstance(value, str) else None

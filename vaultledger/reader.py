@@ -1,0 +1,133 @@
+"""Stream records from the daily log files; count and locate every bad line; dedupe by provider+id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from vaultledger.errors import InvalidRecord
+from vaultledger.record import UsageRecord, parse_line
+
+LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl(\.gz)?$")
+# A writer's zone and the reader's may differ by up to 26 hours, so a day's records can sit
+# in the files of the two days before or after it.
+NEIGHBOUR_DAYS = 2
+MAX_PROBLEMS_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """One invalid line, locatable as `file:line: reason`."""
+
+    path: Path
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass
+class ReadStats:
+    """What reading saw besides good records; every summary reports these."""
+
+    lines: int = 0
+    invalid_lines: int = 0
+    duplicates: int = 0
+    partial_lines: int = 0
+    problems: list[LineProblem] = field(default_factory=list)
+
+    def add_problem(self, problem: LineProblem) -> None:
+        self.invalid_lines += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
+
+    def merge(self, other: ReadStats) -> None:
+        self.lines += other.lines
+        self.invalid_lines += other.invalid_lines
+        self.duplicates += other.duplicates
+        self.partial_lines += other.partial_lines
+        room = MAX_PROBLEMS_KEPT - len(self.problems)
+        self.problems.extend(other.problems[:max(room, 0)])
+
+
+@dataclass(frozen=True)
+class LogFile:
+    day: dt.date
+    path: Path
+
+
+def list_log_files(logs_dir: Path) -> list[LogFile]:
+    """Every `YYYY-MM-DD.jsonl[.gz]` in the logs folder, oldest first; other files are ignored."""
+    if not logs_dir.is_dir():
+        return []
+    found = []
+    for path in logs_dir.iterdir():
+        match = LOG_NAME.match(path.name)
+        if match and path.is_file():
+            try:
+                found.append(LogFile(dt.date.fromisoformat(match.group(1)), path))
+            except ValueError:
+                continue  # 2026-02-30.jsonl is no day; not ours to read
+    return sorted(found, key=lambda log: (log.day, log.path.name))
+
+
+def files_for_days(logs_dir: Path, first: dt.date, last: dt.date) -> list[LogFile]:
+    """The files that can hold records whose local day lies in [first, last]."""
+    low = first - dt.timedelta(days=NEIGHBOUR_DAYS)
+    high = last + dt.timedelta(days=NEIGHBOUR_DAYS)
+    return [log for log in list_log_files(logs_dir) if low <= log.day <= high]
+
+
+def open_log(path: Path) -> BinaryIO:
+    """Archived days are gzip files; readers never need to care."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def iter_lines(handle: BinaryIO, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
+    """Complete lines with their 1-based numbers; a last line without `\\n` is still being written."""
+    number = 0
+    for number, line in enumerate(handle, start=1):
+        if not line.endswith(b"\n"):
+            stats.partial_lines += 1
+            return
+        stats.lines += 1
+        if line.strip():
+            yield number, line
+
+
+def read_file(path: Path, stats: ReadStats) -> Iterator[UsageRecord]:
+    """Valid records of one file, duplicates (same provider+id) counted once, the last line winning.
+
+    Records without an id stream straight through; those with one wait until the end of the
+    file, so memory grows with the ids in one file, never with its size in bytes.
+    """
+    latest_by_id: dict[tuple[str, str], UsageRecord] = {}
+    with open_log(path) as handle:
+        for number, line in iter_lines(handle, stats):
+            try:
+                record = parse_line(line)
+            except InvalidRecord as error:
+                stats.add_problem(LineProblem(path, number, str(error)))
+                continue
+            if record.id is None:
+                yield record
+                continue
+            key = (record.provider, record.id)
+            if key in latest_by_id:
+                stats.duplicates += 1
+                del latest_by_id[key]  # re-insert so the dict keeps last-line order
+            latest_by_id[key] = record
+    yield from latest_by_id.values()
+
+
+def read_files(files: Iterable[LogFile], stats: ReadStats) -> Iterator[UsageRecord]:
+    for log in files:
+        yield from read_file(log.path, stats)

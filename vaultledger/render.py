@@ -1,0 +1,106 @@
+"""Usage → Markdown for the note sections, through Jinja2 templates users can override."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from vaultledger.aggregate import Sums, Usage
+from vaultledger.pricing import format_usd
+
+NONE_LABEL = "(none)"
+
+
+def bundled_templates_dir() -> Path:
+    """`templates/` of the repo in a checkout, `vaultledger/_templates` in an installed wheel."""
+    installed = Path(__file__).parent / "_templates"
+    return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+@lru_cache(maxsize=8)
+def template_environment(user_dir: Path | None) -> jinja2.Environment:
+    search = [str(user_dir)] if user_dir else []
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*search, str(bundled_templates_dir())]),
+        autoescape=False,  # Markdown, not HTML; cells are escaped by the `cell` filter instead
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters.update(usd=format_usd, count=format_count, cell=markdown_cell, pct=format_share)
+    return environment
+
+
+def render_section(kind: str, context: Mapping[str, Any], user_dir: Path | None = None) -> str:
+    """The body of one note section (between the markers), ending in exactly one newline."""
+    text = template_environment(user_dir).get_template(f"{kind}.md.j2").render(**context)
+    text = re.sub(r"\n{3,}", "\n\n", text.strip("\n")) + "\n"
+    return text.replace("<%", "<\\%")  # Templater would execute `<%` on the next template run
+
+
+def format_count(value: int) -> str:
+    return f"{value:,}"
+
+
+def format_share(part: Decimal | int, whole: Decimal | int) -> str:
+    """A share as a whole percent; tiny but non-zero shares say so instead of showing 0 %."""
+    if not whole:
+        return "—"
+    share = Decimal(part) * 100 / Decimal(whole)
+    if 0 < share < 1:
+        return "<1 %"
+    return f"{share.quantize(Decimal(1)):,} %"
+
+
+_CELL_ESCAPES = str.maketrans({"|": "\\|", "\n": " ", "\r": " ", "<": "&lt;", ">": "&gt;"})
+
+
+def markdown_cell(value: object) -> str:
+    """Record text made safe for a table cell: no pipes, no newlines, no wikilinks, no HTML."""
+    if value is None:
+        return NONE_LABEL
+    text = str(value).translate(_CELL_ESCAPES)
+    return text.replace("[[", "\\[\\[").replace("]]", "\\]\\]")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row: a label and its sums, with its share of the whole."""
+
+    label: str | None
+    sums: Sums
+    share: str
+
+
+def rows_for(usage: Usage, dimension: str, total: Sums) -> list[Row]:
+    return [Row(label, sums, share_of(sums, total)) for label, sums in usage.by(dimension)]
+
+
+def share_of(part: Sums, total: Sums) -> str:
+    """Cost share when there is cost, else a share of calls (all-local days still say something)."""
+    if total.cost:
+        return format_share(part.cost, total.cost)
+    return format_share(part.calls, total.calls)
+
+
+def has_values(rows: Sequence[Row]) -> bool:
+    """A dimension is worth a table only when some call named a value for it."""
+    return any(row.label is not None for row in rows)
+
+
+def usage_context(usage: Usage) -> dict[str, Any]:
+    """What every section shows about a span of usage."""
+    total = usage.totals()
+    context: dict[str, Any] = {"total": total, "unpriced": usage.unpriced_models()}
+    for dimension in ("provider", "model", "project", "use_case", "app"):
+        rows = rows_for(usage, dimension, total)
+        context[f"by_{dimension}"] = rows if has_values(rows) else []
+    return context

@@ -1,0 +1,124 @@
+"""Write the usage of periods into their notes: the pipeline's back half, shared by every command."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultledger.budgets import Budget, parse_budgets
+from vaultledger.errors import NoteError, VaultError
+from vaultledger.ledger import Ledger
+from vaultledger.notes.properties import set_properties
+from vaultledger.notes.splice import SECTION_HEADINGS, splice_section
+from vaultledger.notes.vault import NoteSettings, is_vault, load_note_settings, new_note_text, note_path
+from vaultledger.notes.write import NoteUpdate, update_note
+from vaultledger.periods import Period, WeekRule, week_rule_for_format
+from vaultledger.render import render_section
+from vaultledger.sections import section_context
+from vaultledger.settings import Settings
+
+NOTE_KIND_FOR_PERIOD = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}
+
+
+@dataclass
+class RollupResult:
+    updates: list[NoteUpdate] = field(default_factory=list)
+    skipped: list[tuple[Period, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[NoteUpdate]:
+        return [update for update in self.updates if update.changed]
+
+
+def open_vault(settings: Settings, *, force: bool = False) -> Path:
+    """The configured vault, refused when it is not an Obsidian vault (unless forced)."""
+    vault = settings.vault.value
+    if vault is None:
+        raise VaultError("no vault given: pass --vault, set VAULTLEDGER_VAULT, or put vault = \"...\" in the config")
+    if not vault.is_dir():
+        raise VaultError(f"{vault}: vault folder does not exist ({settings.vault.source})")
+    if not is_vault(vault) and not force:
+        raise VaultError(f"{vault}: not an Obsidian vault (no .obsidian/ folder); use --force to write there anyway")
+    return vault
+
+
+@dataclass
+class Rollup:
+    """Splices sections into the notes of a vault, creating missing notes that have usage."""
+
+    settings: Settings
+    vault: Path
+    ledger: Ledger
+    create: bool = True
+    dry_run: bool = False
+    now: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.note_settings = load_note_settings(self.vault, self.settings.notes)
+        self.budgets: list[Budget] = parse_budgets(self.settings.budgets, self.settings.config_label)
+
+    @property
+    def week_rule(self) -> WeekRule:
+        weekly = self.note_settings["weekly"]
+        return week_rule_for_format(weekly.format, self.settings.week_start.value, self.settings.week_doy)
+
+    def run(self, periods: Iterable[Period]) -> RollupResult:
+        result = RollupResult()
+        for period in periods:
+            self._roll(period, result)
+        return result
+
+    def _roll(self, period: Period, result: RollupResult) -> None:
+        kind = NOTE_KIND_FOR_PERIOD.get(period.kind)
+        if kind is None:
+            raise ValueError(f"no note kind for a {period.kind}")
+        settings = self.note_settings[kind]
+        path = note_path(self.vault, settings, period.start, self.week_rule)
+        usage = self.ledger.usage(period)
+        if usage.is_empty() and not _has_section(path, kind):
+            result.skipped.append((period, f"no usage and no {kind} section in {path.name}"))
+            return
+        if not path.exists() and not self.create:
+            result.skipped.append((period, f"{path} does not exist (--no-create)"))
+            return
+        context = section_context(kind, period, self.ledger, self.budgets, self.week_rule)
+        body = render_section(kind, context, self.settings.templates_dir)
+        self._write(path, kind, settings, period, body, usage.totals(), result)
+
+    def _write(self, path, kind, settings: NoteSettings, period, body, total, result: RollupResult) -> None:
+        def transform(text: str) -> str:
+            spliced = splice_section(text, kind, body)
+            result.warnings.extend(f"{path}: {warning}" for warning in spliced.warnings)
+            if not self.settings.properties:
+                return spliced.text
+            return set_properties(spliced.text, _properties(total))
+
+        create_text = new_note_text(self.vault, settings, period.start, self._now(), self.week_rule)
+        try:
+            result.updates.append(update_note(path, transform, create_text=create_text, dry_run=self.dry_run))
+        except NoteError as error:
+            result.errors.append(str(error))
+
+    def _now(self) -> dt.datetime:
+        return self.now or dt.datetime.now().astimezone()
+
+
+def _has_section(path: Path, kind: str) -> bool:
+    """A note that already shows our section gets corrected even when its usage went away."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return f"vaultledger:begin {kind}" in text or SECTION_HEADINGS[kind].split(" ", 2)[-1] in text
+
+
+def _properties(total) -> dict[str, int | float]:
+    return {
+        "llm_cost_usd": float(total.cost),
+        "llm_tokens": total.input_tokens + total.output_tokens,
+        "llm_calls": total.calls,
+    }

@@ -201,7 +201,8 @@ class DayFolder:
         """Apply the pending linear prices and hand over the days."""
         for (day, key, price), tokens in self._linear.items():
             self.days[day].groups[key].cost += price.linear_cost(
-                tokens.input_tokens, tokens.output_tokens, tokens.cache_read_tokens, tokens.cache_write_tokens
+                tokens.input_tokens, tokens.output_tokens, tokens.cache_read_tokens, tokens.cache_write_tokens,
+                calls=tokens.calls,
             )
         self._linear.clear()
         return self.days

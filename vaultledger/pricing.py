@@ -31,10 +31,13 @@ __all__ = [
     "PriceOverride",
     "RecordCost",
     "cost_of",
+    "default_book",
     "estimate",
+    "find_genai_model",
     "format_usd",
     "parse_model_ref",
     "parse_price_overrides",
+    "price_context",
 ]
 
 GENAI_PRICES_VERSION: str = genai_prices.__version__
@@ -215,8 +218,8 @@ class Price:
     def cost(
         self, input_tokens: int, output_tokens: int, cache_read_tokens: int = 0, cache_write_tokens: int = 0
     ) -> Decimal:
-        """Exact USD for ONE call; tiered models are delegated to genai-prices so tiers match it."""
-        if self._genai_price is None:
+        """Exact USD for ONE call; calls above `tiered_from` are delegated to genai-prices so tiers match it."""
+        if self._genai_price is None or self.tiered_from is None or input_tokens <= self.tiered_from:
             return self.linear_cost(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
         usage = gp.Usage(
             input_tokens=input_tokens,
@@ -420,8 +423,8 @@ class PriceBook:
         if record.cost_usd is not None:
             return RecordCost(record.cost_usd, "cost_usd in record", None)
         price = self.price_for(record.provider, record.model, record.ts, record.service_tier)
-        return _priced(price, record.provider, record.model, record.input_tokens, record.output_tokens,
-                       record.cache_read_tokens, record.cache_write_tokens)
+        tokens = (record.input_tokens, record.output_tokens, record.cache_read_tokens, record.cache_write_tokens)
+        return _priced(price, record.provider, record.model, *tokens)
 
     def estimate(
         self,
@@ -559,7 +562,7 @@ def format_usd(amount: Decimal | None) -> str:
     """
     if amount is None:
         return "unpriced"
-    amount = Decimal(amount)
+    amount = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
     sign, magnitude = ("-" if amount < 0 else ""), abs(amount)
     if magnitude == 0:
         return "$0.00"

@@ -18,7 +18,8 @@ from vaultledger.record import MAX_LINE_BYTES, UsageRecord, make_record, to_line
 
 log = logging.getLogger("vaultledger")
 
-_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+# Read access too: a fresh descriptor peeks at the last byte to finish a crashed writer's line.
+_OPEN_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 
 
 def daily_log_path(logs_dir: Path, day: dt.date) -> Path:

@@ -1,0 +1,36 @@
+"""Create the repo's .venv and install vaultledger into it: the setup both Quick start commands share."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV = REPO / ".venv"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv(extras: str = "") -> Path:
+    """Make .venv once; reinstall only when pyproject.toml or the wanted extras changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"vaultledger needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    python = venv_python()
+    if not python.exists():
+        print(f"setting up {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    stamp = VENV / f".installed{extras.replace(',', '-')}"
+    wanted = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if not stamp.exists() or stamp.read_text() != wanted:
+        target = f"{REPO}[{extras}]" if extras else str(REPO)
+        print(f"installing vaultledger{f'[{extras}]' if extras else ''} into {VENV} ...", flush=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "--editable", target], check=True)
+        stamp.write_text(wanted)
+    return python

@@ -1,0 +1,155 @@
+"""Reading logs: every invalid kind is skipped and located, partial lines wait, duplicates count once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import call, write_lines
+from vaultledger.ledger import Ledger
+from vaultledger.periods import day_of
+from vaultledger.pricing import PriceBook
+from vaultledger.reader import ReadStats, files_for_days, list_log_files, read_file
+
+INVALID_LINES = [
+    ("not json at all", "not JSON"),
+    ('["an", "array"]', "not a JSON object"),
+    ('"a string"', "not a JSON object"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "input_tokens": 1, "output_tokens": 1}', "model"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": "12", "output_tokens": 1}',
+     "input_tokens"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": -5, "output_tokens": 1}',
+     "input_tokens"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": true, "output_tokens": 1}',
+     "input_tokens"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 1.5, "output_tokens": 1}',
+     "input_tokens"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 10, "output_tokens": 1, '
+     '"cache_read_tokens": 8, "cache_write_tokens": 3}', "cache_read_tokens + cache_write_tokens"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 10, "output_tokens": 1, '
+     '"reasoning_tokens": 2}', "reasoning_tokens"),
+    ('{"ts": "yesterday", "provider": "openai", "model": "m", "input_tokens": 10, "output_tokens": 1}', "ts"),
+    ('{"ts": "2026-03-14T09:00:00", "provider": "openai", "model": "m", "input_tokens": 10, "output_tokens": 1}',
+     "offset"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 10, "output_tokens": 1, '
+     '"cost_usd": NaN}', "not JSON"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 10, "output_tokens": 1, '
+     '"cost_usd": "NaN"}', "cost_usd"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 10, "output_tokens": 1, '
+     '"cost_usd": -1}', "cost_usd"),
+    ('{"ts": "2026-03-14T09:00:00Z", "provider": "", "model": "m", "input_tokens": 10, "output_tokens": 1}',
+     "provider"),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), INVALID_LINES, ids=[reason for _, reason in INVALID_LINES])
+def test_every_invalid_kind_is_skipped_and_located(logs_dir: Path, line: str, reason: str) -> None:
+    path = write_lines(logs_dir / "2026-03-14.jsonl", call(), line, call(input_tokens=7))
+    stats = ReadStats()
+    records = list(read_file(path, stats))
+    assert [r.input_tokens for r in records] == [1000, 7]
+    assert stats.invalid_lines == 1
+    problem = str(stats.problems[0])
+    assert problem.startswith(f"{path}:2: ")
+    assert reason in problem
+    assert "\n" not in problem
+
+
+def test_partial_last_line_is_waited_for_not_reported(logs_dir: Path) -> None:
+    path = write_lines(logs_dir / "2026-03-14.jsonl", call())
+    with path.open("a") as handle:
+        handle.write('{"v":1,"ts":"2026-03-14T10:00:00Z","provider":"op')
+    stats = ReadStats()
+    assert len(list(read_file(path, stats))) == 1
+    assert (stats.invalid_lines, stats.partial_lines) == (0, 1)
+
+
+def test_duplicate_ids_count_once_and_the_last_line_wins(logs_dir: Path) -> None:
+    path = write_lines(
+        logs_dir / "2026-03-14.jsonl",
+        call(id="r1", output_tokens=8),
+        call(id="r1", provider="anthropic", model="claude-sonnet-4-5"),  # same id, other provider: distinct
+        call(id="r1", output_tokens=412),
+        call(),
+        call(),  # no id: two separate calls
+    )
+    stats = ReadStats()
+    records = list(read_file(path, stats))
+    assert stats.duplicates == 1
+    assert len(records) == 4
+    openai_r1 = [r for r in records if r.id == "r1" and r.provider == "openai"]
+    assert [r.output_tokens for r in openai_r1] == [412]
+
+
+def test_provider_aliases_are_normalised_on_read(logs_dir: Path) -> None:
+    path = write_lines(logs_dir / "2026-03-14.jsonl", call(provider="Gemini"), call(provider="bedrock"))
+    assert [r.provider for r in read_file(path, ReadStats())] == ["gcp.gemini", "aws.bedrock"]
+
+
+def test_unknown_keys_are_ignored(logs_dir: Path) -> None:
+    path = write_lines(logs_dir / "2026-03-14.jsonl", call(extra={"nested": [1, 2]}, v=1))
+    assert len(list(read_file(path, ReadStats()))) == 1
+
+
+def test_gzip_archives_are_read_like_plain_files(logs_dir: Path) -> None:
+    plain = write_lines(logs_dir / "2026-03-13.jsonl", call(ts="2026-03-13T10:00:00Z"))
+    (logs_dir / "2026-03-13.jsonl.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    stats = ReadStats()
+    assert [r.input_tokens for r in read_file(logs_dir / "2026-03-13.jsonl.gz", stats)] == [1000]
+
+
+def test_only_day_files_are_listed(logs_dir: Path) -> None:
+    write_lines(logs_dir / "2026-03-14.jsonl", call())
+    write_lines(logs_dir / "notes.jsonl", call())
+    write_lines(logs_dir / "2026-02-30.jsonl", call())
+    (logs_dir / "2026-03-12.jsonl.gz").write_bytes(gzip.compress(b""))
+    assert [log.path.name for log in list_log_files(logs_dir)] == ["2026-03-12.jsonl.gz", "2026-03-14.jsonl"]
+    assert [log.day for log in files_for_days(logs_dir, dt.date(2026, 3, 16), dt.date(2026, 3, 16))] == [
+        dt.date(2026, 3, 14)
+    ]
+
+
+def ledger(logs_dir: Path, tz: str) -> Ledger:
+    return Ledger(logs_dir, tz, PriceBook([], tz))
+
+
+def test_records_bucket_by_ts_in_the_configured_zone_not_by_file(logs_dir: Path) -> None:
+    # Written by an app in Berlin: 00:30 local on the 15th is still the 14th in New York.
+    write_lines(logs_dir / "2026-03-15.jsonl", call(ts="2026-03-15T00:30:00+01:00", input_tokens=1))
+    write_lines(logs_dir / "2026-03-14.jsonl", call(ts="2026-03-14T23:30:00+01:00", input_tokens=10))
+    berlin = ledger(logs_dir, "Europe/Berlin")
+    assert berlin.usage(day_of(dt.date(2026, 3, 15))).totals().input_tokens == 1
+    assert berlin.usage(day_of(dt.date(2026, 3, 14))).totals().input_tokens == 10
+    new_york = ledger(logs_dir, "America/New_York")
+    assert new_york.usage(day_of(dt.date(2026, 3, 14))).totals().input_tokens == 11
+    assert new_york.usage(day_of(dt.date(2026, 3, 15))).totals().calls == 0
+    tokyo = ledger(logs_dir, "Asia/Tokyo")
+    assert tokyo.usage(day_of(dt.date(2026, 3, 15))).totals().input_tokens == 11
+
+
+def test_cross_midnight_in_utc_record_moves_to_the_next_local_day(logs_dir: Path) -> None:
+    write_lines(logs_dir / "2026-03-14.jsonl", call(ts="2026-03-14T23:59:59Z", input_tokens=5))
+    sydney = ledger(logs_dir, "Australia/Sydney")
+    assert sydney.usage(day_of(dt.date(2026, 3, 15))).totals().input_tokens == 5
+    assert sydney.usage(day_of(dt.date(2026, 3, 14))).totals().calls == 0
+
+
+def test_day_totals_are_priced_exactly_and_unpriced_models_named(logs_dir: Path) -> None:
+    write_lines(
+        logs_dir / "2026-03-14.jsonl",
+        *[call(id=f"r{i}") for i in range(3)],
+        call(provider="ollama", model="llama3.1:8b"),
+        call(provider="acme", model="mystery-1"),
+        call(cost_usd=0.25),
+    )
+    usage = ledger(logs_dir, "UTC").usage(day_of(dt.date(2026, 3, 14)))
+    total = usage.totals()
+    assert total.calls == 6
+    assert total.cost == Decimal("0.00045") * 3 + Decimal("0.25")
+    assert total.unpriced_calls == 1
+    assert usage.unpriced_models() == {"acme/mystery-1": 1}

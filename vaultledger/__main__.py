@@ -1,0 +1,3 @@
+from vaultledger.cli import main
+
+main()

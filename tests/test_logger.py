@@ -91,11 +91,16 @@ def test_a_partial_line_left_by_a_crash_is_not_glued_to_the_next(logs_dir: Path)
     assert len(records) == 1 and stats.invalid_lines == 1
 
 
-def test_a_file_archived_while_open_is_reopened(logs_dir: Path) -> None:
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_file_removed_while_open_is_reopened_so_no_line_is_lost(logs_dir: Path, how: str) -> None:
     usage_log = UsageLog(logs_dir, "UTC")
     record = make_record(provider="openai", model="m", input_tokens=1, output_tokens=1, ts="2026-03-14T11:00:00Z")
     path = usage_log.append(record)
-    path.rename(path.with_suffix(".moved"))
+    if how == "deleted":
+        path.unlink()
+    else:
+        path.with_suffix(".new").write_bytes(b"")
+        path.with_suffix(".new").replace(path)
     usage_log.append(record)
     usage_log.close()
     assert len(path.read_bytes().splitlines()) == 1

@@ -38,6 +38,7 @@ class UsageLog:
         self.logs_dir = Path(logs_dir)
         self.zone = zoneinfo.ZoneInfo(tz)
         self._descriptors: dict[Path, int] = {}
+        self._paths: dict[dt.date, Path] = {}
         self._lock = threading.Lock()
 
     def append(self, record: UsageRecord) -> Path:
@@ -45,7 +46,10 @@ class UsageLog:
         line = to_line(record)
         if len(line) > MAX_LINE_BYTES:
             raise InvalidRecord(f"record is {len(line)} bytes, over the {MAX_LINE_BYTES}-byte line limit")
-        path = daily_log_path(self.logs_dir, record.ts.astimezone(self.zone).date())
+        day = record.ts.astimezone(self.zone).date()
+        path = self._paths.get(day)
+        if path is None:
+            path = self._paths[day] = daily_log_path(self.logs_dir, day)
         with self._lock:
             self._write_line(path, line)
         return path
@@ -76,23 +80,16 @@ class UsageLog:
 
     def _descriptor_for(self, path: Path) -> tuple[int, bool]:
         descriptor = self._descriptors.get(path)
-        if descriptor is not None and _still_names(path, descriptor):
-            return descriptor, False
         if descriptor is not None:
-            os.close(descriptor)  # the file was archived, deleted or replaced under us
+            # A file deleted or replaced under us (archiving, a user) has no links left: writing
+            # there would lose the line. fstat is the cheap check; a mere rename loses nothing.
+            if os.fstat(descriptor).st_nlink > 0:
+                return descriptor, False
+            os.close(descriptor)
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, _OPEN_FLAGS, 0o644)
         self._descriptors[path] = descriptor
         return descriptor, True
-
-
-def _still_names(path: Path, descriptor: int) -> bool:
-    try:
-        on_disk = os.stat(path)
-    except FileNotFoundError:
-        return False
-    opened = os.fstat(descriptor)
-    return (on_disk.st_ino, on_disk.st_dev) == (opened.st_ino, opened.st_dev)
 
 
 def _ends_without_newline(descriptor: int) -> bool:
@@ -100,21 +97,34 @@ def _ends_without_newline(descriptor: int) -> bool:
     return size > 0 and os.pread(descriptor, 1, size - 1) != b"\n"
 
 
+_SETTINGS_VARIABLES = ("VAULTLEDGER_LOGS", "VAULTLEDGER_TZ", "VAULTLEDGER_CONFIG")
+# os.environ.get encodes and decodes on every call, a third of a log_usage(); on POSIX the
+# mapping's own bytes dict answers the same question directly and stays in step with it.
+_RAW_ENVIRON = getattr(os.environ, "_data", None) if os.name == "posix" else None
+_RAW_KEYS = tuple(name.encode() for name in _SETTINGS_VARIABLES)
+
+
+def _settings_inputs() -> tuple[object, ...]:
+    """The environment values that decide where and how log_usage() writes."""
+    if _RAW_ENVIRON is not None:
+        return (_RAW_ENVIRON.get(_RAW_KEYS[0]), _RAW_ENVIRON.get(_RAW_KEYS[1]), _RAW_ENVIRON.get(_RAW_KEYS[2]))
+    return tuple(os.environ.get(name) for name in _SETTINGS_VARIABLES)
+
+
 class _ProcessLog:
     """The process-wide UsageLog for log_usage(), re-resolved when its settings' inputs change."""
 
     def __init__(self) -> None:
-        self._key: tuple[str | None, ...] | None = None
+        self._key: tuple[object, ...] | None = None
         self._log: UsageLog | None = None
         self._lock = threading.Lock()
 
     def get(self) -> UsageLog:
-        key = (
-            os.environ.get("VAULTLEDGER_LOGS"),
-            os.environ.get("VAULTLEDGER_TZ"),
-            os.environ.get("VAULTLEDGER_CONFIG"),
-            os.getcwd(),
-        )
+        # Relative paths resolve against the working directory at first use, like open() would.
+        key = _settings_inputs()
+        usage_log = self._log
+        if usage_log is not None and key == self._key:
+            return usage_log
         with self._lock:
             if self._log is None or key != self._key:
                 from vaultledger.settings import resolve_settings
@@ -160,7 +170,8 @@ def log_usage(**fields: Any) -> UsageRecord | None:
     """
     try:
         fields = with_context_defaults(fields)
-        fields.setdefault("ts", dt.datetime.now(dt.timezone.utc).astimezone())
+        usage_log = _process_log.get()
+        fields.setdefault("ts", dt.datetime.now(usage_log.zone))
         record = make_record(**fields)
     except VaultledgerError as error:
         _warn_once(f"vaultledger: usage not logged: {error}")
@@ -168,4 +179,4 @@ def log_usage(**fields: Any) -> UsageRecord | None:
     except Exception as error:
         _warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
         return None
-    return log_record(record)
+    return log_record(record, usage_log)

@@ -101,6 +101,7 @@ class UsageRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 _decoder = msgspec.json.Decoder(UsageRecord)
+_FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)
 _encoder = msgspec.json.Encoder(decimal_format="number")
 
 
@@ -133,14 +134,13 @@ def to_line(record: UsageRecord) -> bytes:
 
 def make_record(**fields: Any) -> UsageRecord:
     """Build and validate a record from keyword fields (as the Python API and CLI receive them)."""
-    unknown = sorted(set(fields) - set(UsageRecord.__struct_fields__))
-    if unknown:
-        raise InvalidRecord(f"unknown field {unknown[0]!r} (SPEC §1 lists the fields; use attrs={{...}} for others)")
-    fields = {name: value for name, value in fields.items() if value is not None}
-    if isinstance(fields.get("ts"), dt.datetime):
-        fields["ts"] = fields["ts"].isoformat()
+    if not _FIELD_NAMES.issuperset(fields):
+        unknown = sorted(set(fields) - _FIELD_NAMES)[0]
+        raise InvalidRecord(f"unknown field {unknown!r} (SPEC §1 lists the fields; use attrs={{...}} for others)")
+    if None in fields.values():
+        fields = {name: value for name, value in fields.items() if value is not None}
     try:
-        return msgspec.convert(fields, UsageRecord, strict=False)
+        return msgspec.convert(fields, UsageRecord)
     except msgspec.ValidationError as error:
         raise InvalidRecord(_readable(str(error))) from None
 

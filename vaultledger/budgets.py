@@ -136,7 +136,9 @@ def parse_budgets(table: Mapping[str, Any], source: str = "config") -> list[Budg
 
 
 def _thresholds(table: Mapping[str, Any], source: str) -> tuple[Decimal, Decimal]:
-    thresholds = table.get("alert_thresholds", [DEFAULT_WARN_AT, DEFAULT_DANGER_AT])
+    thresholds = table.get("alert_thresholds")
+    if thresholds is None:
+        return DEFAULT_WARN_AT, DEFAULT_DANGER_AT
     if not isinstance(thresholds, list) or len(thresholds) != 2:
         raise ConfigError(f"{source}: budgets.alert_thresholds must be two numbers like [0.8, 1.0]")
     warn_at, danger_at = (_decimal(value, "alert_thresholds", source) for value in thresholds)

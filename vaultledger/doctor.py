@@ -1,0 +1,104 @@
+"""`vaultledger doctor`: every resolved setting with its source, and every problem we can find."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultledger.errors import VaultledgerError
+from vaultledger.ledger import Ledger
+from vaultledger.notes.splice import check_note
+from vaultledger.notes.vault import is_vault, load_note_settings
+from vaultledger.reader import ReadStats, list_log_files, read_file
+from vaultledger.settings import Settings
+
+
+@dataclass
+class Checkup:
+    """Lines to show, and the problems among them (any problem makes `doctor` exit 1)."""
+
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        self.lines.append(line)
+
+    def problem(self, line: str) -> None:
+        self.problems.append(line)
+
+
+def run_checkup(settings: Settings) -> Checkup:
+    checkup = Checkup()
+    _settings_lines(settings, checkup)
+    _vault_lines(settings, checkup)
+    _log_lines(settings, checkup)
+    return checkup
+
+
+def _settings_lines(settings: Settings, checkup: Checkup) -> None:
+    checkup.say(f"config:    {settings.config_path.value or '(none)'}  [{settings.config_path.source}]")
+    checkup.say(f"vault:     {settings.vault.value or '(not set)'}  [{settings.vault.source}]")
+    checkup.say(f"logs:      {settings.logs.value}  [{settings.logs.source}]")
+    checkup.say(f"timezone:  {settings.timezone.value}  [{settings.timezone.source}]")
+    checkup.say(f"cache:     {settings.cache_dir.value}  [{settings.cache_dir.source}]")
+    checkup.say(f"weeks:     start {settings.week_start.value}  [{settings.week_start.source}]")
+    for key in settings.unknown_keys:
+        checkup.problem(f"{settings.config_label}: unknown config key {key!r}")
+
+
+def _vault_lines(settings: Settings, checkup: Checkup) -> None:
+    vault = settings.vault.value
+    if vault is None:
+        checkup.say("vault:     none configured (rollup needs --vault or VAULTLEDGER_VAULT)")
+        return
+    if not is_vault(vault):
+        checkup.problem(f"{vault}: not an Obsidian vault (no .obsidian/ folder)")
+        return
+    try:
+        notes = load_note_settings(vault, settings.notes)
+    except VaultledgerError as error:
+        checkup.problem(str(error))
+        return
+    for kind, note in notes.items():
+        state = "" if note.enabled else " (disabled)"
+        checkup.say(f"{kind + ':':<10} {note.folder or '/'} + {note.format}{state}  [{note.source}]")
+    _note_marker_lines(vault, checkup)
+
+
+def _note_marker_lines(vault: Path, checkup: Checkup) -> None:
+    """Notes whose markers are unbalanced or doubled are never touched by a rollup: say which."""
+    for note in sorted(vault.rglob("*.md")):
+        if ".obsidian" in note.parts or ".trash" in note.parts:
+            continue
+        try:
+            text = note.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "vaultledger:" not in text:
+            continue
+        for problem in check_note(text):
+            checkup.problem(f"{note}:{problem}")
+
+
+def _log_lines(settings: Settings, checkup: Checkup) -> None:
+    logs_dir = settings.logs.value
+    files = list_log_files(logs_dir)
+    if not logs_dir.is_dir():
+        checkup.say(f"logs:      {logs_dir} does not exist yet (it is created by the first logged call)")
+        return
+    stats = ReadStats()
+    ledger = Ledger.from_settings(settings)
+    unpriced: dict[str, int] = {}
+    for log in files:
+        for record in read_file(log.path, stats):
+            if ledger.book.cost_of(record).cost is None:
+                ref = f"{record.provider}/{record.model}"
+                unpriced[ref] = unpriced.get(ref, 0) + 1
+    checkup.say(f"log files: {len(files)}, {stats.lines:,} lines, {stats.duplicates:,} duplicates, "
+                f"{stats.partial_lines} partial last line(s)")
+    for problem in stats.problems:
+        checkup.problem(str(problem))
+    if stats.invalid_lines > len(stats.problems):
+        checkup.problem(f"... and {stats.invalid_lines - len(stats.problems):,} more invalid lines")
+    for ref, calls in sorted(unpriced.items()):
+        checkup.problem(f"unknown model {ref} ({calls:,} calls unpriced): add a [[prices]] entry to the config")

@@ -15,6 +15,7 @@ from typing import Any
 from vaultledger.context import with_context_defaults
 from vaultledger.errors import InvalidRecord, VaultledgerError
 from vaultledger.record import MAX_LINE_BYTES, UsageRecord, make_record, to_line
+from vaultledger.redact import redact_record
 
 log = logging.getLogger("vaultledger")
 
@@ -42,8 +43,11 @@ class UsageLog:
         self._lock = threading.Lock()
 
     def append(self, record: UsageRecord) -> Path:
-        """Write `record` as one line; raises OSError or InvalidRecord (callers decide what to do)."""
-        line = to_line(record)
+        """Write `record` as one line; raises OSError or InvalidRecord (callers decide what to do).
+
+        Free-text fields are redacted here, so every writer (API, CLI, importers) is covered.
+        """
+        line = to_line(redact_record(record))
         if len(line) > MAX_LINE_BYTES:
             raise InvalidRecord(f"record is {len(line)} bytes, over the {MAX_LINE_BYTES}-byte line limit")
         day = record.ts.astimezone(self.zone).date()
@@ -141,7 +145,7 @@ _process_log = _ProcessLog()
 _warned: set[str] = set()
 
 
-def _warn_once(message: str) -> None:
+def warn_once(message: str) -> None:
     """Warn the first time (apps that route warnings into logging see it there); repeats go to debug."""
     if message in _warned:
         log.debug(message)
@@ -156,9 +160,9 @@ def log_record(record: UsageRecord, usage_log: UsageLog | None = None) -> UsageR
         (usage_log or _process_log.get()).append(record)
         return record
     except (OSError, VaultledgerError) as error:
-        _warn_once(f"vaultledger: usage not logged: {error}")
+        warn_once(f"vaultledger: usage not logged: {error}")
     except Exception as error:  # logging must never break the app that called it
-        _warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
+        warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
     return None
 
 
@@ -174,9 +178,9 @@ def log_usage(**fields: Any) -> UsageRecord | None:
         fields.setdefault("ts", dt.datetime.now(usage_log.zone))
         record = make_record(**fields)
     except VaultledgerError as error:
-        _warn_once(f"vaultledger: usage not logged: {error}")
+        warn_once(f"vaultledger: usage not logged: {error}")
         return None
     except Exception as error:
-        _warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
+        warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
         return None
     return log_record(record, usage_log)

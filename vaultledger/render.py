@@ -42,7 +42,8 @@ def template_environment(user_dir: Path | None) -> jinja2.Environment:
 def render_section(kind: str, context: Mapping[str, Any], user_dir: Path | None = None) -> str:
     """The body of one note section (between the markers), ending in exactly one newline."""
     text = template_environment(user_dir).get_template(f"{kind}.md.j2").render(**context)
-    text = re.sub(r"\n{3,}", "\n\n", text.strip("\n")) + "\n"
+    # A trailing blank line keeps the end marker from being read as one more table row.
+    text = re.sub(r"\n{3,}", "\n\n", text.strip("\n")) + "\n\n"
     return text.replace("<%", "<\\%")  # Templater would execute `<%` on the next template run
 
 

@@ -1,0 +1,139 @@
+"""Codex CLI sessions: `~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl` (`$CODEX_HOME` moves `~/.codex`).
+
+A rollout is a stream of `{"timestamp", "type", "payload"}` lines. `session_meta` names the session,
+its cwd and model provider; `turn_context` names the model of the turns that follow; each
+`event_msg` of payload type `token_count` carries `info.last_token_usage` (this call) and
+`info.total_token_usage` (running total). A call is `last_token_usage`, or the delta of the running
+total when `last` is absent; a repeated running total is the same call reported again and skipped.
+OpenAI arithmetic: cached input is part of input, reasoning output part of output.
+A token count before any `turn_context` has model `unknown` (priced as unpriced, never as $0).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from vaultledger.capture.body import count, section
+from vaultledger.importers import (
+    Advance, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, progress_bar, read_lines,
+)
+from vaultledger.importers.state import ImportState
+from vaultledger.logger import UsageLog
+from vaultledger.record import normalise_provider
+
+SOURCE = "codex"
+UNKNOWN_MODEL = "unknown"
+USAGE_KEYS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")
+MARKERS = (b"token_count", b"turn_context", b"session_meta")
+MODEL_PROVIDERS = {"oss": "ollama"}  # `codex --oss` runs local models through Ollama
+
+
+@dataclass
+class Session:
+    """What the lines so far said about the session a token count belongs to."""
+
+    id: str
+    cwd: str | None = None
+    provider: str = "openai"
+    model: str = UNKNOWN_MODEL
+    last_total: dict[str, int] | None = None
+
+
+def default_roots(env: Mapping[str, str] = os.environ) -> list[Path]:
+    home = Path(env["CODEX_HOME"]).expanduser() if env.get("CODEX_HOME") else Path.home() / ".codex"
+    return [home / "sessions", home / "archived_sessions"]
+
+
+def import_codex(path: Path | None, usage_log: UsageLog, state_dir: Path, progress: bool = False) -> ImportSummary:
+    """Append one record per Codex model call not imported before; return what happened."""
+    roots = existing_roots([path] if path else default_roots(), "Codex CLI sessions")
+    files = jsonl_files(roots, "*.jsonl" if path else "rollout-*.jsonl")
+    with ImportState(state_dir, SOURCE) as state:
+        run = ImportRun(SOURCE, usage_log, state)
+        stats = {file: file.stat() for file in files}
+        changed = [file for file in files if not state.file_unchanged(file, stats[file])]
+        run.summary.files, run.summary.files_unchanged = len(files), len(files) - len(changed)
+        with progress_bar("Importing Codex sessions", sum(stats[f].st_size for f in changed), progress) as advance:
+            for file in changed:
+                import_file(file, run, advance)
+                run.file_done(file, stats[file])
+    return run.summary
+
+
+def import_file(path: Path, run: ImportRun, advance: Advance) -> None:
+    session = Session(id=path.stem.removeprefix("rollout-"))
+    for line in read_lines(path, advance):
+        if not any(marker in line for marker in MARKERS):
+            continue
+        try:
+            entry = msgspec.json.decode(line)
+        except msgspec.DecodeError:
+            run.skip("not JSON (a partial or corrupt line)")
+            continue
+        if isinstance(entry, dict):
+            read_entry(entry, session, run)
+
+
+def read_entry(entry: dict[str, Any], session: Session, run: ImportRun) -> None:
+    kind, payload = entry.get("type"), section(entry, "payload")
+    if kind == "session_meta":
+        session.id = payload.get("id") or session.id
+        session.cwd = payload.get("cwd") or session.cwd
+        provider = payload.get("model_provider")
+        if isinstance(provider, str) and provider:
+            session.provider = MODEL_PROVIDERS.get(provider, normalise_provider(provider))
+    elif kind == "turn_context":
+        session.model = payload.get("model") or session.model
+        session.cwd = payload.get("cwd") or session.cwd
+    elif kind == "event_msg" and payload.get("type") == "token_count":
+        read_token_count(entry, section(payload, "info"), session, run)
+
+
+def read_token_count(entry: dict[str, Any], info: Mapping[str, Any], session: Session, run: ImportRun) -> None:
+    if not info:
+        return  # a rate-limit update without usage
+    total = usage_counts(section(info, "total_token_usage"))
+    if total and total == session.last_total:
+        run.skip("repeated token_count (same running total)")
+        return
+    last = usage_counts(section(info, "last_token_usage"))
+    call = last if any(last.values()) else delta(total, session.last_total)
+    session.last_total = total or session.last_total
+    if not any(call.values()):
+        run.skip("token_count without usage")
+        return
+    run.offer(record_fields(entry, call, total, session))
+
+
+def usage_counts(usage: Mapping[str, Any]) -> dict[str, int]:
+    return {key: count(usage, key) for key in USAGE_KEYS} if usage else {}
+
+
+def delta(total: dict[str, int], previous: dict[str, int] | None) -> dict[str, int]:
+    """This call's usage from two running totals; a total that went down restarted, so it is the call."""
+    if not previous or any(total.get(key, 0) < previous.get(key, 0) for key in USAGE_KEYS):
+        return total
+    return {key: total.get(key, 0) - previous.get(key, 0) for key in USAGE_KEYS}
+
+
+def record_fields(entry: dict[str, Any], call: dict[str, int], total: dict[str, int], session: Session) -> dict[str, Any]:
+    timestamp = entry.get("timestamp")
+    return {
+        "ts": timestamp,
+        "provider": session.provider,
+        "model": session.model,
+        "id": f"{session.id}:{timestamp}:{total.get('total_tokens', 0)}",
+        "app": SOURCE,
+        "project": folder_name(session.cwd),
+        "session": session.id,
+        "input_tokens": call.get("input_tokens", 0),
+        "cache_read_tokens": call.get("cached_input_tokens", 0),
+        "output_tokens": call.get("output_tokens", 0),
+        "reasoning_tokens": call.get("reasoning_output_tokens", 0),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,9 +117,9 @@ def _has_section(path: Path, kind: str) -> bool:
     return f"vaultledger:begin {kind}" in text or SECTION_HEADINGS[kind].split(" ", 2)[-1] in text
 
 
-def _properties(total) -> dict[str, int | float]:
+def _properties(total) -> dict[str, int | Decimal]:
     return {
-        "llm_cost_usd": float(total.cost),
+        "llm_cost_usd": total.cost,
         "llm_tokens": total.input_tokens + total.output_tokens,
         "llm_calls": total.calls,
     }

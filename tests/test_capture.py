@@ -236,7 +236,7 @@ CASES: list[tuple[str, Callable[[], Any], Callable[[Any], Any] | None, dict[str,
         input_tokens=32060, cache_read_tokens=30000, cache_write_tokens=2048)),
     ("ollama", lambda: body("ollama-chat.json"), None, {}, dict(
         provider="ollama", model="llama3.1:8b", input_tokens=26, output_tokens=282, duration_ms=4883,
-        ts=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc), attrs={})),
+        ts=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc), attrs=None)),
     ("ollama-prompt-cached", ollama_prompt_cached, None, {}, dict(
         provider="ollama", input_tokens=0, output_tokens=282, attrs={"input_tokens_unknown": True})),
     ("bedrock", lambda: body("bedrock-converse.json"), None, {"model": BEDROCK_MODEL}, dict(
@@ -326,7 +326,7 @@ def test_context_defaults_fill_what_the_call_does_not_say() -> None:
     assert record is not None
     assert fields_of(record, ["project", "use_case", "app", "unit_id", "tags"]) == {
         "project": "orbis", "use_case": "poem", "app": "poet", "unit_id": "poem-0042",
-        "tags": ["nightly", "draft"]}
+        "tags": ("nightly", "draft")}
 
 
 def test_caller_fields_win_over_the_response_except_the_model() -> None:

@@ -59,7 +59,7 @@ def test_every_free_text_field_is_redacted() -> None:
     assert clean.app == "app [redacted:api_key]"
     assert clean.project == "[redacted:email]"
     assert clean.use_case == clean.unit_id == clean.session == "[redacted:api_key]"
-    assert clean.tags == ["ok", "t [redacted:api_key]"]
+    assert clean.tags == ("ok", "t [redacted:api_key]")
     assert clean.attrs == {"note": "mail [redacted:email] key [redacted:api_key]", "n": 3, "flag": True}
     assert dirty.project == "bob@example.com"  # the caller's record is not modified
 

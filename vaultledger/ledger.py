@@ -3,31 +3,86 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 
 from vaultledger.aggregate import DayFolder, Usage, merge_days
+from vaultledger.foldcache import FileFold, FoldCache, file_signature, fingerprint
 from vaultledger.periods import Period
-from vaultledger.pricing import PriceBook, parse_price_overrides
-from vaultledger.reader import LogFile, ReadStats, files_for_days, read_file
+from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
+from vaultledger.reader import LogFile, ReadStats, files_for_days, read_batches, read_file
 from vaultledger.settings import Settings
+
+# Folding in worker processes pays off once there is this much to read.
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 16 << 20
+
+_ID = attrgetter("id")
+_PROVIDER = attrgetter("provider")
+
+
+def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
+    """One file's usage per local day. Batches fold whole groups at a time; a file with duplicate
+    ids (rare) is folded record by record instead, so the last line of each id wins."""
+    stats = ReadStats()
+    folder = DayFolder(book, tz)
+    seen: set[tuple[str, str]] = set()
+    for records in read_batches(path, stats):
+        with_id = list(compress(records, map(_ID, records)))
+        before = len(seen)
+        seen.update(zip(map(_PROVIDER, with_id), map(_ID, with_id)))
+        if len(seen) != before + len(with_id):
+            return _fold_with_duplicates(path, book, tz)
+        folder.add_batch(records)
+    return FileFold(folder.finish(), stats)
+
+
+def _fold_with_duplicates(path: Path, book: PriceBook, tz: str) -> FileFold:
+    stats = ReadStats()
+    folder = DayFolder(book, tz)
+    folder.add_all(read_file(path, stats))
+    return FileFold(folder.finish(), stats)
+
+
+_worker_book: tuple[PriceBook, str] | None = None
+
+
+def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
+    global _worker_book
+    _worker_book = (PriceBook(overrides, tz), tz)
+
+
+def _fold_in_worker(path: Path) -> FileFold:
+    assert _worker_book is not None
+    return fold_log_file(path, *_worker_book)
 
 
 @dataclass
 class Ledger:
-    """Reads the logs of one folder in one time zone and prices them with one price book."""
+    """Reads the logs of one folder in one time zone and prices them with one price book.
+
+    With a cache folder, each file's fold is kept on disk and reused while the file is unchanged.
+    """
 
     logs_dir: Path
     tz: str
     book: PriceBook
+    cache_dir: Path | None = None
+    parallel: bool = True
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
     _days: dict[dt.date, Usage] = field(default_factory=dict)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Ledger:
+    def from_settings(cls, settings: Settings, *, parallel: bool = True) -> Ledger:
         overrides = parse_price_overrides(list(settings.prices), settings.config_label)
-        return cls(settings.logs.value, settings.timezone.value, PriceBook(overrides, settings.timezone.value))
+        tz = settings.timezone.value
+        return cls(settings.logs.value, tz, PriceBook(overrides, tz), settings.cache_dir.value, parallel)
 
     def usage(self, period: Period) -> Usage:
         """All usage whose local day falls in the period."""
@@ -51,15 +106,42 @@ class Ledger:
                 total.merge(stats)
         return total
 
-    def _read_files(self, files: Iterable[LogFile]) -> None:
+    def _read_files(self, files: Sequence[LogFile]) -> None:
         # Every file is read at most once per Ledger; a file's records may belong to several days.
         pending = [log for log in files if log.path not in self.file_stats]
-        if not pending:
-            return
-        folder = DayFolder(self.book, self.tz)
+        cache = FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
+        signatures = {log.path: file_signature(log.path) for log in pending}
+        to_fold = []
         for log in pending:
-            stats = ReadStats()
-            folder.add_all(read_file(log.path, stats))
-            self.file_stats[log.path] = (log.day, stats)
-        for day, usage in folder.finish().items():
-            self._days.setdefault(day, Usage()).merge(usage)
+            fold = cache.load(log.path, signatures[log.path]) if cache else None
+            if fold is None:
+                to_fold.append(log)
+            else:
+                self._take(log, fold)
+        for log, fold in zip(to_fold, self._fold_all(to_fold)):
+            if cache:
+                cache.store(log.path, signatures[log.path], fold)
+            self._take(log, fold)
+
+    def _take(self, log: LogFile, fold: FileFold) -> None:
+        self.file_stats[log.path] = (log.day, fold.stats)
+        for day, usage in fold.days.items():
+            mine = self._days.get(day)
+            if mine is None:
+                self._days[day] = usage
+            else:
+                mine.merge(usage)
+
+    def _fold_all(self, logs: Sequence[LogFile]) -> list[FileFold]:
+        paths = [log.path for log in logs]
+        if not self._worth_parallel(paths):
+            return [fold_log_file(path, self.book, self.tz) for path in paths]
+        workers = min(os.cpu_count() or 1, 4)
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz)) as pool:
+            return list(pool.map(_fold_in_worker, paths, chunksize=max(1, len(paths) // (workers * 8))))
+
+    def _worth_parallel(self, paths: Sequence[Path]) -> bool:
+        if not self.parallel or (os.cpu_count() or 1) < 2 or len(paths) < PARALLEL_MIN_FILES:
+            return False
+        return sum(path.stat().st_size for path in paths) >= PARALLEL_MIN_BYTES

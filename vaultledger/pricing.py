@@ -11,7 +11,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -340,6 +340,13 @@ class _BundledModel:
         ]
         self.label = f"genai-prices {GENAI_PRICES_VERSION}: {provider.name} {model.name or model.id}"
         self.varies_with_time = isinstance(model.prices, list) or any(v.constraint for _, v in self.variants)
+        constraints = [price.constraint for price in model.prices] if isinstance(model.prices, list) else []
+        constraints += [variant.constraint for _, variant in self.variants]
+        # Start dates change a price at most once at a known instant; time-of-day windows (off-peak
+        # rates) change it within every day, so only the former can be priced per day.
+        self.varies_within_day = any(
+            constraint is not None and not isinstance(constraint, gp.StartDateConstraint) for constraint in constraints
+        )
         self._by_state: dict[tuple[int, tuple[int, ...]], Price] = {}
 
     def price_at(self, ts: datetime) -> Price:
@@ -371,6 +378,9 @@ class _BundledModel:
 # --------------------------------------------------------------------------- the price book
 
 
+VARIES = object()  # price_for_day's answer when a day holds more than one price
+
+
 class _Lookup:
     """Everything about one (provider, model, service_tier) that does not depend on the time."""
 
@@ -387,6 +397,18 @@ class _Lookup:
             self.fixed, self.is_fixed = bundled, True
         elif not dated and isinstance(bundled, _BundledModel) and not bundled.varies_with_time:
             self.fixed, self.is_fixed = bundled.price_at(datetime.now(UTC)), True
+
+    def price_for_day(self, first: datetime, last: datetime, day: date) -> Price | None | object:
+        """The one price of a whole local day ([first, last] in UTC), or VARIES when it changes within it."""
+        if self.dated:
+            for valid_from, price in self.dated:
+                if valid_from is None or valid_from <= day:
+                    return price
+        if not isinstance(self.bundled, _BundledModel):
+            return self.bundled
+        if self.bundled.varies_within_day or self.bundled._state(first) != self.bundled._state(last):
+            return VARIES
+        return self.bundled.price_at(first)
 
     def price_at(self, ts: datetime, local_day: Callable[[datetime], date]) -> Price | None:
         if self.dated:
@@ -417,6 +439,19 @@ class PriceBook:
         if lookup.is_fixed:
             return lookup.fixed
         return lookup.price_at(ts, self._local_day)
+
+    def price_for_day(
+        self, provider: str | None, model: str, service_tier: str | None, day: date
+    ) -> Price | None | object:
+        """The price of every call on a local day, or VARIES: lets a day's calls be priced as one group."""
+        lookup = self._lookups.get((provider, model, service_tier))
+        if lookup is None:
+            lookup = self._lookups[(provider, model, service_tier)] = self._resolve(provider, model, service_tier)
+        if lookup.is_fixed:
+            return lookup.fixed
+        first = datetime.combine(day, time.min, self.tz)
+        last = datetime.combine(day, time.max, self.tz)
+        return lookup.price_for_day(first.astimezone(UTC), last.astimezone(UTC), day)
 
     def cost_of(self, record: UsageRecord) -> RecordCost:
         """Cost of one record: its own cost_usd, else its price at its ts, else unpriced."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from operator import add, attrgetter, gt
 from typing import Annotated, Any
 
 import msgspec
@@ -54,13 +55,31 @@ def normalise_provider(name: str) -> str:
     return PROVIDER_ALIASES.get(lowered, lowered)
 
 
-class UsageRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One LLM call. Token counts follow OpenTelemetry: input and output include their subsets."""
+# Every spelling we have seen, mapped once, so normalising a provider per record is one dict lookup.
+_NORMAL_PROVIDER: dict[str, str] = {}
+_NORMAL_NAMES: set[str] = set()  # spellings that are already their own normal form
+
+
+def _provider_name(raw: str) -> str:
+    known = _NORMAL_PROVIDER.get(raw)
+    if known is None:
+        if not raw.strip():
+            raise ValueError("provider is empty")
+        known = _NORMAL_PROVIDER[raw] = normalise_provider(raw)
+        if known == raw:
+            _NORMAL_NAMES.add(raw)
+    return known
+
+
+# gc=False: records hold only strings, numbers and flat containers, never cycles, and readers make
+# millions of them; tags is a tuple and attrs optional so a record without them allocates nothing.
+class RecordFields(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """The fields of a record, with every check msgspec can make in C; see UsageRecord."""
 
     v: int = SCHEMA_VERSION
     ts: dt.datetime
     provider: str
-    model: str
+    model: Annotated[str, msgspec.Meta(min_length=1)]
     input_tokens: Count
     output_tokens: Count
     cache_read_tokens: Count = 0
@@ -75,24 +94,26 @@ class UsageRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     session: str | None = None
     service_tier: str | None = None
     duration_ms: Count | None = None
-    tags: list[str] = msgspec.field(default_factory=list)
-    attrs: dict[str, Scalar] = msgspec.field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    attrs: dict[str, Scalar] | None = None
+
+
+class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
+    """One LLM call. Token counts follow OpenTelemetry: input and output include their subsets."""
 
     def __post_init__(self) -> None:
         # msgspec turns ValueError raised here into a ValidationError naming the line.
         if self.ts.tzinfo is None:
             raise ValueError("ts has no UTC offset (write it like 2026-03-14T09:12:03+01:00)")
-        if not self.provider.strip():
-            raise ValueError("provider is empty")
-        if not self.model.strip():
-            raise ValueError("model is empty")
         if self.cache_read_tokens + self.cache_write_tokens > self.input_tokens:
             raise ValueError("cache_read_tokens + cache_write_tokens exceed input_tokens")
         if self.reasoning_tokens > self.output_tokens:
             raise ValueError("reasoning_tokens exceed output_tokens")
         if self.cost_usd is not None and not (self.cost_usd.is_finite() and self.cost_usd >= 0):
             raise ValueError(f"cost_usd must be a finite number >= 0, got {self.cost_usd}")
-        self.provider = normalise_provider(self.provider)
+        if not self.model.strip():
+            raise ValueError("model is empty")
+        self.provider = _provider_name(self.provider)
 
     @property
     def project_or_app(self) -> str | None:
@@ -101,6 +122,45 @@ class UsageRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 _decoder = msgspec.json.Decoder(UsageRecord)
+_batch_decoder = msgspec.json.Decoder(list[RecordFields])
+_TZINFO = attrgetter("ts.tzinfo")
+_INPUT = attrgetter("input_tokens")
+_OUTPUT = attrgetter("output_tokens")
+_CACHE_READ = attrgetter("cache_read_tokens")
+_CACHE_WRITE = attrgetter("cache_write_tokens")
+_REASONING = attrgetter("reasoning_tokens")
+_COST = attrgetter("cost_usd")
+_PROVIDER = attrgetter("provider")
+
+
+def parse_batch(text: bytes) -> list[RecordFields] | None:
+    """Decode a JSON array of records, checked exactly as parse_line checks one; None if any fails.
+
+    The checks run over the whole batch in C (map/any), which is what keeps a year of logs fast;
+    callers fall back to parse_line to find and name the bad lines.
+    """
+    try:
+        records = _batch_decoder.decode(text)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    if None in map(_TZINFO, records):
+        return None
+    if any(map(gt, map(add, map(_CACHE_READ, records), map(_CACHE_WRITE, records)), map(_INPUT, records))):
+        return None
+    if any(map(gt, map(_REASONING, records), map(_OUTPUT, records))):
+        return None
+    costs = list(map(_COST, records))
+    if costs.count(None) != len(costs) and not all(c.is_finite() and c >= 0 for c in costs if c is not None):
+        return None
+    if not _NORMAL_NAMES.issuperset(map(_PROVIDER, records)):
+        try:
+            for record in records:
+                record.provider = _provider_name(record.provider)
+        except ValueError:
+            return None
+    if not all(map(str.strip, map(attrgetter("model"), records))):
+        return None
+    return records
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)
 _encoder = msgspec.json.Encoder(decimal_format="number")
 
@@ -137,8 +197,9 @@ def make_record(**fields: Any) -> UsageRecord:
     if not _FIELD_NAMES.issuperset(fields):
         unknown = sorted(set(fields) - _FIELD_NAMES)[0]
         raise InvalidRecord(f"unknown field {unknown!r} (SPEC §1 lists the fields; use attrs={{...}} for others)")
-    if None in fields.values():
-        fields = {name: value for name, value in fields.items() if value is not None}
+    if None in fields.values() or fields.get("attrs") == {}:
+        # Empty attrs would be written as "attrs":{}; absent says the same in fewer bytes.
+        fields = {name: value for name, value in fields.items() if value is not None and value != {}}
     try:
         return msgspec.convert(fields, UsageRecord)
     except msgspec.ValidationError as error:

@@ -65,11 +65,11 @@ def redact_record(record: UsageRecord) -> UsageRecord:
         value = getattr(record, name)
         if value is not None and value != (cleaned := redact_text(value)):
             changes[name] = cleaned
-    tags = [redact_text(tag) for tag in record.tags]
+    tags = tuple(redact_text(tag) for tag in record.tags)
     if tags != record.tags:
         changes["tags"] = tags
-    attrs = {key: redact_text(value) if isinstance(value, str) else value for key, value in record.attrs.items()}
-    if attrs != record.attrs:
+    attrs = {key: redact_text(value) if isinstance(value, str) else value for key, value in (record.attrs or {}).items()}
+    if record.attrs is not None and attrs != record.attrs:
         changes["attrs"] = attrs
     return msgspec.structs.replace(record, **changes) if changes else record
 

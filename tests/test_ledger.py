@@ -1,0 +1,159 @@
+"""Folding a year fast must give exactly what folding call by call gives; the cache never goes stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import write_lines
+from vaultledger.aggregate import DayFolder, Usage
+from vaultledger.ledger import Ledger, fold_log_file
+from vaultledger.periods import date_range
+from vaultledger.pricing import PriceBook, parse_price_overrides
+from vaultledger.reader import ReadStats, read_file
+
+MODELS = [
+    ("anthropic", "claude-sonnet-4-5-20250929"),  # long-context tier above 200k input
+    ("openai", "gpt-4o-mini"),
+    ("openai", "gpt-5"),
+    ("deepseek", "deepseek-chat"),  # off-peak prices change within a day
+    ("ollama", "llama3.1:8b"),
+    ("acme", "nothing-1"),  # unpriced
+    ("mistral_ai", "mistral-small-latest"),
+]
+OVERRIDES = parse_price_overrides(
+    [{"provider": "openai", "model": "gpt-5*", "input": 1, "output": 2, "valid_from": dt.date(2026, 3, 14)}],
+    "test",
+)
+
+
+def random_call(rng: random.Random, day: dt.date) -> dict:
+    provider, model = rng.choice(MODELS)
+    offset = rng.choice(["Z", "+01:00", "-08:00", "+09:30"])
+    ts = f"{day}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00{offset}"
+    input_tokens = rng.choice([rng.randrange(1, 5000), rng.randrange(190_000, 260_000)])
+    cache_read = rng.randrange(0, input_tokens // 2 + 1)
+    output = rng.randrange(1, 3000)
+    call = {"ts": ts, "provider": provider, "model": model, "input_tokens": input_tokens,
+            "output_tokens": output, "cache_read_tokens": cache_read,
+            "project": rng.choice([None, "poetry", "orbis"]), "use_case": rng.choice([None, "poem", "code"]),
+            "unit_id": rng.choice([None, "u1", "u2", "u3"]), "tags": rng.choice([[], ["a"], ["a", "b"]]),
+            "service_tier": rng.choice([None, None, "batch"])}
+    if rng.random() < 0.1:
+        call["cost_usd"] = round(rng.random(), 6)
+    if rng.random() < 0.5:
+        call["id"] = f"r{rng.randrange(400)}"  # collisions make duplicates
+    return {key: value for key, value in call.items() if value is not None and value != []}
+
+
+def slow_fold(path: Path, book: PriceBook, tz: str) -> tuple[dict[dt.date, Usage], ReadStats]:
+    stats = ReadStats()
+    folder = DayFolder(book, tz)
+    for record in read_file(path, stats):
+        folder.add(record)
+    return folder.finish(), stats
+
+
+def same_days(left: dict[dt.date, Usage], right: dict[dt.date, Usage]) -> None:
+    assert left.keys() == right.keys()
+    for day in left:
+        assert left[day].groups == right[day].groups, day
+        assert left[day].units == right[day].units, day
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("with_duplicates", [False, True])
+def test_batch_fold_equals_call_by_call_fold(logs_dir: Path, seed: int, with_duplicates: bool) -> None:
+    rng = random.Random(seed)
+    day = dt.date(2026, 3, 14)
+    calls = [random_call(rng, day) for _ in range(600)]
+    if not with_duplicates:
+        for index, call in enumerate(calls):
+            call.pop("id", None) if index % 2 else call.update(id=f"unique-{index}")
+    lines = [json.dumps(call) for call in calls]
+    lines.insert(rng.randrange(len(lines)), '{"broken": ')
+    path = write_lines(logs_dir / f"{day}.jsonl", *lines)
+    tz = rng.choice(["UTC", "Europe/Berlin", "Asia/Tokyo"])
+    book = PriceBook(OVERRIDES, tz)
+    fast = fold_log_file(path, book, tz)
+    days, stats = slow_fold(path, PriceBook(OVERRIDES, tz), tz)
+    same_days(fast.days, days)
+    assert (fast.stats.invalid_lines, fast.stats.duplicates) == (stats.invalid_lines, stats.duplicates)
+    assert [str(p) for p in fast.stats.problems] == [str(p) for p in stats.problems]
+
+
+def year_of_logs(logs_dir: Path, days: int = 20) -> None:
+    rng = random.Random(1)
+    start = dt.date(2026, 3, 1)
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        write_lines(logs_dir / f"{day}.jsonl", *[random_call(rng, day) for _ in range(50)])
+
+
+def totals(ledger: Ledger) -> Usage:
+    return ledger.usage(date_range(dt.date(2026, 2, 20), dt.date(2026, 4, 1)))
+
+
+def test_cache_gives_the_same_numbers_and_never_serves_a_changed_file(logs_dir: Path, tmp_path: Path) -> None:
+    year_of_logs(logs_dir)
+    cache = tmp_path / "cache"
+    book = lambda: PriceBook(OVERRIDES, "UTC")  # noqa: E731
+    uncached = totals(Ledger(logs_dir, "UTC", book()))
+    cold = totals(Ledger(logs_dir, "UTC", book(), cache))
+    warm = totals(Ledger(logs_dir, "UTC", book(), cache))
+    assert cold.groups == uncached.groups == warm.groups and cold.units == warm.units
+    assert len(list((cache / "folds").rglob("*.msgpack"))) == 20
+
+    grown = logs_dir / "2026-03-05.jsonl"
+    write_lines(grown, {"ts": "2026-03-05T12:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+                        "input_tokens": 1000, "output_tokens": 500})
+    after_append = totals(Ledger(logs_dir, "UTC", book(), cache)).totals()
+    assert after_append.calls == uncached.totals().calls + 1
+    assert after_append.cost == uncached.totals().cost + Decimal("0.00045")
+
+    replacement = logs_dir / "replacement"
+    replacement.write_bytes(b"")
+    os.replace(replacement, grown)
+    after_replace = totals(Ledger(logs_dir, "UTC", book(), cache)).totals()
+    assert after_replace.calls == uncached.totals().calls - 50
+
+    (logs_dir / "2026-03-06.jsonl").unlink()
+    assert totals(Ledger(logs_dir, "UTC", book(), cache)).totals().calls == after_replace.calls - 50
+    assert totals(Ledger(logs_dir, "UTC", book())).groups == totals(Ledger(logs_dir, "UTC", book(), cache)).groups
+
+
+def test_a_cache_made_under_other_prices_or_zone_is_not_used(logs_dir: Path, tmp_path: Path) -> None:
+    year_of_logs(logs_dir, days=3)
+    cache = tmp_path / "cache"
+    totals(Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache))
+    with_override = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache))
+    assert with_override.groups == totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"))).groups
+    tokyo = totals(Ledger(logs_dir, "Asia/Tokyo", PriceBook([], "Asia/Tokyo"), cache))
+    assert tokyo.groups == totals(Ledger(logs_dir, "Asia/Tokyo", PriceBook([], "Asia/Tokyo"))).groups
+    assert len(list((cache / "folds").iterdir())) == 3
+
+
+def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None:
+    year_of_logs(logs_dir, days=2)
+    cache = tmp_path / "cache"
+    expected = totals(Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache)).groups
+    for entry in (cache / "folds").rglob("*.msgpack"):
+        entry.write_bytes(b"\x00garbage")
+    assert totals(Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache)).groups == expected
+
+
+@pytest.mark.slow
+def test_parallel_folding_equals_serial(logs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vaultledger.ledger as ledger_module
+
+    year_of_logs(logs_dir, days=12)
+    monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)
+    parallel = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=True))
+    serial = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False))
+    assert parallel.groups == serial.groups and parallel.units == serial.units

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from vaultledger.aggregate import Usage, dimension_values
+from vaultledger.aggregate import GroupKey, Sums, Usage, dimension_values
 from vaultledger.errors import ConfigError
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, week_of
 from vaultledger.record import normalise_provider
@@ -18,6 +18,11 @@ SCOPES = ("project", "provider", "model")
 DEFAULT_WARN_AT = Decimal("0.8")
 DEFAULT_DANGER_AT = Decimal("1.0")
 PERIOD_NOUN = {"daily": "today", "weekly": "this week", "monthly": "this month", "quarterly": "this quarter"}
+# The budget kind that runs over each kind of period; a date range has none.
+BUDGET_KIND_OF_PERIOD = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}
+CENTI_CENT = Decimal("0.0001")
+
+UsageOf = Callable[[dt.date, dt.date], Usage]
 
 
 @dataclass(frozen=True)
@@ -46,24 +51,38 @@ class Budget:
 
     def spent(self, usage: Usage) -> Decimal:
         """Known cost of the usage this budget watches."""
-        if self.scope is None:
-            return usage.totals().cost
-        total = Decimal(0)
+        return self.watched(usage).cost
+
+    def watched(self, usage: Usage) -> Sums:
+        """Calls, tokens and known cost of the usage this budget watches."""
+        total = Sums()
         for key, sums in usage.groups.items():
-            values = [f"{key.provider}/{key.model}", key.model] if self.scope == "model" else list(
-                dimension_values(key, self.scope)
-            )
-            if self.name in values:
-                total += sums.cost
+            if self.watches(key):
+                total.add(sums)
         return total
+
+    def watches(self, key: GroupKey) -> bool:
+        """Whether calls of this group count against the budget."""
+        if self.scope is None:
+            return True
+        if self.scope == "model":
+            return self.name in (f"{key.provider}/{key.model}", key.model)
+        return self.name in dimension_values(key, self.scope)
 
 
 @dataclass(frozen=True)
 class BudgetStatus:
+    """How one budget stands over one period on day `as_of` (before, within or after the period).
+
+    `spent` counts the period's days up to `as_of`; unpriced calls add no cost, so they are counted
+    apart in `unpriced_calls` and every view can say so.
+    """
+
     budget: Budget
     period: Period
     spent: Decimal
     as_of: dt.date
+    unpriced_calls: int = 0
 
     @property
     def amount(self) -> Decimal:
@@ -74,11 +93,21 @@ class BudgetStatus:
         return self.budget.label
 
     @property
+    def key(self) -> str:
+        """The period's key, e.g. "2026-03" or "2026Q1"."""
+        return self.period.key
+
+    @property
     def share(self) -> Decimal:
-        return self.spent / self.amount if self.amount else Decimal(0)
+        """Spent / amount; infinite when a zero budget has any spending."""
+        if self.amount:
+            return self.spent / self.amount
+        return Decimal("Infinity") if self.spent else Decimal(0)
 
     @property
     def share_text(self) -> str:
+        if self.share.is_infinite():
+            return "∞ %"
         return f"{(self.share * 100).quantize(Decimal(1)):,} %"
 
     @property
@@ -90,28 +119,47 @@ class BudgetStatus:
         return max(self.spent - self.amount, Decimal(0))
 
     @property
+    def has_started(self) -> bool:
+        return self.as_of >= self.period.start
+
+    @property
+    def has_ended(self) -> bool:
+        """The period lies wholly before `as_of`: its spending is final."""
+        return self.as_of > self.period.end
+
+    @property
     def days_elapsed(self) -> int:
-        last = min(self.as_of, self.period.end)
-        return max((last - self.period.start).days + 1, 1)
+        """Days of the period up to and including `as_of`."""
+        if not self.has_started:
+            return 0
+        return (min(self.as_of, self.period.end) - self.period.start).days + 1
 
     @property
     def days_left(self) -> int:
-        return max((self.period.end - max(self.as_of, self.period.start)).days, 0)
+        """Days of the period after `as_of` (today itself is counted as elapsed)."""
+        return self.period.num_days - self.days_elapsed
 
     @property
     def daily_average(self) -> Decimal:
-        return self.spent / self.days_elapsed
+        if not self.days_elapsed:
+            return Decimal(0)
+        return (self.spent / self.days_elapsed).quantize(CENTI_CENT)
 
     @property
     def projection(self) -> Decimal:
-        """Spend at the end of the period if the average so far holds."""
-        return (self.daily_average * self.period.num_days).quantize(Decimal("0.0001"))
+        """Spend at the end of the period if the average so far holds; the actual spend once it is over."""
+        if not self.has_started:
+            return Decimal(0)
+        if self.days_left == 0:
+            return self.spent
+        return (self.spent / self.days_elapsed * self.period.num_days).quantize(CENTI_CENT)
 
     @property
     def level(self) -> str:
+        """"over" above the danger threshold, "warning" at or above the warning one, else "ok"."""
         if self.share > self.budget.danger_at:
             return "over"
-        if self.share >= self.budget.warn_at:
+        if self.share >= self.budget.warn_at and self.spent > 0:
             return "warning"
         return "ok"
 
@@ -161,14 +209,23 @@ def _decimal(value: Any, key: str, source: str) -> Decimal:
     return Decimal(str(value))
 
 
-def statuses_on(day: dt.date, budgets: list[Budget], usage_of: Any, rule: WeekRule) -> list[BudgetStatus]:
-    """How every budget stands on `day`: spending from its period's start up to and including `day`.
+def status_of(budget: Budget, period: Period, as_of: dt.date, usage_of: UsageOf) -> BudgetStatus:
+    """How `budget` stands over `period` on `as_of`: the period's spending up to that day.
 
-    `usage_of(first, last)` returns the Usage of those days.
+    `usage_of(first, last)` returns the Usage of those days; a period that has not begun has none.
     """
-    statuses = []
-    for budget in budgets:
-        period = budget.period_containing(day, rule)
-        spent = budget.spent(usage_of(period.start, min(day, period.end)))
-        statuses.append(BudgetStatus(budget, period, spent, day))
-    return statuses
+    if as_of < period.start:
+        return BudgetStatus(budget, period, Decimal(0), as_of)
+    watched = budget.watched(usage_of(period.start, min(as_of, period.end)))
+    return BudgetStatus(budget, period, watched.cost, as_of, watched.unpriced_calls)
+
+
+def statuses_on(day: dt.date, budgets: list[Budget], usage_of: UsageOf, rule: WeekRule) -> list[BudgetStatus]:
+    """How every budget stands on `day`, each over its own period holding `day`."""
+    return [status_of(budget, budget.period_containing(day, rule), day, usage_of) for budget in budgets]
+
+
+def statuses_over(period: Period, budgets: list[Budget], as_of: dt.date, usage_of: UsageOf) -> list[BudgetStatus]:
+    """The budgets of `period`'s kind (monthly ones for a month, …) evaluated over it on `as_of`."""
+    kind = BUDGET_KIND_OF_PERIOD.get(period.kind)
+    return [status_of(budget, period, as_of, usage_of) for budget in budgets if budget.kind == kind]

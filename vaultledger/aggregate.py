@@ -11,10 +11,10 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter, methodcaller
-from typing import NamedTuple
+
+import msgspec
 
 from vaultledger.pricing import VARIES, Price, PriceBook
 from vaultledger.record import UsageRecord
@@ -25,7 +25,9 @@ TOKEN_FIELDS = (
 )
 
 
-class GroupKey(NamedTuple):
+class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """What a group of calls shares; frozen and hashable, and stored as a plain array in the cache."""
+
     provider: str
     model: str
     service_tier: str | None
@@ -35,6 +37,8 @@ class GroupKey(NamedTuple):
     tags: tuple[str, ...]
 
 
+_encode_units = msgspec.msgpack.Encoder().encode
+_decode_units = msgspec.msgpack.Decoder(dict[str, list[str]]).decode
 _INPUT = attrgetter("input_tokens")
 _OUTPUT = attrgetter("output_tokens")
 _CACHE_READ = attrgetter("cache_read_tokens")
@@ -47,28 +51,17 @@ _DATE = methodcaller("date")
 _KEY = attrgetter("provider", "model", "service_tier", "project", "use_case", "app", "tags")
 
 
-class Sums:
+class Sums(msgspec.Struct, array_like=True, gc=False):
     """Calls, tokens and the known cost of a set of calls; unpriced calls add no cost."""
 
-    __slots__ = ("calls", *TOKEN_FIELDS, "cost", "unpriced_calls")
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.cache_read_tokens = 0
-        self.cache_write_tokens = 0
-        self.reasoning_tokens = 0
-        self.cost = Decimal(0)
-        self.unpriced_calls = 0
-
-    def add_record(self, record: UsageRecord) -> None:
-        self.calls += 1
-        self.input_tokens += record.input_tokens
-        self.output_tokens += record.output_tokens
-        self.cache_read_tokens += record.cache_read_tokens
-        self.cache_write_tokens += record.cache_write_tokens
-        self.reasoning_tokens += record.reasoning_tokens
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost: Decimal = Decimal(0)
+    unpriced_calls: int = 0
 
     def add_records(self, records: Sequence[UsageRecord]) -> None:
         """Add many calls at once; the sums run in C (map/sum), which is what makes big years fast."""
@@ -80,13 +73,17 @@ class Sums:
         self.reasoning_tokens += sum(map(_REASONING, records))
 
     def add(self, other: Sums) -> None:
-        for name in self.__slots__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.calls += other.calls
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.cache_read_tokens += other.cache_read_tokens
+        self.cache_write_tokens += other.cache_write_tokens
+        self.reasoning_tokens += other.reasoning_tokens
+        self.cost += other.cost
+        self.unpriced_calls += other.unpriced_calls
 
     def copy(self) -> Sums:
-        twin = Sums()
-        twin.add(self)
-        return twin
+        return msgspec.structs.replace(self)
 
     @property
     def total_tokens(self) -> int:
@@ -97,29 +94,39 @@ class Sums:
         return self.calls - self.unpriced_calls
 
     def as_dict(self) -> dict[str, int | Decimal]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, int | Decimal | str]) -> Sums:
-        sums = cls()
-        for name in cls.__slots__:
-            value = values.get(name, 0)
-            setattr(sums, name, Decimal(value) if name == "cost" else int(value))
-        return sums
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sums) and self.as_dict() == other.as_dict()
-
-    def __repr__(self) -> str:
-        return f"Sums({self.as_dict()})"
+        return msgspec.structs.asdict(self)
 
 
-@dataclass
 class Usage:
-    """Usage of one day or one period: groups of calls, and the output units per use case."""
+    """Usage of one day or one period: groups of calls, and the output units per use case.
 
-    groups: dict[GroupKey, Sums] = field(default_factory=dict)
-    units: dict[str, set[str]] = field(default_factory=dict)
+    Unit ids are only needed for cost-per-unit tables, so those read from the cache stay
+    encoded until someone asks for `units`.
+    """
+
+    __slots__ = ("groups", "_units", "_encoded_units")
+
+    def __init__(self, groups: dict[GroupKey, Sums] | None = None, units: dict[str, set[str]] | None = None) -> None:
+        self.groups: dict[GroupKey, Sums] = {} if groups is None else groups
+        self._units: dict[str, set[str]] = {} if units is None else units
+        self._encoded_units: list[bytes] = []
+
+    @property
+    def units(self) -> dict[str, set[str]]:
+        while self._encoded_units:
+            for use_case, ids in _decode_units(self._encoded_units.pop()).items():
+                self._units.setdefault(use_case, set()).update(ids)
+        return self._units
+
+    @units.setter
+    def units(self, value: dict[str, set[str]]) -> None:
+        self._units, self._encoded_units = value, []
+
+    def add_encoded_units(self, encoded: bytes) -> None:
+        self._encoded_units.append(encoded)
+
+    def encoded_units(self) -> bytes:
+        return _encode_units({use_case: sorted(ids) for use_case, ids in self.units.items()})
 
     def merge(self, other: Usage) -> None:
         for key, sums in other.groups.items():
@@ -128,8 +135,15 @@ class Usage:
                 self.groups[key] = sums.copy()
             else:
                 mine.add(sums)
-        for use_case, units in other.units.items():
-            self.units.setdefault(use_case, set()).update(units)
+        self._encoded_units.extend(other._encoded_units)
+        for use_case, units in other._units.items():
+            self._units.setdefault(use_case, set()).update(units)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Usage) and self.groups == other.groups and self.units == other.units
+
+    def __repr__(self) -> str:
+        return f"Usage(groups={self.groups!r}, units={self.units!r})"
 
     def totals(self) -> Sums:
         total = Sums()
@@ -225,13 +239,13 @@ class DayFolder:
             for key, record in zip(map(_KEY, records), records):
                 groups[key].append(record)
             for key, members in groups.items():
-                self.add_group(first_day, GroupKey._make(key), members)
+                self.add_group(first_day, GroupKey(*key), members)
             return
         days = map(_DATE, map(methodcaller("astimezone", self.zone), map(_TS, records)))
         for day_and_key, record in zip(zip(days, map(_KEY, records)), records):
             groups[day_and_key].append(record)
         for (day, key), members in groups.items():
-            self.add_group(day, GroupKey._make(key), members)
+            self.add_group(day, GroupKey(*key), members)
 
     def add_group(self, day: dt.date, key: GroupKey, records: Sequence[UsageRecord]) -> None:
         """Calls that share a local day and a group key."""

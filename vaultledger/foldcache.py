@@ -11,9 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
@@ -23,10 +21,27 @@ from vaultledger.notes.write import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.reader import LineProblem, ReadStats
 
-CACHE_FORMAT = 1
-SUMS_FIELDS = Sums.__slots__
+CACHE_FORMAT = 2
 
 Signature = tuple[int, int, int, int]
+
+
+class _CachedDay(msgspec.Struct, array_like=True, gc=False):
+    day: dt.date
+    groups: list[tuple[GroupKey, Sums]]
+    units: bytes  # msgpack of {use case: [unit ids]}, decoded only if a section needs units
+
+
+class _CachedFold(msgspec.Struct, gc=False):
+    path: str
+    signature: Signature
+    days: list[_CachedDay]
+    stats: tuple[int, int, int, int]
+    problems: list[tuple[str, int, str]]
+
+
+_decode_entry = msgspec.msgpack.Decoder(_CachedFold).decode
+_encode_entry = msgspec.msgpack.Encoder().encode
 
 
 @dataclass
@@ -62,57 +77,39 @@ class FoldCache:
         if signature is None:
             return None
         try:
-            raw = msgspec.msgpack.decode((self.folder / f"{path.name}.msgpack").read_bytes())
-            if tuple(raw["signature"]) != signature or raw["path"] != str(path):
-                return None
-            return _fold_from_plain(raw)
-        except (OSError, ValueError, KeyError, TypeError, msgspec.DecodeError, ArithmeticError):
+            entry = _decode_entry((self.folder / f"{path.name}.msgpack").read_bytes())
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             return None  # a missing, old or damaged entry is just a miss
+        if entry.signature != signature or entry.path != str(path):
+            return None
+        return _fold_from_entry(entry)
 
     def store(self, path: Path, signature: Signature | None, fold: FileFold) -> None:
         if signature is None:
             return
-        plain = {"path": str(path), "signature": list(signature), **_fold_to_plain(fold)}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.folder / f"{path.name}.msgpack", msgspec.msgpack.encode(plain))
+            atomic_write_bytes(self.folder / f"{path.name}.msgpack", _encode_entry(_entry_from_fold(path, signature, fold)))
         except OSError:
             pass  # a read-only or full cache folder only makes the next run slower
 
 
-def _fold_to_plain(fold: FileFold) -> dict[str, Any]:
-    days = []
-    for day, usage in sorted(fold.days.items()):
-        groups = [[list(key), _sums_to_plain(sums)] for key, sums in usage.groups.items()]
-        units = {use_case: sorted(ids) for use_case, ids in usage.units.items()}
-        days.append([day.isoformat(), groups, units])
+def _entry_from_fold(path: Path, signature: Signature, fold: FileFold) -> _CachedFold:
+    days = [
+        _CachedDay(day, list(usage.groups.items()), usage.encoded_units())
+        for day, usage in sorted(fold.days.items())
+    ]
     stats = fold.stats
-    problems = [[str(p.path), p.line, p.reason] for p in stats.problems]
-    counts = [stats.lines, stats.invalid_lines, stats.duplicates, stats.partial_lines]
-    return {"days": days, "stats": counts, "problems": problems}
+    counts = (stats.lines, stats.invalid_lines, stats.duplicates, stats.partial_lines)
+    problems = [(str(problem.path), problem.line, problem.reason) for problem in stats.problems]
+    return _CachedFold(str(path), signature, days, counts, problems)
 
 
-def _fold_from_plain(raw: dict[str, Any]) -> FileFold:
+def _fold_from_entry(entry: _CachedFold) -> FileFold:
     days = {}
-    for iso_day, groups, units in raw["days"]:
-        usage = Usage()
-        for key, sums in groups:
-            key[-1] = tuple(key[-1])
-            usage.groups[GroupKey._make(key)] = _sums_from_plain(sums)
-        usage.units = {use_case: set(ids) for use_case, ids in units.items()}
-        days[dt.date.fromisoformat(iso_day)] = usage
-    lines, invalid, duplicates, partial = raw["stats"]
-    problems = [LineProblem(Path(path), line, reason) for path, line, reason in raw["problems"]]
-    stats = ReadStats(lines, invalid, duplicates, partial, problems)
-    return FileFold(days, stats)
-
-
-def _sums_to_plain(sums: Sums) -> list[Any]:
-    return [str(getattr(sums, name)) if name == "cost" else getattr(sums, name) for name in SUMS_FIELDS]
-
-
-def _sums_from_plain(values: list[Any]) -> Sums:
-    sums = Sums()
-    for name, value in zip(SUMS_FIELDS, values):
-        setattr(sums, name, Decimal(value) if name == "cost" else value)
-    return sums
+    for cached in entry.days:
+        usage = Usage(dict(cached.groups))
+        usage.add_encoded_units(cached.units)
+        days[cached.day] = usage
+    problems = [LineProblem(Path(path), line, reason) for path, line, reason in entry.problems]
+    return FileFold(days, ReadStats(*entry.stats, problems))

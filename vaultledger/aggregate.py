@@ -139,6 +139,13 @@ class Usage:
         for use_case, units in other._units.items():
             self._units.setdefault(use_case, set()).update(units)
 
+    def __getstate__(self) -> tuple[dict[GroupKey, Sums], bytes]:
+        # Worker processes send folds back pickled: one msgpack blob beats thousands of strings.
+        return self.groups, self.encoded_units()
+
+    def __setstate__(self, state: tuple[dict[GroupKey, Sums], bytes]) -> None:
+        self.groups, self._units, self._encoded_units = state[0], {}, [state[1]]
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Usage) and self.groups == other.groups and self.units == other.units
 

@@ -14,6 +14,7 @@ import typer
 
 from vaultledger import __version__
 from vaultledger.errors import VaultledgerError
+from vaultledger.period_flags import PeriodFlags
 
 app = typer.Typer(
     name="vaultledger",
@@ -38,6 +39,14 @@ MonthOpt = Annotated[Optional[str], typer.Option("--month", help="A month: 2026-
 QuarterOpt = Annotated[Optional[str], typer.Option("--quarter", help="A quarter: 2026Q1.", show_default=False)]
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="First day of a range.", show_default=False)]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help="Last day of a range (inclusive).", show_default=False)]
+TodayOpt = Annotated[bool, typer.Option("--today", help="Shortcut: today.")]
+YesterdayOpt = Annotated[bool, typer.Option("--yesterday", help="Shortcut: yesterday.")]
+ThisWeekOpt = Annotated[bool, typer.Option("--this-week", help="Shortcut: this week.")]
+LastWeekOpt = Annotated[bool, typer.Option("--last-week", help="Shortcut: last week.")]
+ThisMonthOpt = Annotated[bool, typer.Option("--this-month", help="Shortcut: this month.")]
+ThisQuarterOpt = Annotated[bool, typer.Option("--this-quarter", help="Shortcut: this quarter.")]
+LastOpt = Annotated[Optional[str], typer.Option("--last", help="Shortcut: the last N days, weeks or months (7d, 4w, 3m).",
+                                                show_default=False)]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -143,30 +152,15 @@ def _decimal_flag(text: str | None, flag: str):
         raise InvalidRecord(f"{flag}: {text!r} is not a number") from None
 
 
-def choose_period(
-    day: str | None, week: str | None, month: str | None, quarter: str | None,
-    start: str | None, end: str | None, rule_of: Callable[[], Any],
-):
-    """The one period the flags name, or None; naming two is a usage error."""
-    from vaultledger import periods
+def chosen_period(flags, settings):
+    """The period the flags name (None if none); contradictory flags are a usage error (exit 2)."""
+    from vaultledger.period_flags import UsageMistake, choose_period
+    from vaultledger.periods import today
 
-    named = [flag for flag, value in (("--day", day), ("--week", week), ("--month", month),
-                                      ("--quarter", quarter), ("--from/--to", start or end)) if value]
-    if len(named) > 1:
-        raise fail(f"name one period, not {' and '.join(named)}", code=2)
-    if day:
-        return periods.parse_day(day)
-    if week:
-        return periods.parse_week(week, rule_of())
-    if month:
-        return periods.parse_month(month)
-    if quarter:
-        return periods.parse_quarter(quarter)
-    if start or end:
-        if not (start and end):
-            raise fail("--from and --to go together", code=2)
-        return periods.parse_range(start, end)
-    return None
+    try:
+        return choose_period(flags, today(settings.timezone.value), week_rule_for(settings))
+    except UsageMistake as mistake:
+        raise fail(str(mistake), code=2) from None
 
 
 def week_rule_for(settings) -> Any:
@@ -186,7 +180,9 @@ def week_rule_for(settings) -> Any:
 @app.command("rollup")
 def rollup_command(
     day: DayOpt = None, week: WeekOpt = None, month: MonthOpt = None, quarter: QuarterOpt = None,
-    start: FromOpt = None, end: ToOpt = None,
+    start: FromOpt = None, end: ToOpt = None, today: TodayOpt = False, yesterday: YesterdayOpt = False,
+    this_week: ThisWeekOpt = False, last_week: LastWeekOpt = False, this_month: ThisMonthOpt = False,
+    this_quarter: ThisQuarterOpt = False,
     vault: VaultOpt = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     no_create: Annotated[bool, typer.Option("--no-create", help="Never create missing notes.")] = False,
@@ -202,13 +198,13 @@ def rollup_command(
     Example: vaultledger rollup --day 2026-03-14 --vault ~/Obsidian/Main
     """
     from vaultledger import nightly
-    from vaultledger.ledger import Ledger
     from vaultledger.rollup import Rollup, open_vault
 
     with user_errors():
         settings = settings_from(config, vault, logs, tz)
-        period = choose_period(day, week, month, quarter, start, end, lambda: week_rule_for(settings))
-        rollup = Rollup(settings, open_vault(settings, force=force), Ledger.from_settings(settings),
+        period = chosen_period(PeriodFlags(day, week, month, quarter, start, end, today, yesterday, this_week,
+                                           last_week, this_month, this_quarter), settings)
+        rollup = Rollup(settings, open_vault(settings, force=force), ledger_for(settings),
                         create=not no_create, dry_run=dry_run)
         if period is None:
             result = nightly.run_nightly(rollup)
@@ -263,24 +259,29 @@ def watch_command(
         watch_forever(settings, quiet=quiet, force=force)
 
 
-BY_CHOICES = ("provider", "model", "project", "use_case", "app", "tag", "service_tier")
+BY_CHOICES = ("provider", "model", "project", "use_case", "app", "tag", "service_tier", "day", "week", "month")
 
 
 @app.command("report")
 def report_command(
     day: DayOpt = None, week: WeekOpt = None, month: MonthOpt = None, quarter: QuarterOpt = None,
-    start: FromOpt = None, end: ToOpt = None,
-    by: Annotated[str, typer.Option("--by", help="provider, model, project, use_case, app, tag.")] = "provider",
+    start: FromOpt = None, end: ToOpt = None, today: TodayOpt = False, yesterday: YesterdayOpt = False,
+    this_week: ThisWeekOpt = False, last_week: LastWeekOpt = False, this_month: ThisMonthOpt = False,
+    this_quarter: ThisQuarterOpt = False, last: LastOpt = None,
+    by: Annotated[str, typer.Option("--by", help="provider, model, project, use_case, app, tag, day, week, month.")]
+    = "provider",
+    compare: Annotated[Optional[str], typer.Option("--compare", help="Another period side by side, e.g. 2025Q4.",
+                                                   show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     vault: VaultOpt = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None,
 ) -> None:
     """Show usage and cost for a period (default: today).
 
-    Example: vaultledger report --month 2026-03 --by model --format json
+    Example: vaultledger report --quarter 2026Q1 --by model --compare 2025Q4
     """
-    from vaultledger.ledger import Ledger
-    from vaultledger.periods import day_of, today
-    from vaultledger.report import report_csv, report_json
+    from vaultledger import report
+    from vaultledger.periods import day_of, parse_period
+    from vaultledger.periods import today as today_in
 
     if by not in BY_CHOICES:
         raise fail(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}", code=2)
@@ -288,16 +289,71 @@ def report_command(
         raise fail(f"--format {fmt!r}: choose table, json or csv", code=2)
     with user_errors():
         settings = settings_from(config, vault, logs, tz)
-        period = choose_period(day, week, month, quarter, start, end, lambda: week_rule_for(settings))
-        period = period or day_of(today(settings.timezone.value))
-        ledger = Ledger.from_settings(settings)
-        usage = ledger.usage(period)
-    if fmt == "json":
-        typer.echo(json.dumps(report_json(period, usage, ledger.stats, [by]), indent=2, ensure_ascii=False))
+        flags = PeriodFlags(day, week, month, quarter, start, end, today, yesterday, this_week, last_week,
+                            this_month, this_quarter, last)
+        period = chosen_period(flags, settings) or day_of(today_in(settings.timezone.value))
+        other = parse_period(compare, week_rule_for(settings)) if compare else None
+        ledger = ledger_for(settings)
+        usage = _usage_by(ledger, period, by, settings)
+        other_usage = _usage_by(ledger, other, by, settings) if other else None
+    if other is not None:
+        _print_comparison(period, usage, other, other_usage, by, fmt)
+    elif fmt == "json":
+        document = report.report_json(period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by])
+        if by in report.TIME_UNITS:
+            document[f"by_{by}"] = [{"key": key, **report.sums_json(sums)} for key, sums in usage.by(by)]
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        typer.echo(report_csv(usage, by), nl=False)
+        typer.echo(report.report_csv(usage, by), nl=False)
     else:
         _print_report_table(period, usage, ledger.stats, by)
+
+
+def ledger_for(settings):
+    """A Ledger whose long reads show a progress bar on a terminal."""
+    from vaultledger.ledger import Ledger
+
+    ledger = Ledger.from_settings(settings)
+    if sys.stderr.isatty():
+        from vaultledger.progress import terminal_progress
+
+        ledger.progress = terminal_progress
+    return ledger
+
+
+def _usage_by(ledger, period, by: str, settings):
+    from vaultledger.report import TIME_UNITS, usage_by_time
+
+    if by in TIME_UNITS:
+        return usage_by_time(ledger, period, by, week_rule_for(settings))
+    return ledger.usage(period)
+
+
+def _print_comparison(period, usage, other, other_usage, by: str, fmt: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from vaultledger import report
+    from vaultledger.pricing import format_usd
+
+    if fmt == "json":
+        typer.echo(json.dumps(report.compare_json(period, usage, other, other_usage, by), indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        typer.echo(report.compare_csv(usage, other_usage, by), nl=False)
+        return
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    now, then = usage.totals(), other_usage.totals()
+    console.print(f"[bold]{period.key}[/] {format_usd(now.cost)} vs [bold]{other.key}[/] {format_usd(then.cost)}: "
+                  f"{report.change_percent(now.cost, then.cost)}")
+    table = Table(show_edge=False)
+    for column in (by, f"calls {period.key}", f"cost {period.key}", f"calls {other.key}", f"cost {other.key}",
+                   "change"):
+        table.add_column(column, justify="left" if column == by else "right")
+    for key, current, previous, change in report.compare_rows(usage, other_usage, by):
+        table.add_row("(none)" if key is None else str(key), f"{current.calls:,}", format_usd(current.cost),
+                      f"{previous.calls:,}", format_usd(previous.cost), change)
+    console.print(table)
 
 
 def _print_report_table(period, usage, stats, by: str) -> None:
@@ -331,7 +387,9 @@ def _print_report_table(period, usage, stats, by: str) -> None:
 @app.command("export")
 def export_command(
     day: DayOpt = None, week: WeekOpt = None, month: MonthOpt = None, quarter: QuarterOpt = None,
-    start: FromOpt = None, end: ToOpt = None,
+    start: FromOpt = None, end: ToOpt = None, today: TodayOpt = False, yesterday: YesterdayOpt = False,
+    this_week: ThisWeekOpt = False, last_week: LastWeekOpt = False, this_month: ThisMonthOpt = False,
+    this_quarter: ThisQuarterOpt = False, last: LastOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or json.")] = "csv",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
     vault: VaultOpt = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None,
@@ -342,15 +400,17 @@ def export_command(
     """
     from vaultledger.export import FORMATS, export_rows, write_export
     from vaultledger.ledger import Ledger
-    from vaultledger.periods import day_of, today
+    from vaultledger.periods import day_of
+    from vaultledger.periods import today as today_in
     from vaultledger.reader import ReadStats
 
     if fmt not in FORMATS:
         raise fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}", code=2)
     with user_errors():
         settings = settings_from(config, vault, logs, tz)
-        period = choose_period(day, week, month, quarter, start, end, lambda: week_rule_for(settings))
-        period = period or day_of(today(settings.timezone.value))
+        flags = PeriodFlags(day, week, month, quarter, start, end, today, yesterday, this_week, last_week,
+                            this_month, this_quarter, last)
+        period = chosen_period(flags, settings) or day_of(today_in(settings.timezone.value))
         book = Ledger.from_settings(settings).book
         stats = ReadStats()
         rows = export_rows(settings.logs.value, period, settings.timezone.value, book, stats)
@@ -457,6 +517,8 @@ def doctor_command(
 @app.command("budget")
 def budget_command(
     day: DayOpt = None, week: WeekOpt = None, month: MonthOpt = None, quarter: QuarterOpt = None,
+    today: TodayOpt = False, yesterday: YesterdayOpt = False, this_week: ThisWeekOpt = False,
+    last_week: LastWeekOpt = False, this_month: ThisMonthOpt = False, this_quarter: ThisQuarterOpt = False,
     vault: VaultOpt = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None,
     fail_over: Annotated[bool, typer.Option("--fail-over", help="Exit 3 when any budget is over.")] = False,
 ) -> None:
@@ -468,7 +530,8 @@ def budget_command(
 
     with user_errors():
         settings = settings_from(config, vault, logs, tz)
-        period = choose_period(day, week, month, quarter, None, None, lambda: week_rule_for(settings))
+        period = chosen_period(PeriodFlags(day, week, month, quarter, None, None, today, yesterday, this_week,
+                                           last_week, this_month, this_quarter), settings)
         statuses = evaluate_budgets(settings, period, week_rule_for(settings))
     if not statuses:
         typer.echo("no budgets configured: add a [budgets] table to the config (see README)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress
@@ -15,6 +16,7 @@ from pathlib import Path
 from vaultledger.aggregate import DayFolder, Usage, merge_days
 from vaultledger.foldcache import FileFold, FoldCache, file_signature, fingerprint
 from vaultledger.periods import Period
+from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
 from vaultledger.reader import LogFile, ReadStats, files_for_days, read_batches, read_file
 from vaultledger.settings import Settings
@@ -75,6 +77,7 @@ class Ledger:
     book: PriceBook
     cache_dir: Path | None = None
     parallel: bool = True
+    progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
     _days: dict[dt.date, Usage] = field(default_factory=dict)
 
@@ -132,16 +135,33 @@ class Ledger:
             else:
                 mine.merge(usage)
 
-    def _fold_all(self, logs: Sequence[LogFile]) -> list[FileFold]:
+    def _fold_all(self, logs: Sequence[LogFile]) -> Iterator[FileFold]:
+        """Folds in file order, in worker processes when there is enough to read."""
         paths = [log.path for log in logs]
-        if not self._worth_parallel(paths):
-            return [fold_log_file(path, self.book, self.tz) for path in paths]
-        workers = min(os.cpu_count() or 1, 4)
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz)) as pool:
-            return list(pool.map(_fold_in_worker, paths, chunksize=max(1, len(paths) // (workers * 8))))
+        sizes = [_size(path) for path in paths]
+        with self.progress(sum(sizes)) as advance:
+            if not self._worth_parallel(paths, sum(sizes)):
+                for path, size in zip(paths, sizes):
+                    yield fold_log_file(path, self.book, self.tz)
+                    advance(size)
+                return
+            workers = min(os.cpu_count() or 1, 4)
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz)) as pool:
+                chunk = max(1, len(paths) // (workers * 8))
+                for fold, size in zip(pool.map(_fold_in_worker, paths, chunksize=chunk), sizes):
+                    yield fold
+                    advance(size)
 
-    def _worth_parallel(self, paths: Sequence[Path]) -> bool:
+    def _worth_parallel(self, paths: Sequence[Path], total_bytes: int) -> bool:
         if not self.parallel or (os.cpu_count() or 1) < 2 or len(paths) < PARALLEL_MIN_FILES:
             return False
-        return sum(path.stat().st_size for path in paths) >= PARALLEL_MIN_BYTES
+        return total_bytes >= PARALLEL_MIN_BYTES
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

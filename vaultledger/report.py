@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from vaultledger.aggregate import Sums, Usage
-from vaultledger.periods import Period
+from vaultledger.aggregate import GroupKey, Sums, Usage
+from vaultledger.ledger import Ledger
+from vaultledger.periods import Period, WeekRule, day_of, month_of, week_of
 from vaultledger.pricing import format_usd
 from vaultledger.reader import ReadStats
 from vaultledger.render import format_share
@@ -36,15 +37,7 @@ def sums_json(sums: Sums) -> dict[str, Any]:
 
 def report_json(period: Period, usage: Usage, stats: ReadStats, by: Sequence[str] = BREAKDOWNS) -> dict[str, Any]:
     """The `report --format json` document; its shape is a contract (SPEC §8)."""
-    document: dict[str, Any] = {
-        "period": {
-            "kind": period.kind,
-            "key": period.key,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-        },
-        "totals": sums_json(usage.totals()),
-    }
+    document: dict[str, Any] = {"period": _period_json(period), "totals": sums_json(usage.totals())}
     for dimension in dict.fromkeys([*BREAKDOWNS, *by]):
         document[f"by_{dimension}"] = [{"key": key, **sums_json(sums)} for key, sums in usage.by(dimension)]
     document["unpriced_models"] = usage.unpriced_models()
@@ -82,3 +75,77 @@ def report_table_rows(usage: Usage, by: str) -> list[list[str]]:
             f"{sums.output_tokens:,}", cost, _share(sums, total),
         ])
     return rows
+
+
+TIME_UNITS = ("day", "week", "month")
+
+
+def usage_by_time(ledger: Ledger, period: Period, unit: str, rule: WeekRule) -> Usage:
+    """The period's usage with one group per day, week or month instead of per dimension value.
+
+    Returned as a Usage whose groups are keyed by a label, so tables, CSV and JSON treat time
+    like any other `--by` dimension.
+    """
+    days = ledger.days(period.start, period.end)
+    span_of = {"day": day_of, "week": lambda day: week_of(day, rule), "month": month_of}[unit]
+    rows: dict[str, Sums] = {}
+    for day in period.days():
+        label = span_of(day).key
+        sums = rows.setdefault(label, Sums())
+        if day in days:
+            sums.add(days[day].totals())
+    return TimeUsage(rows)
+
+
+class TimeUsage(Usage):
+    """Usage rows in time order (not by cost): what `--by day|week|month` shows."""
+
+    def __init__(self, rows: dict[str, Sums]) -> None:
+        super().__init__()
+        self.rows = rows
+        for label, sums in rows.items():
+            self.groups[GroupKey(label, "", None, None, None, None, ())] = sums
+
+    def by(self, dimension: str) -> list[tuple[str | None, Sums]]:
+        return list(self.rows.items())
+
+
+def compare_rows(now: Usage, then: Usage, by: str) -> list[tuple[str | None, Sums, Sums, str]]:
+    """Rows for `--compare`: every key in either period, with the change in cost as text."""
+    current, previous = dict(now.by(by)), dict(then.by(by))
+    keys = list(dict.fromkeys([*current, *previous]))
+    return [
+        (key, current.get(key, Sums()), previous.get(key, Sums()),
+         change_percent(current.get(key, Sums()).cost, previous.get(key, Sums()).cost))
+        for key in keys
+    ]
+
+
+def change_percent(now: Decimal, then: Decimal) -> str:
+    if then == 0:
+        return "new" if now else "—"
+    return f"{(now - then) / then * 100:+.0f} %"
+
+
+def compare_json(period: Period, usage: Usage, other: Period, other_usage: Usage, by: str) -> dict[str, Any]:
+    return {
+        "period": _period_json(period), "compare_to": _period_json(other),
+        "totals": sums_json(usage.totals()), "compare_totals": sums_json(other_usage.totals()),
+        f"by_{by}": [
+            {"key": key, "now": sums_json(now), "then": sums_json(then), "change": change}
+            for key, now, then, change in compare_rows(usage, other_usage, by)
+        ],
+    }
+
+
+def compare_csv(usage: Usage, other_usage: Usage, by: str) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([by, "calls", "cost_usd", "compare_calls", "compare_cost_usd", "change"])
+    for key, now, then, change in compare_rows(usage, other_usage, by):
+        writer.writerow(["" if key is None else key, now.calls, f"{now.cost:f}", then.calls, f"{then.cost:f}", change])
+    return buffer.getvalue()
+
+
+def _period_json(period: Period) -> dict[str, str]:
+    return {"kind": period.kind, "key": period.key, "start": period.start.isoformat(), "end": period.end.isoformat()}

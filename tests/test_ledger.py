@@ -157,3 +157,25 @@ def test_parallel_folding_equals_serial(logs_dir: Path, monkeypatch: pytest.Monk
     parallel = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=True))
     serial = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False))
     assert parallel.groups == serial.groups and parallel.units == serial.units
+
+
+def test_doctor_notices_a_cache_entry_that_disagrees_with_its_log(logs_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vaultledger.cli import app
+    from vaultledger.foldcache import FoldCache, file_signature, fingerprint
+
+    write_lines(logs_dir / "2026-03-14.jsonl", {"ts": "2026-03-14T09:00:00Z", "provider": "openai",
+                                                "model": "gpt-4o-mini", "input_tokens": 10, "output_tokens": 5})
+    cache_dir = Path(os.environ["VAULTLEDGER_CACHE_DIR"])
+    runner = CliRunner()
+    assert runner.invoke(app, ["report", "--day", "2026-03-14"]).exit_code == 0
+    healthy = runner.invoke(app, ["doctor"])
+    assert healthy.exit_code == 0 and "newest 1 checked" in healthy.output
+    cache = FoldCache(cache_dir, fingerprint("UTC", []))
+    path = logs_dir / "2026-03-14.jsonl"
+    fold = cache.load(path, file_signature(path))
+    next(iter(next(iter(fold.days.values())).groups.values())).calls = 99
+    cache.store(path, file_signature(path), fold)
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1 and "cache entry for 2026-03-14.jsonl does not match" in result.output

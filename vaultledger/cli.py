@@ -208,6 +208,7 @@ def rollup_command(
                         create=not no_create, dry_run=dry_run)
         if period is None:
             result = nightly.run_nightly(rollup)
+            result.warnings.extend(nightly.budget_alerts(settings, rollup.week_rule))
         else:
             result = rollup.run(nightly.periods_to_roll(period, rollup))
     _print_rollup(result, rollup, dry_run, quiet)
@@ -539,6 +540,26 @@ def budget_command(
     budget_table(statuses)
     if fail_over and any(status.level == "over" for status in statuses):
         raise typer.Exit(3)
+
+
+@app.command("archive")
+def archive_command(
+    older_than: Annotated[str, typer.Option("--older-than", help="Age of days to archive: 90d, 12w, 6m.")] = "90d",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be archived; change nothing.")] = False,
+    logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None,
+) -> None:
+    """Gzip whole past days of logs (YYYY-MM-DD.jsonl.gz); every report stays the same.
+
+    Example: vaultledger archive --older-than 90d
+    """
+    from vaultledger.archive import archive_logs, parse_age
+    from vaultledger.periods import today
+
+    with user_errors():
+        settings = settings_from(config, logs=logs, tz=tz)
+        result = archive_logs(settings.logs.value, parse_age(older_than), today(settings.timezone.value),
+                              dry_run=dry_run)
+    typer.echo(str(result))
 
 
 @schedule_app.command("install")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def run_checkup(settings: Settings) -> Checkup:
     _settings_lines(settings, checkup)
     _vault_lines(settings, checkup)
     _log_lines(settings, checkup)
+    _schedule_lines(settings, checkup)
+    _cache_lines(settings, checkup)
     return checkup
 
 
@@ -102,3 +105,48 @@ def _log_lines(settings: Settings, checkup: Checkup) -> None:
         checkup.problem(f"... and {stats.invalid_lines - len(stats.problems):,} more invalid lines")
     for ref, calls in sorted(unpriced.items()):
         checkup.problem(f"unknown model {ref} ({calls:,} calls unpriced): add a [[prices]] entry to the config")
+
+
+# The nightly run is late when it has not succeeded for longer than this.
+NIGHTLY_OVERDUE = dt.timedelta(days=2)
+CACHE_SAMPLE_FILES = 3
+
+
+def _schedule_lines(settings: Settings, checkup: Checkup) -> None:
+    from vaultledger.nightly import STATE_FILE
+    from vaultledger.schedule import read_record, status
+
+    try:
+        text = status(settings)
+    except VaultledgerError as error:
+        checkup.say(f"schedule:  could not ask the scheduler ({error})")
+        return
+    for line in text.splitlines():
+        checkup.say(f"schedule:  {line}")
+    state = settings.cache_dir.value / STATE_FILE
+    if read_record(settings.cache_dir.value) and state.exists():
+        age = dt.datetime.now() - dt.datetime.fromtimestamp(state.stat().st_mtime)
+        if age > NIGHTLY_OVERDUE:
+            checkup.problem(f"the nightly rollup last succeeded {age.days} days ago (see its log in "
+                            f"{settings.cache_dir.value})")
+
+
+def _cache_lines(settings: Settings, checkup: Checkup) -> None:
+    """Re-fold the newest files and compare with their cache entries: a stale entry is a bug to report."""
+    from vaultledger.foldcache import FoldCache, file_signature, fingerprint
+    from vaultledger.ledger import fold_log_file
+
+    ledger = Ledger.from_settings(settings)
+    cache = FoldCache(settings.cache_dir.value, fingerprint(ledger.tz, ledger.book.overrides))
+    checked = 0
+    for log in reversed(list_log_files(settings.logs.value)[-CACHE_SAMPLE_FILES:]):
+        cached = cache.load(log.path, file_signature(log.path))
+        if cached is None:
+            continue
+        checked += 1
+        fresh = fold_log_file(log.path, ledger.book, ledger.tz)
+        if fresh.days != cached.days:
+            checkup.problem(f"cache entry for {log.path.name} does not match the log; delete {cache.folder}")
+    entries = list(cache.folder.glob("*.msgpack")) if cache.folder.is_dir() else []
+    size = sum(entry.stat().st_size for entry in entries)
+    checkup.say(f"cache:     {len(entries)} day folds, {size / 1024:,.0f} KB; newest {checked} checked against the logs")

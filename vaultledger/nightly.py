@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from vaultledger.errors import VaultError
 from vaultledger.notes.write import atomic_write_text
-from vaultledger.periods import Period, day_of, month_of, quarter_of, today, week_of
+from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, today, week_of
 from vaultledger.reader import list_log_files
 
 if TYPE_CHECKING:
     from vaultledger.rollup import Rollup, RollupResult
+    from vaultledger.settings import Settings
 
 STATE_FILE = "nightly-state.json"
 NOTE_KIND = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}
@@ -92,3 +93,11 @@ def _save_state(path: Path, logs_key: str, signatures: dict[str, list[int]]) -> 
     state[logs_key] = signatures
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def budget_alerts(settings: Settings, rule: WeekRule) -> list[str]:
+    """The nightly run sends budget alerts (webhook) once per budget, period and threshold."""
+    from vaultledger.alerts import send_budget_alerts
+    from vaultledger.budget_report import evaluate_budgets
+
+    return send_budget_alerts(evaluate_budgets(settings, None, rule), settings, desktop=False)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from vaultledger.aggregate import Sums, Usage, merge_days
-from vaultledger.budgets import Budget, BudgetStatus, statuses_on
+from vaultledger.budgets import Budget, BudgetStatus, statuses_on, statuses_over
 from vaultledger.ledger import Ledger
 from vaultledger.periods import Period, WeekRule, weeks_overlapping
 from vaultledger.pricing import format_usd
@@ -98,13 +98,14 @@ def change_against(current: Sums, previous_usage: Usage, previous: Period) -> st
 def period_budgets(
     period: Period, budgets: list[Budget], ledger: Ledger, rule: WeekRule, kinds: set[str]
 ) -> list[BudgetStatus]:
-    """Budgets of the period's own kind, as they stand at its end (or today, if it is running)."""
-    chosen = [budget for budget in budgets if budget.kind in kinds and budget.kind == _budget_kind(period)]
-    return statuses_on(period.end, chosen, lambda first, last: usage_between(ledger, first, last), rule)
+    """Budgets of the period's own kind, as they stand on the period's last day with usage.
 
-
-def _budget_kind(period: Period) -> str:
-    return {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}.get(period.kind, "")
+    That day comes from the logs, not the clock, so the same logs always give the same note,
+    and a running period's projection extrapolates from the days that have been logged.
+    """
+    chosen = [budget for budget in budgets if budget.kind in kinds]
+    as_of = max(ledger.days(period.start, period.end), default=period.start)
+    return statuses_over(period, chosen, as_of, lambda first, last: usage_between(ledger, first, last))
 
 
 def chart_data(rows: list[SpanRow]) -> dict[str, Any]:

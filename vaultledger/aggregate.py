@@ -17,7 +17,10 @@ from operator import attrgetter, methodcaller
 import msgspec
 
 from vaultledger.pricing import VARIES, Price, PriceBook
-from vaultledger.record import UsageRecord
+from vaultledger.record import (
+    UsageRecord, cache_read_tokens_of, cache_write_tokens_of, cost_usd_of, input_tokens_of, output_tokens_of,
+    reasoning_tokens_of,
+)
 
 DIMENSIONS = ("provider", "model", "project", "use_case", "app", "tag", "service_tier")
 TOKEN_FIELDS = (
@@ -39,12 +42,6 @@ class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
 
 _encode_units = msgspec.msgpack.Encoder().encode
 _decode_units = msgspec.msgpack.Decoder(dict[str, list[str]]).decode
-_INPUT = attrgetter("input_tokens")
-_OUTPUT = attrgetter("output_tokens")
-_CACHE_READ = attrgetter("cache_read_tokens")
-_CACHE_WRITE = attrgetter("cache_write_tokens")
-_REASONING = attrgetter("reasoning_tokens")
-_COST = attrgetter("cost_usd")
 _UNIT = attrgetter("unit_id")
 _TS = attrgetter("ts")
 _DATE = methodcaller("date")
@@ -66,11 +63,11 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
     def add_records(self, records: Sequence[UsageRecord]) -> None:
         """Add many calls at once; the sums run in C (map/sum), which is what makes big years fast."""
         self.calls += len(records)
-        self.input_tokens += sum(map(_INPUT, records))
-        self.output_tokens += sum(map(_OUTPUT, records))
-        self.cache_read_tokens += sum(map(_CACHE_READ, records))
-        self.cache_write_tokens += sum(map(_CACHE_WRITE, records))
-        self.reasoning_tokens += sum(map(_REASONING, records))
+        self.input_tokens += sum(map(input_tokens_of, records))
+        self.output_tokens += sum(map(output_tokens_of, records))
+        self.cache_read_tokens += sum(map(cache_read_tokens_of, records))
+        self.cache_write_tokens += sum(map(cache_write_tokens_of, records))
+        self.reasoning_tokens += sum(map(reasoning_tokens_of, records))
 
     def add(self, other: Sums) -> None:
         self.calls += other.calls
@@ -283,7 +280,7 @@ class DayFolder:
     def _price_group(
         self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[UsageRecord], batch: Sums
     ) -> None:
-        costs = list(map(_COST, records))
+        costs = list(map(cost_usd_of, records))
         if costs.count(None) != len(costs):
             sums.cost += sum((cost for cost in costs if cost is not None), Decimal(0))
             records = [record for record in records if record.cost_usd is None]
@@ -307,7 +304,7 @@ class DayFolder:
             sums.unpriced_calls += len(records)
             return
         tier = price.tiered_from
-        if tier is not None and max(map(_INPUT, records)) >= tier:
+        if tier is not None and max(map(input_tokens_of, records)) >= tier:
             for record in records:
                 if record.input_tokens >= tier:
                     sums.cost += price.cost(record.input_tokens, record.output_tokens,

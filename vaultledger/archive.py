@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vaultledger.errors import ConfigError, VaultledgerError
-from vaultledger.notes.write import atomic_write_bytes
+from vaultledger.notes.write import atomic_write_bytes, sync_folder
 from vaultledger.reader import list_log_files
 
 MIN_AGE_DAYS = 2
@@ -256,7 +256,7 @@ def _keep_metadata(temp: Path, stat: os.stat_result, gz_path: Path) -> None:
 def _replace_unless_grown(temp: Path, gz_path: Path, path: Path, stat: os.stat_result, old_gz: bytes | None) -> None:
     """Put the .gz in place; if the original changed meanwhile, put back what was there and skip."""
     os.replace(temp, gz_path)
-    _sync_folder(gz_path.parent)
+    sync_folder(gz_path.parent)
     if not _unchanged(path, stat):
         _undo_gz(gz_path, old_gz)
         raise _Skip("it grew while being archived (a writer is still using it); left for the next run")
@@ -269,14 +269,14 @@ def _remove_original(path: Path, gz_path: Path, old_gz: bytes | None) -> None:
     except OSError as error:
         _undo_gz(gz_path, old_gz)
         raise _Skip(f"cannot remove it ({error.strerror or error}); the .gz was undone") from None
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
 def _undo_gz(gz_path: Path, old_gz: bytes | None) -> None:
     """Put back the .gz as it was before this run (none, or the earlier archive's bytes)."""
     if old_gz is None:
         gz_path.unlink()
-        _sync_folder(gz_path.parent)
+        sync_folder(gz_path.parent)
     else:
         atomic_write_bytes(gz_path, old_gz)
 
@@ -299,19 +299,6 @@ def _rescue_late_bytes(source: BinaryIO, archived_size: int, path: Path) -> None
     try:
         os.write(descriptor, late)
         os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _sync_folder(folder: Path) -> None:
-    # Makes renames and removals durable on POSIX; folders cannot be opened this way on Windows.
-    if os.name == "nt":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
     finally:
         os.close(descriptor)
 

@@ -123,14 +123,15 @@ class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
 
 _decoder = msgspec.json.Decoder(UsageRecord)
 _batch_decoder = msgspec.json.Decoder(list[RecordFields])
+# Field readers for working over many records at once in C (map, sum, any).
+input_tokens_of = attrgetter("input_tokens")
+output_tokens_of = attrgetter("output_tokens")
+cache_read_tokens_of = attrgetter("cache_read_tokens")
+cache_write_tokens_of = attrgetter("cache_write_tokens")
+reasoning_tokens_of = attrgetter("reasoning_tokens")
+cost_usd_of = attrgetter("cost_usd")
+provider_of = attrgetter("provider")
 _TZINFO = attrgetter("ts.tzinfo")
-_INPUT = attrgetter("input_tokens")
-_OUTPUT = attrgetter("output_tokens")
-_CACHE_READ = attrgetter("cache_read_tokens")
-_CACHE_WRITE = attrgetter("cache_write_tokens")
-_REASONING = attrgetter("reasoning_tokens")
-_COST = attrgetter("cost_usd")
-_PROVIDER = attrgetter("provider")
 
 
 def parse_batch(text: bytes) -> list[RecordFields] | None:
@@ -145,14 +146,14 @@ def parse_batch(text: bytes) -> list[RecordFields] | None:
         return None
     if None in map(_TZINFO, records):
         return None
-    if any(map(gt, map(add, map(_CACHE_READ, records), map(_CACHE_WRITE, records)), map(_INPUT, records))):
+    if any(map(gt, map(add, map(cache_read_tokens_of, records), map(cache_write_tokens_of, records)), map(input_tokens_of, records))):
         return None
-    if any(map(gt, map(_REASONING, records), map(_OUTPUT, records))):
+    if any(map(gt, map(reasoning_tokens_of, records), map(output_tokens_of, records))):
         return None
-    costs = list(map(_COST, records))
+    costs = list(map(cost_usd_of, records))
     if costs.count(None) != len(costs) and not all(c.is_finite() and c >= 0 for c in costs if c is not None):
         return None
-    if not _NORMAL_NAMES.issuperset(map(_PROVIDER, records)):
+    if not _NORMAL_NAMES.issuperset(map(provider_of, records)):
         try:
             for record in records:
                 record.provider = _provider_name(record.provider)

@@ -71,8 +71,8 @@ def _write_synced(temp: Path, data: bytes, mode: int | None) -> None:
         os.chmod(temp, mode)
 
 
-def _sync_folder(folder: Path) -> None:
-    # Makes the rename itself durable on POSIX; folders cannot be opened this way on Windows.
+def sync_folder(folder: Path) -> None:
+    """Make renames and removals in `folder` durable (POSIX; folders cannot be opened on Windows)."""
     if os.name == "nt":
         return
     descriptor = os.open(folder, os.O_RDONLY)
@@ -107,7 +107,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, before_replace: Callable[[], 
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
-    _sync_folder(target.parent)
+    sync_folder(target.parent)
     return True
 
 

@@ -98,7 +98,8 @@ class Rollup:
                 return spliced.text
             return set_properties(spliced.text, _properties(total))
 
-        create_text = new_note_text(self.vault, settings, period.start, self._now(), self.week_rule)
+        create_text = None if path.exists() else new_note_text(
+            self.vault, settings, period.start, self._now(), self.week_rule)
         try:
             result.updates.append(update_note(path, transform, create_text=create_text, dry_run=self.dry_run))
         except NoteError as error:

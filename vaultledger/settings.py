@@ -81,7 +81,7 @@ def resolve_settings(
         ),
         week_start=_week_start_setting(table),
         week_doy=_optional_int(table, "week_doy"),
-        properties=bool(table.get("properties", False)),
+        properties=_flag(table, "properties"),
         notes=_table(table, "notes"),
         prices=_price_entries(table),
         budgets=_table(table, "budgets"),
@@ -192,6 +192,13 @@ def _optional_int(table: Mapping[str, Any], key: str) -> int | None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
         raise ConfigError(f"config '{key}' must be a whole number")
+    return value
+
+
+def _flag(table: Mapping[str, Any], key: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"config '{key}' must be true or false, got {value!r}")
     return value
 
 

@@ -13,7 +13,7 @@ from itertools import compress
 from operator import attrgetter
 from pathlib import Path
 
-from vaultledger.aggregate import DayFolder, Usage, merge_days
+from vaultledger.aggregate import DayFolder, GroupKey, Usage, merge_days
 from vaultledger.foldcache import FileFold, FoldCache, file_signature, fingerprint
 from vaultledger.periods import Period
 from vaultledger.progress import no_progress
@@ -80,6 +80,7 @@ class Ledger:
     progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
     _days: dict[dt.date, Usage] = field(default_factory=dict)
+    _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, parallel: bool = True) -> Ledger:
@@ -129,6 +130,9 @@ class Ledger:
     def _take(self, log: LogFile, fold: FileFold) -> None:
         self.file_stats[log.path] = (log.day, fold.stats)
         for day, usage in fold.days.items():
+            # Keys arrive as fresh objects from each worker or cache entry; one shared copy per
+            # distinct key keeps a big year's memory flat.
+            usage.groups = {self._keys.setdefault(key, key): sums for key, sums in usage.groups.items()}
             mine = self._days.get(day)
             if mine is None:
                 self._days[day] = usage

@@ -167,3 +167,12 @@ def test_nightly_run_catches_up_on_changed_days_and_then_rests(vault: Path, day_
     write_lines(day_logs / "2026-03-10.jsonl", call(ts="2026-03-10T10:00:00Z"))
     third = rollup()
     assert f"updated     {note}" in third.output
+
+
+def test_a_note_that_cannot_be_written_is_reported_and_the_rest_still_rolls(vault: Path, day_logs: Path) -> None:
+    write_lines(day_logs / "2026-03-15.jsonl", call(ts="2026-03-15T09:00:00Z"))
+    (vault / "2026-03-14.md").mkdir()  # a folder where the note should be: it cannot be read or replaced
+    result = runner.invoke(app, ["rollup", "--from", "2026-03-14", "--to", "2026-03-15"])
+    assert result.exit_code == 1
+    assert "2026-03-14.md" in result.output
+    assert (vault / "2026-03-15.md").read_text().startswith("## 💰 Token Usage Today")

@@ -256,12 +256,13 @@ class DayFolder:
         usage = self.days.get(day)
         if usage is None:
             usage = self.days[day] = Usage()
-        sums = usage.groups.get(key)
-        if sums is None:
-            sums = usage.groups[key] = Sums()
         batch = Sums()
         batch.add_records(records)
-        sums.add(batch)
+        sums = usage.groups.get(key)
+        if sums is None:
+            sums = usage.groups[key] = batch  # the usual case in a batch: a group's first calls
+        else:
+            sums.add(batch)
         units = set(filter(None, map(_UNIT, records)))
         if units:
             usage.units.setdefault(key.use_case or "", set()).update(units)
@@ -313,10 +314,10 @@ class DayFolder:
         pending = self._linear.get((day, key, id(price)))
         if pending is None:
             pending = self._linear[(day, key, id(price))] = (price, Sums())
-        if summed is not None:
-            pending[1].add(summed)
-        else:
+        if summed is None:
             pending[1].add_records(records)
+        else:
+            pending[1].add(summed)  # only its tokens and calls are used
 
 
 def merge_days(days: Iterable[Usage]) -> Usage:

@@ -108,7 +108,8 @@ def test_cache_gives_the_same_numbers_and_never_serves_a_changed_file(logs_dir: 
     cold = totals(Ledger(logs_dir, "UTC", book(), cache))
     warm = totals(Ledger(logs_dir, "UTC", book(), cache))
     assert cold.groups == uncached.groups == warm.groups and cold.units == warm.units
-    assert len(list((cache / "folds").rglob("*.msgpack"))) == 20
+    assert len(list((cache / "folds").rglob("*.jsonl.msgpack"))) == 20
+    assert len(list((cache / "folds").rglob("month-2026-03.msgpack"))) == 1
 
     grown = logs_dir / "2026-03-05.jsonl"
     write_lines(grown, {"ts": "2026-03-05T12:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
@@ -125,6 +126,9 @@ def test_cache_gives_the_same_numbers_and_never_serves_a_changed_file(logs_dir: 
 
     (logs_dir / "2026-03-06.jsonl").unlink()
     assert totals(Ledger(logs_dir, "UTC", book(), cache)).totals().calls == after_replace.calls - 50
+    write_lines(logs_dir / "2026-03-30.jsonl", {"ts": "2026-03-30T12:00:00Z", "provider": "openai",
+                                                "model": "gpt-4o-mini", "input_tokens": 1, "output_tokens": 1})
+    assert totals(Ledger(logs_dir, "UTC", book(), cache)).totals().calls == after_replace.calls - 49
     assert totals(Ledger(logs_dir, "UTC", book())).groups == totals(Ledger(logs_dir, "UTC", book(), cache)).groups
 
 

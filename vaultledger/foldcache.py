@@ -40,6 +40,24 @@ class _CachedFold(msgspec.Struct, gc=False):
     problems: list[tuple[str, int, str]]
 
 
+class _CachedFileStats(msgspec.Struct, array_like=True, gc=False):
+    path: str
+    day: dt.date
+    stats: tuple[int, int, int, int]
+    problems: list[tuple[str, int, str]]
+
+
+class _CachedMonth(msgspec.Struct, gc=False):
+    """A whole month merged, valid while every file that can hold its days is unchanged."""
+
+    month: str
+    signatures: dict[str, Signature | None]
+    groups: list[tuple[GroupKey, Sums]]
+    units: bytes
+    files: list[_CachedFileStats]
+
+
+_decode_month = msgspec.msgpack.Decoder(_CachedMonth).decode
 _decode_entry = msgspec.msgpack.Decoder(_CachedFold).decode
 _encode_entry = msgspec.msgpack.Encoder().encode
 
@@ -94,15 +112,51 @@ class FoldCache:
             pass  # a read-only or full cache folder only makes the next run slower
 
 
+    def load_month(
+        self, month: str, signatures: dict[str, Signature | None]
+    ) -> tuple[Usage, list[tuple[Path, dt.date, ReadStats]]] | None:
+        """The merged usage of a month and its files' read stats, if no file changed since."""
+        try:
+            entry = _decode_month((self.folder / f"month-{month}.msgpack").read_bytes())
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        if entry.signatures != signatures or None in signatures.values():
+            return None
+        usage = Usage(dict(entry.groups))
+        usage.add_encoded_units(entry.units)
+        files = [(Path(item.path), item.day, _stats(item.stats, item.problems)) for item in entry.files]
+        return usage, files
+
+    def store_month(
+        self, month: str, signatures: dict[str, Signature | None], usage: Usage,
+        files: list[tuple[Path, dt.date, ReadStats]],
+    ) -> None:
+        if None in signatures.values():
+            return
+        cached_files = [_CachedFileStats(str(path), day, *_plain_stats(stats)) for path, day, stats in files]
+        entry = _CachedMonth(month, signatures, list(usage.groups.items()), usage.encoded_units(), cached_files)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry))
+        except OSError:
+            pass
+
+
+def _plain_stats(stats: ReadStats) -> tuple[tuple[int, int, int, int], list[tuple[str, int, str]]]:
+    counts = (stats.lines, stats.invalid_lines, stats.duplicates, stats.partial_lines)
+    return counts, [(str(problem.path), problem.line, problem.reason) for problem in stats.problems]
+
+
+def _stats(counts: tuple[int, int, int, int], problems: list[tuple[str, int, str]]) -> ReadStats:
+    return ReadStats(*counts, [LineProblem(Path(path), line, reason) for path, line, reason in problems])
+
+
 def _entry_from_fold(path: Path, signature: Signature, fold: FileFold) -> _CachedFold:
     days = [
         _CachedDay(day, list(usage.groups.items()), usage.encoded_units())
         for day, usage in sorted(fold.days.items())
     ]
-    stats = fold.stats
-    counts = (stats.lines, stats.invalid_lines, stats.duplicates, stats.partial_lines)
-    problems = [(str(problem.path), problem.line, problem.reason) for problem in stats.problems]
-    return _CachedFold(str(path), signature, days, counts, problems)
+    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats))
 
 
 def _fold_from_entry(entry: _CachedFold) -> FileFold:
@@ -111,5 +165,4 @@ def _fold_from_entry(entry: _CachedFold) -> FileFold:
         usage = Usage(dict(cached.groups))
         usage.add_encoded_units(cached.units)
         days[cached.day] = usage
-    problems = [LineProblem(Path(path), line, reason) for path, line, reason in entry.problems]
-    return FileFold(days, ReadStats(*entry.stats, problems))
+    return FileFold(days, _stats(entry.stats, entry.problems))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vaultledger.aggregate import DayFolder, GroupKey, Usage, merge_days
 from vaultledger.foldcache import FileFold, FoldCache, file_signature, fingerprint
-from vaultledger.periods import Period
+from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
 from vaultledger.reader import LogFile, ReadStats, files_for_days, read_batches, read_file
@@ -89,8 +89,39 @@ class Ledger:
         return cls(settings.logs.value, tz, PriceBook(overrides, tz), settings.cache_dir.value, parallel)
 
     def usage(self, period: Period) -> Usage:
-        """All usage whose local day falls in the period."""
-        return merge_days(self.days(period.start, period.end).values())
+        """All usage whose local day falls in the period.
+
+        With a cache, each whole month inside the period is kept merged too, so a year's report
+        after a day of new lines reads one month's files and eleven small entries.
+        """
+        if self.cache_dir is None:
+            return merge_days(self.days(period.start, period.end).values())
+        parts = []
+        for span in _split_at_months(period.start, period.end):
+            if span.kind == "month":
+                parts.append(self._month_usage(span))
+            else:
+                parts.extend(self.days(span.start, span.end).values())
+        return merge_days(parts)
+
+    def _month_usage(self, month: Period) -> Usage:
+        cache = self._cache()
+        files = files_for_days(self.logs_dir, month.start, month.end)
+        signatures = {log.path.name: file_signature(log.path) for log in files}
+        cached = cache.load_month(month.key, signatures) if cache else None
+        if cached is not None:
+            usage, file_stats = cached
+            for path, day, stats in file_stats:
+                self.file_stats.setdefault(path, (day, stats))
+            return usage
+        usage = merge_days(self.days(month.start, month.end).values())
+        if cache:
+            file_stats = [(log.path, *self.file_stats[log.path]) for log in files]
+            cache.store_month(month.key, signatures, usage, file_stats)
+        return usage
+
+    def _cache(self) -> FoldCache | None:
+        return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
 
     def days(self, first: dt.date, last: dt.date) -> dict[dt.date, Usage]:
         """Usage per local day in [first, last]; days without calls are absent."""
@@ -113,7 +144,7 @@ class Ledger:
     def _read_files(self, files: Sequence[LogFile]) -> None:
         # Every file is read at most once per Ledger; a file's records may belong to several days.
         pending = [log for log in files if log.path not in self.file_stats]
-        cache = FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
+        cache = self._cache()
         signatures = {log.path: file_signature(log.path) for log in pending}
         to_fold = []
         for log in pending:
@@ -130,14 +161,18 @@ class Ledger:
     def _take(self, log: LogFile, fold: FileFold) -> None:
         self.file_stats[log.path] = (log.day, fold.stats)
         for day, usage in fold.days.items():
-            # Keys arrive as fresh objects from each worker or cache entry; one shared copy per
-            # distinct key keeps a big year's memory flat.
-            usage.groups = {self._keys.setdefault(key, key): sums for key, sums in usage.groups.items()}
             mine = self._days.get(day)
             if mine is None:
                 self._days[day] = usage
             else:
                 mine.merge(usage)
+
+    def _share_keys(self, fold: FileFold) -> FileFold:
+        """Keys arrive from worker processes as fresh objects; one shared copy per distinct key
+        keeps a big year's memory flat."""
+        for usage in fold.days.values():
+            usage.groups = {self._keys.setdefault(key, key): sums for key, sums in usage.groups.items()}
+        return fold
 
     def _fold_all(self, logs: Sequence[LogFile]) -> Iterator[FileFold]:
         """Folds in file order, in worker processes when there is enough to read."""
@@ -155,13 +190,29 @@ class Ledger:
             with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz)) as pool:
                 chunk = max(1, len(paths) // (workers * 8))
                 for fold, size in zip(pool.map(_fold_in_worker, paths, chunksize=chunk), sizes):
-                    yield fold
+                    yield self._share_keys(fold)
                     advance(size)
 
     def _worth_parallel(self, paths: Sequence[Path], total_bytes: int) -> bool:
         if not self.parallel or (os.cpu_count() or 1) < 2 or len(paths) < PARALLEL_MIN_FILES:
             return False
         return total_bytes >= PARALLEL_MIN_BYTES
+
+
+def _split_at_months(first: dt.date, last: dt.date) -> list[Period]:
+    """[first, last] as whole calendar months where it covers them, and ranges of days elsewhere."""
+    spans: list[Period] = []
+    day = first
+    while day <= last:
+        month = month_of(day)
+        if month.start == day and month.end <= last:
+            spans.append(month)
+            day = month.end + dt.timedelta(days=1)
+        else:
+            end = min(month.end, last)
+            spans.append(date_range(day, end))
+            day = end + dt.timedelta(days=1)
+    return spans
 
 
 def _size(path: Path) -> int:

@@ -11,7 +11,6 @@ import random
 import zoneinfo
 from pathlib import Path
 
-import msgspec
 
 from vaultledger.record import UsageRecord, to_line
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -221,7 +221,6 @@ def rollup_command(
 
 
 def _print_rollup(result, rollup, dry_run: bool, quiet: bool) -> None:
-    from vaultledger.notes.splice import extract_block
     import difflib
 
     for warning in dict.fromkeys(result.warnings):

@@ -18,7 +18,7 @@ import msgspec
 
 from vaultledger.pricing import VARIES, Price, PriceBook
 from vaultledger.record import (
-    UsageRecord, cache_read_tokens_of, cache_write_tokens_of, cost_usd_of, input_tokens_of, output_tokens_of,
+    RecordFields, UsageRecord, cache_read_tokens_of, cache_write_tokens_of, cost_usd_of, input_tokens_of, output_tokens_of,
     reasoning_tokens_of,
 )
 
@@ -60,7 +60,7 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
     cost: Decimal = Decimal(0)
     unpriced_calls: int = 0
 
-    def add_records(self, records: Sequence[UsageRecord]) -> None:
+    def add_records(self, records: Sequence[RecordFields]) -> None:
         """Add many calls at once; the sums run in C (map/sum), which is what makes big years fast."""
         self.calls += len(records)
         self.input_tokens += sum(map(input_tokens_of, records))
@@ -232,11 +232,11 @@ class DayFolder:
         for record in records:
             self.add(record)
 
-    def add_batch(self, records: Sequence[UsageRecord]) -> None:
+    def add_batch(self, records: Sequence[RecordFields]) -> None:
         """Many records at once: grouped by (day, key) in one pass, then each group folded whole."""
         if not records:
             return
-        groups: defaultdict[tuple, list[UsageRecord]] = defaultdict(list)
+        groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
         first_day = min(map(_TS, records)).astimezone(self.zone).date()
         if max(map(_TS, records)).astimezone(self.zone).date() == first_day:
             # The usual file: every call on one local day, so no call needs its own day computed.
@@ -251,7 +251,7 @@ class DayFolder:
         for (day, key), members in groups.items():
             self.add_group(day, GroupKey(*key), members)
 
-    def add_group(self, day: dt.date, key: GroupKey, records: Sequence[UsageRecord]) -> None:
+    def add_group(self, day: dt.date, key: GroupKey, records: Sequence[RecordFields]) -> None:
         """Calls that share a local day and a group key."""
         usage = self.days.get(day)
         if usage is None:
@@ -279,7 +279,7 @@ class DayFolder:
         return self.days
 
     def _price_group(
-        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[UsageRecord], batch: Sums
+        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], batch: Sums
     ) -> None:
         costs = list(map(cost_usd_of, records))
         if costs.count(None) != len(costs):
@@ -297,7 +297,7 @@ class DayFolder:
             self._price_records(day, key, sums, records, price, whole)  # type: ignore[arg-type]
 
     def _price_records(
-        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[UsageRecord], price: Price | None,
+        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], price: Price | None,
         summed: Sums | None,
     ) -> None:
         """Price calls under one price; `summed` holds their token sums when already computed."""

@@ -752,7 +752,11 @@ def watch_forever(
     try:
         watcher = Watcher(settings, quiet=quiet, force=force, now=now)
         if stop is not None:
-            threading.Thread(target=lambda: (stop.wait(), watcher.stop()), name="vaultledger-stop", daemon=True).start()
+            def stop_when_asked() -> None:
+                stop.wait()
+                watcher.stop()
+
+            threading.Thread(target=stop_when_asked, name="vaultledger-stop", daemon=True).start()
         with _stopping_on_signals(watcher):
             watcher.run()
     except KeyboardInterrupt:

@@ -189,12 +189,12 @@ def _read_json(path: Path, *expected: type) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise VaultError(f"cannot read {path}: {error}") from None
     if not isinstance(data, expected):
-        wanted = " or ".join(_JSON_TYPE_NAMES[kind] for kind in expected)
+        wanted = " or ".join(_JSON_TYPE_NAMES.get(kind, kind.__name__) for kind in expected)
         raise VaultError(f"{path} should hold a JSON {wanted}, not {type(data).__name__}")
     return data
 
 
-_JSON_TYPE_NAMES = {dict: "object", list: "array"}
+_JSON_TYPE_NAMES: dict[type, str] = {dict: "object", list: "array"}
 
 
 def _community_plugin_enabled(vault: Path, plugin_id: str) -> bool:

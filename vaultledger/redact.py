@@ -45,20 +45,39 @@ def redact_text(text: str) -> str:
 
 
 def _may_hold_secret(text: str) -> bool:
-    for marker in _SECRET_MARKERS:
-        if marker in text:
-            return True
-    return False
+    return any(map(text.__contains__, _SECRET_MARKERS))  # the loop runs in C
 
 
 def _replacement(match: re.Match[str]) -> str:
     return f"[redacted:{_KIND_OF_GROUP[match.lastgroup or '']}]"
 
 
+# Texts already seen to hold nothing to redact. Apps repeat their app, project and use case on
+# every call, so most checks end in one set lookup; the set is emptied when it grows large.
+_KNOWN_CLEAN: set[str] = set()
+KNOWN_CLEAN_LIMIT = 50_000
+
+
+def _is_clean(text: str | None) -> bool:
+    if text is None or text in _KNOWN_CLEAN:
+        return True
+    if _may_hold_secret(text):
+        return False
+    if len(_KNOWN_CLEAN) >= KNOWN_CLEAN_LIMIT:
+        _KNOWN_CLEAN.clear()
+    _KNOWN_CLEAN.add(text)
+    return True
+
+
 def redact_record(record: UsageRecord) -> UsageRecord:
     """`record` itself when no free-text field can hold a secret (the common, fast case), else a copy
     with the secrets replaced."""
-    if not _may_hold_secret(_free_text(record)):
+    if (
+        _is_clean(record.app) and _is_clean(record.project) and _is_clean(record.use_case)
+        and _is_clean(record.unit_id) and _is_clean(record.session)
+        and (not record.tags or all(map(_is_clean, record.tags)))
+        and (not record.attrs or not _may_hold_secret(_free_text(record)))
+    ):
         return record
     changes: dict[str, object] = {}
     for name in _TEXT_FIELDS:

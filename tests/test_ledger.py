@@ -183,3 +183,17 @@ def test_doctor_notices_a_cache_entry_that_disagrees_with_its_log(logs_dir: Path
     cache.store(path, file_signature(path), fold)
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 1 and "cache entry for 2026-03-14.jsonl does not match" in result.output
+
+
+def test_days_after_a_month_served_from_cache_are_still_read(logs_dir: Path, tmp_path: Path) -> None:
+    year_of_logs(logs_dir, days=31)
+    cache = tmp_path / "cache"
+    march = date_range(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    from vaultledger.periods import month_of
+
+    first = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache)
+    expected = first.usage(month_of(dt.date(2026, 3, 1))).totals()
+    again = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache)
+    assert again.usage(month_of(dt.date(2026, 3, 1))).totals() == expected  # served by the month entry
+    days = again.days(march.start, march.end)
+    assert sum((usage.totals().calls for usage in days.values()), 0) == expected.calls

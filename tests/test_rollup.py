@@ -176,3 +176,13 @@ def test_a_note_that_cannot_be_written_is_reported_and_the_rest_still_rolls(vaul
     assert result.exit_code == 1
     assert "2026-03-14.md" in result.output
     assert (vault / "2026-03-15.md").read_text().startswith("## 💰 Token Usage Today")
+
+
+def test_explicit_rollups_after_the_nightly_run_change_nothing(vault: Path, day_logs: Path) -> None:
+    write_lines(day_logs / "2026-02-10.jsonl", call(ts="2026-02-10T09:00:00Z"))
+    assert rollup().exit_code == 0
+    before = {note: note.read_bytes() for note in vault.glob("*.md")}
+    for args in (["--quarter", "2026Q1"], ["--week", "2026-W11"], ["--day", "2026-03-14"]):
+        result = rollup(*args)
+        assert result.exit_code == 0 and "updated" not in result.output, (args, result.output)
+    assert {note: note.read_bytes() for note in vault.glob("*.md")} == before

@@ -80,6 +80,7 @@ class Ledger:
     progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
     _days: dict[dt.date, Usage] = field(default_factory=dict)
+    _folded: set[Path] = field(default_factory=set)  # files whose days are in _days (not just their stats)
     _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
 
     @classmethod
@@ -112,7 +113,7 @@ class Ledger:
         if cached is not None:
             usage, file_stats = cached
             for path, day, stats in file_stats:
-                self.file_stats.setdefault(path, (day, stats))
+                self.file_stats.setdefault(path, (day, stats))  # their problems still count in reports
             return usage
         usage = merge_days(self.days(month.start, month.end).values())
         if cache:
@@ -143,7 +144,7 @@ class Ledger:
 
     def _read_files(self, files: Sequence[LogFile]) -> None:
         # Every file is read at most once per Ledger; a file's records may belong to several days.
-        pending = [log for log in files if log.path not in self.file_stats]
+        pending = [log for log in files if log.path not in self._folded]
         cache = self._cache()
         signatures = {log.path: file_signature(log.path) for log in pending}
         to_fold = []
@@ -160,6 +161,7 @@ class Ledger:
 
     def _take(self, log: LogFile, fold: FileFold) -> None:
         self.file_stats[log.path] = (log.day, fold.stats)
+        self._folded.add(log.path)
         for day, usage in fold.days.items():
             mine = self._days.get(day)
             if mine is None:

@@ -186,3 +186,11 @@ def test_explicit_rollups_after_the_nightly_run_change_nothing(vault: Path, day_
         result = rollup(*args)
         assert result.exit_code == 0 and "updated" not in result.output, (args, result.output)
     assert {note: note.read_bytes() for note in vault.glob("*.md")} == before
+
+
+def test_a_missing_template_is_a_warning_line_and_the_note_starts_empty(vault: Path, day_logs: Path) -> None:
+    (vault / ".obsidian" / "daily-notes.json").write_text('{"template": "Templates/Gone"}')
+    result = rollup("--day", "2026-03-14")
+    assert result.exit_code == 0
+    assert "warning: daily note template 'Templates/Gone'" in result.output and "Traceback" not in result.output
+    assert (vault / "2026-03-14.md").read_text().startswith("## 💰 Token Usage Today")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from decimal import Decimal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,7 +14,9 @@ from vaultledger.errors import NoteError, VaultError
 from vaultledger.ledger import Ledger
 from vaultledger.notes.properties import set_properties
 from vaultledger.notes.splice import SECTION_HEADINGS, splice_section
-from vaultledger.notes.vault import NoteSettings, is_vault, load_note_settings, new_note_text, note_path
+from vaultledger.notes.vault import (
+    MissingTemplateWarning, NoteSettings, is_vault, load_note_settings, new_note_text, note_path,
+)
 from vaultledger.notes.write import NoteUpdate, update_note
 from vaultledger.periods import Period, WeekRule, week_rule_for_format
 from vaultledger.render import render_section
@@ -98,12 +101,19 @@ class Rollup:
                 return spliced.text
             return set_properties(spliced.text, _properties(total))
 
-        create_text = None if path.exists() else new_note_text(
-            self.vault, settings, period.start, self._now(), self.week_rule)
+        create_text = None if path.exists() else self._new_note_text(settings, period, result)
         try:
             result.updates.append(update_note(path, transform, create_text=create_text, dry_run=self.dry_run))
         except NoteError as error:
             result.errors.append(str(error))
+
+    def _new_note_text(self, settings: NoteSettings, period: Period, result: RollupResult) -> str:
+        """The vault's template for a new note; a template it names but lacks becomes a warning line."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MissingTemplateWarning)
+            text = new_note_text(self.vault, settings, period.start, self._now(), self.week_rule)
+        result.warnings.extend(str(warning.message) for warning in caught)
+        return text
 
     def _now(self) -> dt.datetime:
         return self.now or dt.datetime.now().astimezone()

@@ -368,7 +368,7 @@ def _print_report_table(period, usage, stats, by: str) -> None:
     console = Console(width=None if sys.stdout.isatty() else 160)
     total = usage.totals()
     console.print(f"[bold]{period.kind} {period.key}[/] ({period.start} – {period.end}): "
-                  f"[bold]{format_usd(total.cost)}[/], {total.calls:,} calls, "
+                  f"[bold]{format_usd(total.cost)}[/], {total.calls:,} call{'' if total.calls == 1 else 's'}, "
                   f"{total.input_tokens:,} in / {total.output_tokens:,} out tokens")
     table = Table(show_edge=False)
     for column, justify in ((by, "left"), ("calls", "right"), ("tokens in", "right"),

@@ -211,7 +211,7 @@ def group_key(record: UsageRecord) -> GroupKey:
 class DayFolder:
     """Folds records into per-local-day Usage, pricing each group as cheaply as prices allow.
 
-    `add_group` takes all calls of one (day, group) at once, so a whole file is priced with one
+    `add_batch` groups calls by (day, group) and folds each group at once, so a whole file is priced with one
     price lookup per group; `add` takes a single record and gives the same result.
     """
 
@@ -224,9 +224,12 @@ class DayFolder:
         # Keyed by the price's identity: the book hands out one object per price, and hashing a
         # price's Decimals for every group would cost more than the pricing itself.
         self._linear: dict[tuple[dt.date, GroupKey, int], tuple[Price, Sums]] = {}
+        # Most batches carry no cost_usd at all; knowing it once spares every group a scan.
+        self._batch_has_costs = True
 
     def add(self, record: UsageRecord) -> None:
-        self.add_group(record.ts.astimezone(self.zone).date(), group_key(record), [record])
+        self._batch_has_costs = True
+        self._add_group(record.ts.astimezone(self.zone).date(), group_key(record), [record])
 
     def add_all(self, records: Iterable[UsageRecord]) -> None:
         for record in records:
@@ -236,6 +239,8 @@ class DayFolder:
         """Many records at once: grouped by (day, key) in one pass, then each group folded whole."""
         if not records:
             return
+        costs = list(map(cost_usd_of, records))
+        self._batch_has_costs = costs.count(None) != len(costs)
         groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
         first_day = min(map(_TS, records)).astimezone(self.zone).date()
         if max(map(_TS, records)).astimezone(self.zone).date() == first_day:
@@ -243,15 +248,15 @@ class DayFolder:
             for key, record in zip(map(_KEY, records), records):
                 groups[key].append(record)
             for key, members in groups.items():
-                self.add_group(first_day, GroupKey(*key), members)
+                self._add_group(first_day, GroupKey(*key), members)
             return
         days = map(_DATE, map(methodcaller("astimezone", self.zone), map(_TS, records)))
         for day_and_key, record in zip(zip(days, map(_KEY, records)), records):
             groups[day_and_key].append(record)
         for (day, key), members in groups.items():
-            self.add_group(day, GroupKey(*key), members)
+            self._add_group(day, GroupKey(*key), members)
 
-    def add_group(self, day: dt.date, key: GroupKey, records: Sequence[RecordFields]) -> None:
+    def _add_group(self, day: dt.date, key: GroupKey, records: Sequence[RecordFields]) -> None:
         """Calls that share a local day and a group key."""
         usage = self.days.get(day)
         if usage is None:
@@ -281,8 +286,8 @@ class DayFolder:
     def _price_group(
         self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], batch: Sums
     ) -> None:
-        costs = list(map(cost_usd_of, records))
-        if costs.count(None) != len(costs):
+        if self._batch_has_costs:
+            costs = list(map(cost_usd_of, records))
             sums.cost += sum((cost for cost in costs if cost is not None), Decimal(0))
             records = [record for record in records if record.cost_usd is None]
         if not records:

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import compress
 from operator import attrgetter
 from pathlib import Path
 
@@ -26,7 +25,6 @@ PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 16 << 20
 
 _ID = attrgetter("id")
-_PROVIDER = attrgetter("provider")
 
 
 def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
@@ -34,12 +32,14 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     ids (rare) is folded record by record instead, so the last line of each id wins."""
     stats = ReadStats()
     folder = DayFolder(book, tz)
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     for records in read_batches(path, stats):
-        with_id = list(compress(records, map(_ID, records)))
+        # Ids alone: a repeat (even under another provider, which the careful fold tells apart)
+        # sends the file down the record-by-record path.
+        ids = list(filter(None, map(_ID, records)))
         before = len(seen)
-        seen.update(zip(map(_PROVIDER, with_id), map(_ID, with_id)))
-        if len(seen) != before + len(with_id):
+        seen.update(ids)
+        if len(seen) != before + len(ids):
             return _fold_with_duplicates(path, book, tz)
         folder.add_batch(records)
     return FileFold(folder.finish(), stats)

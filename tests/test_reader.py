@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from conftest import call, write_lines
-from vaultledger.ledger import Ledger
+from vaultledger.ledger import Ledger, fold_log_file
 from vaultledger.periods import day_of
 from vaultledger.pricing import PriceBook
 from vaultledger.reader import ReadStats, files_for_days, list_log_files, read_file
@@ -153,3 +154,64 @@ def test_day_totals_are_priced_exactly_and_unpriced_models_named(logs_dir: Path)
     assert total.cost == Decimal("0.00045") * 3 + Decimal("0.25")
     assert total.unpriced_calls == 1
     assert usage.unpriced_models() == {"acme/mystery-1": 1}
+
+
+def test_a_call_far_from_its_files_day_is_a_located_problem_not_a_moving_total(
+    logs_dir: Path, tmp_path: Path
+) -> None:
+    from vaultledger.periods import month_of, quarter_of
+
+    write_lines(logs_dir / "2026-03-10.jsonl", call(ts="2026-03-10T09:00:00Z"))
+    stray = write_lines(logs_dir / "2026-01-15.jsonl", call(ts="2026-01-15T09:00:00Z"),
+                        call(ts="2026-03-10T12:00:00Z"))
+    for cache in (None, tmp_path / "cache-a", tmp_path / "cache-b"):
+        quarter_first = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache)
+        quarter = quarter_first.usage(quarter_of(dt.date(2026, 3, 1))).totals().calls
+        march = quarter_first.usage(month_of(dt.date(2026, 3, 1))).totals().calls
+        month_alone = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache).usage(month_of(dt.date(2026, 3, 1)))
+        assert (quarter, march, month_alone.totals().calls) == (2, 1, 1)
+        problems = [str(p) for p in quarter_first.stats.problems]
+        assert problems == [f"{stray}:2: ts is on 2026-03-10, more than 2 days from this file's day; "
+                            "move it to 2026-03-10.jsonl"]
+
+
+@pytest.mark.parametrize("content", [b"not gzip at all\n", gzip.compress(b'{"a": 1}\n' * 50)[:-20]])
+def test_a_broken_gzip_archive_is_a_problem_not_a_crash(logs_dir: Path, content: bytes) -> None:
+    from vaultledger.periods import month_of
+
+    write_lines(logs_dir / "2026-03-10.jsonl", call(ts="2026-03-10T09:00:00Z"))
+    logs_dir.joinpath("2026-03-04.jsonl.gz").write_bytes(content)
+    ledger = Ledger(logs_dir, "UTC", PriceBook([], "UTC"))
+    assert ledger.usage(month_of(dt.date(2026, 3, 1))).totals().calls == 1
+    assert any("unreadable from here on" in str(p) for p in ledger.stats.problems)
+    stats = ReadStats()
+    list(read_file(logs_dir / "2026-03-04.jsonl.gz", stats))
+    assert "unreadable" in str(stats.problems[-1])
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ('{"ts":"2026-03-14T09:00:00Z","provider":"openai","model":"m","input_tokens":99999999999999999999999,'
+     '"output_tokens":1}', "input_tokens"),
+    ('{"ts":"2026-03-14T09:00:00Z","provider":"openai","model":"m","input_tokens":1,"output_tokens":1,'
+     '"cost_usd":1e400}', "cost_usd"),
+    ('{"ts":"0001-01-01T00:00:00+01:00","provider":"openai","model":"m","input_tokens":1,"output_tokens":1}', "ts"),
+    ('{"ts":"9999-12-31T23:00:00-05:00","provider":"openai","model":"m","input_tokens":1,"output_tokens":1}', "ts"),
+])
+def test_absurd_values_are_invalid_lines_not_crashes_later(logs_dir: Path, line: str, reason: str) -> None:
+    from vaultledger.periods import day_of
+
+    path = write_lines(logs_dir / "2026-03-14.jsonl", call(), line)
+    stats = ReadStats()
+    assert len(list(read_file(path, stats))) == 1 and reason in str(stats.problems[0])
+    ledger = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), logs_dir.parent / "cache")
+    assert ledger.usage(day_of(dt.date(2026, 3, 14))).totals().calls == 1
+    assert ledger.stats.invalid_lines == 1
+
+
+def test_a_byte_order_mark_does_not_spoil_the_first_line(logs_dir: Path) -> None:
+    path = logs_dir / "2026-03-14.jsonl"
+    logs_dir.mkdir()
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(call()).encode() + b"\n")
+    stats = ReadStats()
+    assert len(list(read_file(path, stats))) == 1 and stats.invalid_lines == 0
+    assert fold_log_file(path, PriceBook([], "UTC"), "UTC").stats.invalid_lines == 0

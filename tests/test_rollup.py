@@ -124,7 +124,8 @@ def test_a_folder_without_obsidian_is_refused_unless_forced(tmp_path: Path, day_
 
 
 @pytest.mark.parametrize("flag,value", [("--quarter", "2026Q5"), ("--week", "2026-W54"), ("--month", "2026-13"),
-                                        ("--day", "2026-02-30"), ("--week", "2026-W53")])
+                                        ("--day", "2026-02-30"), ("--week", "2026-W53"), ("--day", "0001-01-01"),
+                                        ("--quarter", "9999Q4"), ("--week", "9999-W52"), ("--month", "0001-01")])
 def test_unknown_periods_exit_1_naming_the_accepted_forms(vault: Path, day_logs: Path, flag: str, value: str) -> None:
     result = runner.invoke(app, ["rollup", flag, value])
     assert result.exit_code == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from vaultledger.errors import VaultledgerError
 from vaultledger.ledger import Ledger
 from vaultledger.notes.splice import check_note
 from vaultledger.notes.vault import is_vault, load_note_settings
-from vaultledger.reader import ReadStats, list_log_files, read_file
+from vaultledger.reader import ReadStats, list_log_files, outside_window, read_file
 from vaultledger.settings import Settings
 
 
@@ -92,8 +93,9 @@ def _log_lines(settings: Settings, checkup: Checkup) -> None:
     stats = ReadStats()
     ledger = Ledger.from_settings(settings)
     unpriced: dict[str, int] = {}
+    zone = zoneinfo.ZoneInfo(settings.timezone.value)
     for log in files:
-        for record in read_file(log.path, stats):
+        for record in read_file(log.path, stats, outside_window(log.path, zone)):
             if ledger.book.cost_of(record).cost is None:
                 ref = f"{record.provider}/{record.model}"
                 unpriced[ref] = unpriced.get(ref, 0) + 1

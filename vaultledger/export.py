@@ -12,7 +12,7 @@ import msgspec
 
 from vaultledger.periods import Period
 from vaultledger.pricing import PriceBook
-from vaultledger.reader import ReadStats, files_for_days, read_files
+from vaultledger.reader import ReadStats, files_for_days, outside_window, read_file
 from vaultledger.record import UsageRecord
 
 FORMATS = ("csv", "jsonl", "json")
@@ -29,10 +29,11 @@ def period_records(
 ) -> Iterator[tuple[str, UsageRecord]]:
     """(local day, record) for every valid, deduplicated record whose local day is in the period."""
     zone = zoneinfo.ZoneInfo(tz)
-    for record in read_files(files_for_days(logs_dir, period.start, period.end), stats):
-        day = record.ts.astimezone(zone).date()
-        if period.start <= day <= period.end:
-            yield day.isoformat(), record
+    for log in files_for_days(logs_dir, period.start, period.end):
+        for record in read_file(log.path, stats, outside_window(log.path, zone)):
+            day = record.ts.astimezone(zone).date()
+            if period.start <= day <= period.end:
+                yield day.isoformat(), record
 
 
 def export_rows(

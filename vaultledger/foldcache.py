@@ -108,7 +108,7 @@ class FoldCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(self.folder / f"{path.name}.msgpack", _encode_entry(_entry_from_fold(path, signature, fold)))
-        except OSError:
+        except (OSError, OverflowError, msgspec.EncodeError):
             pass  # a read-only or full cache folder only makes the next run slower
 
 
@@ -138,7 +138,7 @@ class FoldCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry))
-        except OSError:
+        except (OSError, OverflowError, msgspec.EncodeError):
             pass
 
 

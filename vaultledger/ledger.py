@@ -17,7 +17,10 @@ from vaultledger.foldcache import FileFold, FoldCache, file_signature, fingerpri
 from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
-from vaultledger.reader import LogFile, ReadStats, files_for_days, read_batches, read_file
+from vaultledger.reader import (
+    NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, outside_window, read_batches, read_file,
+)
+from vaultledger.record import RecordFields
 from vaultledger.settings import Settings
 
 # Folding in worker processes pays off once there is this much to read.
@@ -25,13 +28,16 @@ PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 16 << 20
 
 _ID = attrgetter("id")
+_TS = attrgetter("ts")
 
 
 def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     """One file's usage per local day. Batches fold whole groups at a time; a file with duplicate
-    ids (rare) is folded record by record instead, so the last line of each id wins."""
+    ids or with calls dated far from its own day (both rare) is folded record by record instead,
+    so the last line of each id wins and every stray line is located."""
     stats = ReadStats()
     folder = DayFolder(book, tz)
+    window = _day_window(path)
     seen: set[str] = set()
     for records in read_batches(path, stats):
         # Ids alone: a repeat (even under another provider, which the careful fold tells apart)
@@ -39,17 +45,32 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
         ids = list(filter(None, map(_ID, records)))
         before = len(seen)
         seen.update(ids)
-        if len(seen) != before + len(ids):
-            return _fold_with_duplicates(path, book, tz)
+        if len(seen) != before + len(ids) or not _inside(records, window, folder.zone):
+            return _fold_carefully(path, book, tz)
         folder.add_batch(records)
     return FileFold(folder.finish(), stats)
 
 
-def _fold_with_duplicates(path: Path, book: PriceBook, tz: str) -> FileFold:
+def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
     stats = ReadStats()
     folder = DayFolder(book, tz)
-    folder.add_all(read_file(path, stats))
+    folder.add_all(read_file(path, stats, outside_window(path, folder.zone)))
     return FileFold(folder.finish(), stats)
+
+
+def _day_window(path: Path) -> tuple[dt.date, dt.date] | None:
+    named = file_day(path)
+    if named is None:
+        return None
+    return named - dt.timedelta(days=NEIGHBOUR_DAYS), named + dt.timedelta(days=NEIGHBOUR_DAYS)
+
+
+def _inside(records: Sequence[RecordFields], window: tuple[dt.date, dt.date] | None, zone: dt.tzinfo) -> bool:
+    if window is None or not records:
+        return True
+    first = min(map(_TS, records)).astimezone(zone).date()
+    last = max(map(_TS, records)).astimezone(zone).date()
+    return window[0] <= first and last <= window[1]
 
 
 _worker_book: tuple[PriceBook, str] | None = None

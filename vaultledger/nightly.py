@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from vaultledger.errors import VaultError
 from vaultledger.notes.write import atomic_write_text
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, today, week_of
-from vaultledger.reader import list_log_files
+from vaultledger.reader import NEIGHBOUR_DAYS, list_log_files
 
 if TYPE_CHECKING:
     from vaultledger.rollup import Rollup, RollupResult
@@ -78,7 +78,7 @@ def _days_near(file_name: str) -> set[dt.date]:
     # A file's records belong to its day in the writer's zone, which may sit a day off ours; rolling a
     # neighbour without usage or a section is skipped, and an unchanged note is never rewritten.
     day = dt.date.fromisoformat(file_name[:10])
-    return {day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)}
+    return {day + dt.timedelta(days=offset) for offset in range(-NEIGHBOUR_DAYS, NEIGHBOUR_DAYS + 1)}
 
 
 def _load_state(path: Path) -> dict[str, dict[str, list[int]]]:

@@ -272,10 +272,21 @@ def _parse_date(text: str | date) -> date:
     match = _DAY_TEXT.fullmatch(text.strip())
     try:
         if match:
-            return date(*(int(part) for part in match.groups()))
+            return _supported(date(*(int(part) for part in match.groups())), text)
     except ValueError:
         pass
     raise PeriodError(f"{text!r} is not a day; write it YYYY-MM-DD, e.g. 2026-03-14")
+
+
+# Periods reach back and forward by a period or two (previous quarter, neighbouring days); these
+# years keep every such step inside what Python's dates can hold.
+FIRST_YEAR, LAST_YEAR = 2, 9998
+
+
+def _supported(day: date, text: str) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PeriodError(f"{text!r}: years {FIRST_YEAR} to {LAST_YEAR} only")
+    return day
 
 
 def parse_week(text: str, rule: WeekRule) -> Period:
@@ -284,6 +295,7 @@ def parse_week(text: str, rule: WeekRule) -> Period:
     if not match:
         raise PeriodError(f"{text!r} is not a week; write it YYYY-Www, e.g. 2026-W11 (or 2026W11)")
     year, number = int(match[1]), int(match[2])
+    _supported(date(year, 6, 1), text)
     weeks = rule.weeks_in_year(year)
     if not 1 <= number <= weeks:
         raise PeriodError(
@@ -297,7 +309,7 @@ def parse_month(text: str) -> Period:
     match = _MONTH_TEXT.fullmatch(text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise PeriodError(f"{text!r} is not a month; write it YYYY-MM with MM 01 to 12, e.g. 2026-03")
-    return month_of(date(int(match[1]), int(match[2]), 1))
+    return month_of(_supported(date(int(match[1]), int(match[2]), 1), text))
 
 
 def parse_quarter(text: str) -> Period:
@@ -305,7 +317,7 @@ def parse_quarter(text: str) -> Period:
     match = _QUARTER_TEXT.fullmatch(text.strip())
     if not match or not 1 <= int(match[2]) <= 4:
         raise PeriodError(f"{text!r} is not a quarter; write it YYYYQn with n 1 to 4, e.g. 2026Q1")
-    return quarter_of(date(int(match[1]), 3 * int(match[2]) - 2, 1))
+    return quarter_of(_supported(date(int(match[1]), 3 * int(match[2]) - 2, 1), text))
 
 
 def parse_range(start: str | date, end: str | date) -> Period:
@@ -416,7 +428,7 @@ def zone_named(name: str | None) -> tzinfo:
 def _system_zone() -> tzinfo:
     # pendulum knows how to find the system's IANA zone (TZ, /etc/localtime, …); a plain ZoneInfo
     # of the same key converts faster, so prefer it when the zone has a name.
-    system = pendulum.local_timezone()
+    system = pendulum.local_timezone()  # type: ignore[operator]
     key = getattr(system, "key", None) or getattr(system, "name", None)
     try:
         return ZoneInfo(key) if isinstance(key, str) else system

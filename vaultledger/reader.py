@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import re
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -93,41 +94,88 @@ def open_log(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
+BOM = b"\xef\xbb\xbf"  # some editors and PowerShell start a file with it
+# A gzip file cut short or not gzip at all, or a disk error: the file's remaining lines are lost to
+# this run, which says so as a problem instead of stopping every report.
+UNREADABLE = (OSError, EOFError, zlib.error)
+
+Reject = Callable[[UsageRecord], "str | None"]
+
+
 def iter_lines(handle: BinaryIO, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
-    """Complete lines with their 1-based numbers; a last line without `\\n` is still being written."""
+    """Complete lines with their 1-based numbers; a last line without `\n` is still being written."""
     number = 0
     for number, line in enumerate(handle, start=1):
         if not line.endswith(b"\n"):
             stats.partial_lines += 1
             return
         stats.lines += 1
+        if number == 1 and line.startswith(BOM):
+            line = line[len(BOM):]
         if line.strip():
             yield number, line
 
 
-def read_file(path: Path, stats: ReadStats) -> Iterator[UsageRecord]:
+def read_file(path: Path, stats: ReadStats, reject: Reject | None = None) -> Iterator[UsageRecord]:
     """Valid records of one file, duplicates (same provider+id) counted once, the last line winning.
 
     Records without an id stream straight through; those with one wait until the end of the
-    file, so memory grows with the ids in one file, never with its size in bytes.
+    file, so memory grows with the ids in one file, never with its size in bytes. `reject` may
+    turn a valid record into a located problem (see `outside_window`).
     """
     latest_by_id: dict[tuple[str, str], UsageRecord] = {}
-    with open_log(path) as handle:
-        for number, line in iter_lines(handle, stats):
-            try:
-                record = parse_line(line)
-            except InvalidRecord as error:
-                stats.add_problem(LineProblem(path, number, str(error)))
-                continue
-            if not record.id:
-                yield record
-                continue
-            key = (record.provider, record.id)
-            if key in latest_by_id:
-                stats.duplicates += 1
-                del latest_by_id[key]  # re-insert so the dict keeps last-line order
-            latest_by_id[key] = record
+    number = 0
+    try:
+        with open_log(path) as handle:
+            for number, line in iter_lines(handle, stats):
+                try:
+                    record = parse_line(line)
+                    reason = reject(record) if reject else None
+                except InvalidRecord as error:
+                    reason = str(error)
+                if reason:
+                    stats.add_problem(LineProblem(path, number, reason))
+                    continue
+                if not record.id:
+                    yield record
+                    continue
+                key = (record.provider, record.id)
+                if key in latest_by_id:
+                    stats.duplicates += 1
+                    del latest_by_id[key]  # re-insert so the dict keeps last-line order
+                latest_by_id[key] = record
+    except UNREADABLE as error:
+        stats.add_problem(LineProblem(path, number + 1, f"unreadable from here on ({error})"))
     yield from latest_by_id.values()
+
+
+def file_day(path: Path) -> dt.date | None:
+    """The day a log file is named for, if it follows YYYY-MM-DD.jsonl[.gz]."""
+    match = LOG_NAME.match(path.name)
+    try:
+        return dt.date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
+def outside_window(path: Path, zone: dt.tzinfo) -> Reject | None:
+    """A check that a record's local day is within NEIGHBOUR_DAYS of its file's day.
+
+    Writers file a record under its day in their own zone, at most a day or so from ours; a record
+    further away was put there by hand or by a bug. Counting it would make a period's total depend
+    on which files happened to be read, so it is reported instead (the line stays in the log).
+    """
+    named = file_day(path)
+    if named is None:
+        return None
+
+    def reject(record: UsageRecord) -> str | None:
+        day = record.ts.astimezone(zone).date()
+        if abs((day - named).days) <= NEIGHBOUR_DAYS:
+            return None
+        return f"ts is on {day}, more than {NEIGHBOUR_DAYS} days from this file's day; move it to {day}.jsonl"
+
+    return reject
 
 
 def read_files(files: Iterable[LogFile], stats: ReadStats) -> Iterator[UsageRecord]:
@@ -141,15 +189,20 @@ def read_batches(path: Path, stats: ReadStats) -> Iterator[list[RecordFields]]:
     A batch whose lines are all valid is decoded in one go; a batch with any bad or blank line is
     decoded line by line, so every problem is still located by its line number.
     """
-    with open_log(path) as handle:
-        first_line = 1
-        while lines := handle.readlines(BATCH_BYTES):
-            if not lines[-1].endswith(b"\n"):  # only the file's last line can lack it: still being written
-                stats.partial_lines += 1
-                lines.pop()
-            stats.lines += len(lines)
-            yield _decode_batch(path, lines, first_line, stats)
-            first_line += len(lines)
+    first_line = 1
+    try:
+        with open_log(path) as handle:
+            while lines := handle.readlines(BATCH_BYTES):
+                if not lines[-1].endswith(b"\n"):  # only the file's last line can lack it: still being written
+                    stats.partial_lines += 1
+                    lines.pop()
+                if first_line == 1 and lines and lines[0].startswith(BOM):
+                    lines[0] = lines[0][len(BOM):]
+                stats.lines += len(lines)
+                yield _decode_batch(path, lines, first_line, stats)
+                first_line += len(lines)
+    except UNREADABLE as error:
+        stats.add_problem(LineProblem(path, first_line, f"unreadable from here on ({error})"))
 
 
 def _decode_batch(path: Path, lines: list[bytes], first_line: int, stats: ReadStats) -> list[RecordFields]:

@@ -14,7 +14,12 @@ from vaultledger.errors import InvalidRecord
 SCHEMA_VERSION = 1
 MAX_LINE_BYTES = 4096
 
-Count = Annotated[int, msgspec.Meta(ge=0)]
+# Far above any real call, far below what breaks arithmetic or the cache's integer encoding.
+MAX_COUNT = 10**15
+MAX_COST_USD = Decimal(10**9)
+FIRST_YEAR, LAST_YEAR = 2, 9998  # a day either side must still be a date
+
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
 Scalar = str | int | float | bool | None
 
 # Names people and SDKs use for a provider, mapped to the OpenTelemetry GenAI name we store.
@@ -105,12 +110,14 @@ class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
         # msgspec turns ValueError raised here into a ValidationError naming the line.
         if self.ts.tzinfo is None:
             raise ValueError("ts has no UTC offset (write it like 2026-03-14T09:12:03+01:00)")
+        if not FIRST_YEAR <= self.ts.year <= LAST_YEAR:
+            raise ValueError(f"ts year {self.ts.year} is outside {FIRST_YEAR}..{LAST_YEAR}")
         if self.cache_read_tokens + self.cache_write_tokens > self.input_tokens:
             raise ValueError("cache_read_tokens + cache_write_tokens exceed input_tokens")
         if self.reasoning_tokens > self.output_tokens:
             raise ValueError("reasoning_tokens exceed output_tokens")
-        if self.cost_usd is not None and not (self.cost_usd.is_finite() and self.cost_usd >= 0):
-            raise ValueError(f"cost_usd must be a finite number >= 0, got {self.cost_usd}")
+        if self.cost_usd is not None and not _sane_cost(self.cost_usd):
+            raise ValueError(f"cost_usd must be a number from 0 to {MAX_COST_USD:,}, got {self.cost_usd}")
         if not self.model.strip():
             raise ValueError("model is empty")
         self.provider = _provider_name(self.provider)
@@ -132,6 +139,11 @@ reasoning_tokens_of = attrgetter("reasoning_tokens")
 cost_usd_of = attrgetter("cost_usd")
 provider_of = attrgetter("provider")
 _TZINFO = attrgetter("ts.tzinfo")
+_YEAR = attrgetter("ts.year")
+
+
+def _sane_cost(cost: Decimal) -> bool:
+    return cost.is_finite() and 0 <= cost <= MAX_COST_USD
 
 
 def parse_batch(text: bytes) -> list[RecordFields] | None:
@@ -151,7 +163,10 @@ def parse_batch(text: bytes) -> list[RecordFields] | None:
     if any(map(gt, map(reasoning_tokens_of, records), map(output_tokens_of, records))):
         return None
     costs = list(map(cost_usd_of, records))
-    if costs.count(None) != len(costs) and not all(c.is_finite() and c >= 0 for c in costs if c is not None):
+    if costs.count(None) != len(costs) and not all(_sane_cost(c) for c in costs if c is not None):
+        return None
+    years = list(map(_YEAR, records))
+    if min(years, default=FIRST_YEAR) < FIRST_YEAR or max(years, default=LAST_YEAR) > LAST_YEAR:
         return None
     if not _NORMAL_NAMES.issuperset(map(provider_of, records)):
         try:

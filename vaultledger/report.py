@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from vaultledger.aggregate import GroupKey, Sums, Usage
@@ -25,7 +25,9 @@ ROW_FIELDS = ("key", "calls", "input_tokens", "output_tokens", "cache_read_token
 
 def dollars(amount: Decimal) -> float:
     """JSON carries dollars as a number; 9 decimals keep sub-cent amounts exact enough (≥ 6 required)."""
-    return float(amount.quantize(Decimal("0.000000001")))
+    with localcontext() as context:
+        context.prec = 60  # a year of large bills must not overflow the default 28 digits
+        return float(amount.quantize(Decimal("0.000000001")))
 
 
 def sums_json(sums: Sums) -> dict[str, Any]:

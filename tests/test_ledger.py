@@ -89,11 +89,16 @@ def test_batch_fold_equals_call_by_call_fold(logs_dir: Path, seed: int, with_dup
 
 
 def year_of_logs(logs_dir: Path, days: int = 20) -> None:
+    """Days of random calls; ids repeat within a file but never across files."""
     rng = random.Random(1)
     start = dt.date(2026, 3, 1)
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
-        write_lines(logs_dir / f"{day}.jsonl", *[random_call(rng, day) for _ in range(50)])
+        calls = [random_call(rng, day) for _ in range(50)]
+        for call in calls:
+            if "id" in call:
+                call["id"] = f"{day}-{call['id']}"
+        write_lines(logs_dir / f"{day}.jsonl", *calls)
 
 
 def totals(ledger: Ledger) -> Usage:
@@ -197,3 +202,40 @@ def test_days_after_a_month_served_from_cache_are_still_read(logs_dir: Path, tmp
     assert again.usage(month_of(dt.date(2026, 3, 1))).totals() == expected  # served by the month entry
     days = again.days(march.start, march.end)
     assert sum((usage.totals().calls for usage in days.values()), 0) == expected.calls
+
+
+def test_the_same_id_in_neighbouring_files_counts_once_the_later_line_winning(logs_dir: Path, tmp_path: Path) -> None:
+    first = {"ts": "2026-03-14T23:59:58+01:00", "provider": "anthropic", "model": "claude-sonnet-4-5",
+             "input_tokens": 1000, "output_tokens": 1, "id": "msg_1"}
+    write_lines(logs_dir / "2026-03-14.jsonl", first, {**first, "id": "msg_2"})
+    write_lines(logs_dir / "2026-03-15.jsonl", {**first, "ts": "2026-03-15T00:00:03+01:00", "output_tokens": 500})
+    span = date_range(dt.date(2026, 3, 14), dt.date(2026, 3, 15))
+    for cache in (None, tmp_path / "cache", tmp_path / "cache"):
+        ledger = Ledger(logs_dir, "Europe/Berlin", PriceBook([], "Europe/Berlin"), cache)
+        total = ledger.usage(span).totals()
+        assert (total.calls, total.output_tokens) == (2, 501)
+        assert ledger.stats.duplicates == 1
+        assert ledger.days(span.start, span.start)[span.start].totals().calls == 1  # msg_2 only
+    # Read one day at a time: the later file still replaces the earlier line.
+    ledger = Ledger(logs_dir, "Europe/Berlin", PriceBook([], "Europe/Berlin"))
+    assert ledger.days(span.start, span.start)[span.start].totals().calls == 1
+    assert ledger.usage(span).totals().output_tokens == 501
+
+
+def test_a_duplicate_across_files_is_found_whichever_part_is_read_first(logs_dir: Path, tmp_path: Path) -> None:
+    first = {"ts": "2026-03-14T12:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+             "input_tokens": 1000, "output_tokens": 1, "id": "same"}
+    write_lines(logs_dir / "2026-03-14.jsonl", first)
+    write_lines(logs_dir / "2026-03-15.jsonl", {**first, "ts": "2026-03-15T00:10:00Z", "output_tokens": 9})
+    for day in range(1, 30):
+        if day not in (14, 15):
+            write_lines(logs_dir / f"2026-03-{day:02d}.jsonl", {**first, "ts": f"2026-03-{day:02d}T12:00:00Z",
+                                                               "id": f"other-{day}"})
+    march = date_range(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    for cache in (None, tmp_path / "c"):
+        ledger = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache)
+        ledger.days(dt.date(2026, 3, 20), dt.date(2026, 3, 31))  # a later part first
+        ledger.days(dt.date(2026, 3, 1), dt.date(2026, 3, 10))   # then an earlier one
+        ledger.days(dt.date(2026, 3, 15), dt.date(2026, 3, 15))  # the later duplicate
+        total = ledger.usage(march).totals()
+        assert (total.calls, total.output_tokens) == (28, 27 + 9)

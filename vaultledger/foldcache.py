@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
+import operator
+import zlib
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +25,7 @@ from vaultledger.notes.write import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.reader import LineProblem, ReadStats
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 Signature = tuple[int, int, int, int]
 
@@ -38,6 +42,7 @@ class _CachedFold(msgspec.Struct, gc=False):
     days: list[_CachedDay]
     stats: tuple[int, int, int, int]
     problems: list[tuple[str, int, str]]
+    ids: bytes = b""
 
 
 class _CachedFileStats(msgspec.Struct, array_like=True, gc=False):
@@ -64,10 +69,24 @@ _encode_entry = msgspec.msgpack.Encoder().encode
 
 @dataclass
 class FileFold:
-    """What one log file contributes: usage per local day, and what reading it saw."""
+    """What one log file contributes: usage per local day, what reading it saw, and checksums of
+    the record ids it holds (to find the same id in a neighbouring file)."""
 
     days: dict[dt.date, Usage]
     stats: ReadStats
+    ids: bytes = b""
+
+    def id_hashes(self) -> array[int]:
+        return array("Q", self.ids)
+
+
+def encode_ids(ids: list[str]) -> bytes:
+    """64-bit checksums of record ids (CRC-32 and Adler-32 side by side), computed in C. Files that
+    share a checksum are read again together, which settles whether they really share an id, so
+    a collision costs only time."""
+    encoded = list(map(str.encode, ids))
+    high = map(operator.lshift, map(zlib.crc32, encoded), itertools.repeat(32))
+    return array("Q", map(operator.or_, high, map(zlib.adler32, encoded))).tobytes()
 
 
 def file_signature(path: Path) -> Signature | None:
@@ -156,7 +175,7 @@ def _entry_from_fold(path: Path, signature: Signature, fold: FileFold) -> _Cache
         _CachedDay(day, list(usage.groups.items()), usage.encoded_units())
         for day, usage in sorted(fold.days.items())
     ]
-    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats))
+    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids)
 
 
 def _fold_from_entry(entry: _CachedFold) -> FileFold:
@@ -165,4 +184,4 @@ def _fold_from_entry(entry: _CachedFold) -> FileFold:
         usage = Usage(dict(cached.groups))
         usage.add_encoded_units(cached.units)
         days[cached.day] = usage
-    return FileFold(days, _stats(entry.stats, entry.problems))
+    return FileFold(days, _stats(entry.stats, entry.problems), entry.ids)

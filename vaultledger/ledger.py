@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import multiprocessing
+from collections import deque
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -13,14 +15,15 @@ from operator import attrgetter
 from pathlib import Path
 
 from vaultledger.aggregate import DayFolder, GroupKey, Usage, merge_days
-from vaultledger.foldcache import FileFold, FoldCache, file_signature, fingerprint
+from vaultledger.foldcache import FileFold, FoldCache, encode_ids, file_signature, fingerprint
 from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
 from vaultledger.reader import (
+    list_log_files,
     NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, outside_window, read_batches, read_file,
 )
-from vaultledger.record import RecordFields
+from vaultledger.record import RecordFields, UsageRecord
 from vaultledger.settings import Settings
 
 # Folding in worker processes pays off once there is this much to read.
@@ -39,6 +42,7 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     folder = DayFolder(book, tz)
     window = _day_window(path)
     seen: set[str] = set()
+    all_ids: list[str] = []
     for records in read_batches(path, stats):
         # Ids alone: a repeat (even under another provider, which the careful fold tells apart)
         # sends the file down the record-by-record path.
@@ -47,15 +51,38 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
         seen.update(ids)
         if len(seen) != before + len(ids) or not _inside(records, window, folder.zone):
             return _fold_carefully(path, book, tz)
+        all_ids.extend(ids)
         folder.add_batch(records)
-    return FileFold(folder.finish(), stats)
+    return FileFold(folder.finish(), stats, encode_ids(all_ids) if all_ids else b"")
 
 
 def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
     stats = ReadStats()
     folder = DayFolder(book, tz)
-    folder.add_all(read_file(path, stats, outside_window(path, folder.zone)))
-    return FileFold(folder.finish(), stats)
+    records = list(read_file(path, stats, outside_window(path, folder.zone)))
+    folder.add_all(records)
+    ids = [record.id for record in records if record.id]
+    return FileFold(folder.finish(), stats, encode_ids(ids) if ids else b"")
+
+
+def fold_jointly(paths: Sequence[Path], book: PriceBook, tz: str) -> tuple[dict[dt.date, Usage], dict[Path, ReadStats]]:
+    """Neighbouring files that share a provider+id: read together so the id counts once, its last
+    line (in file-day order) winning, as SPEC §1 asks of every line."""
+    folder = DayFolder(book, tz)
+    latest: dict[tuple[str, str], UsageRecord] = {}
+    stats_by_path = {}
+    for path in paths:
+        stats = stats_by_path[path] = ReadStats()
+        for record in read_file(path, stats, outside_window(path, folder.zone)):
+            if not record.id:
+                folder.add(record)
+                continue
+            key = (record.provider, record.id)
+            if latest.pop(key, None) is not None:
+                stats.duplicates += 1
+            latest[key] = record
+    folder.add_all(latest.values())
+    return folder.finish(), stats_by_path
 
 
 def _day_window(path: Path) -> tuple[dt.date, dt.date] | None:
@@ -102,6 +129,9 @@ class Ledger:
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
     _days: dict[dt.date, Usage] = field(default_factory=dict)
     _folded: set[Path] = field(default_factory=set)  # files whose days are in _days (not just their stats)
+    _edge_folds: dict[Path, tuple[LogFile, FileFold]] = field(default_factory=dict)  # near the read edges
+    _joined: dict[Path, frozenset[Path]] = field(default_factory=dict)  # files folded together
+    _own_days: set[dt.date] = field(default_factory=set)  # days whose Usage is ours, not a fold's
     _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
 
     @classmethod
@@ -166,29 +196,96 @@ class Ledger:
     def _read_files(self, files: Sequence[LogFile]) -> None:
         # Every file is read at most once per Ledger; a file's records may belong to several days.
         pending = [log for log in files if log.path not in self._folded]
+        if not pending:
+            return
+        fresh = {log.path for log in pending}
+        # The pending files cover one run of days; inside it, every neighbour of a file is read now.
+        days = [log.day for log in pending]
+        scan = _DuplicateScan(fresh, min(days), max(days), self._edge_folds)
+        earlier = self._nearby_folds(pending)
+        for log, fold in heapq.merge(earlier, self._fresh_folds(pending), key=_file_order):
+            scan.add(log, fold)
+        scan.finish()
+        groups = _connected(scan.links, self._joined)
+        if groups:
+            self._fold_groups_jointly(groups)
+
+    def _fresh_folds(self, pending: Sequence[LogFile]) -> Iterator[tuple[LogFile, FileFold]]:
+        """Each pending file's fold, from the cache or folded now, in file order, taken as it comes."""
         cache = self._cache()
         signatures = {log.path: file_signature(log.path) for log in pending}
-        to_fold = []
+        cached = {log.path: cache.load(log.path, signatures[log.path]) for log in pending} if cache else {}
+        folded = self._fold_all([log for log in pending if cached.get(log.path) is None])
         for log in pending:
-            fold = cache.load(log.path, signatures[log.path]) if cache else None
+            fold = cached.get(log.path)
             if fold is None:
-                to_fold.append(log)
-            else:
-                self._take(log, fold)
-        for log, fold in zip(to_fold, self._fold_all(to_fold)):
-            if cache:
-                cache.store(log.path, signatures[log.path], fold)
+                fold = next(folded)
+                if cache:
+                    cache.store(log.path, signatures[log.path], fold)
+            self._edge_folds[log.path] = (log, fold)
+            self._folded.add(log.path)
             self._take(log, fold)
+            yield log, fold
+
+    def _nearby_folds(self, pending: Sequence[LogFile]) -> list[tuple[LogFile, FileFold]]:
+        """Files read earlier that are close enough to a pending one to share an id with it."""
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        first, last = min(log.day for log in pending) - margin, max(log.day for log in pending) + margin
+        return sorted(
+            ((log, fold) for log, fold in self._edge_folds.values() if first <= log.day <= last),
+            key=_file_order,
+        )
+
+    def _fold_groups_jointly(self, groups: list[frozenset[Path]]) -> None:
+        """Refold files that share ids together, then rebuild the days they can hold.
+
+        Rare, so it may read again: every other file that can hold those days is folded anew
+        (or loaded from the cache), and the days are rebuilt exactly, unit ids included.
+        """
+        logs = {log.path: log for log in list_log_files(self.logs_dir)}
+        joint: dict[Path, dict[dt.date, Usage]] = {}
+        for group in groups:
+            paths = sorted((path for path in group if path in logs), key=lambda path: (logs[path].day, path.name))
+            days, stats_by_path = fold_jointly(paths, self.book, self.tz)
+            joint[paths[0]] = days
+            for path in paths:
+                joint.setdefault(path, {})
+                self._joined[path] = group
+                self.file_stats[path] = (logs[path].day, stats_by_path[path])
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        first = min(logs[path].day for path in joint) - margin
+        last = max(logs[path].day for path in joint) + margin
+        affected: dict[dt.date, list[Usage]] = {}
+        for log in files_for_days(self.logs_dir, first, last):
+            if log.path not in self._folded:
+                continue  # not read yet: it will be checked when it is
+            days = joint[log.path] if log.path in joint else self._individual_fold(log).days
+            for day, usage in days.items():
+                if first <= day <= last:
+                    affected.setdefault(day, []).append(usage)
+        for day in [day for day in self._days if first <= day <= last]:
+            del self._days[day]
+        for day, parts in affected.items():
+            self._days[day] = merge_days(parts)
+            self._own_days.add(day)
+
+    def _individual_fold(self, log: LogFile) -> FileFold:
+        cache = self._cache()
+        fold = cache.load(log.path, file_signature(log.path)) if cache else None
+        return fold or fold_log_file(log.path, self.book, self.tz)
 
     def _take(self, log: LogFile, fold: FileFold) -> None:
         self.file_stats[log.path] = (log.day, fold.stats)
-        self._folded.add(log.path)
         for day, usage in fold.days.items():
             mine = self._days.get(day)
             if mine is None:
-                self._days[day] = usage
-            else:
-                mine.merge(usage)
+                self._days[day] = usage  # borrowed from the fold until a second part arrives
+                continue
+            if day not in self._own_days:
+                # A fold's own Usage may be needed again as it was read (see _DuplicateScan).
+                mine = self._days[day] = merge_days([mine])
+                self._own_days.add(day)
+            mine.merge(usage)
 
     def _share_keys(self, fold: FileFold) -> FileFold:
         """Keys arrive from worker processes as fresh objects; one shared copy per distinct key
@@ -220,6 +317,74 @@ class Ledger:
         if not self.parallel or (os.cpu_count() or 1) < 2 or len(paths) < PARALLEL_MIN_FILES:
             return False
         return total_bytes >= PARALLEL_MIN_BYTES
+
+
+def _file_order(item: tuple[LogFile, FileFold]) -> tuple[dt.date, str]:
+    return item[0].day, item[0].path.name
+
+
+class _DuplicateScan:
+    """Finds neighbouring files that hold the same record id, fed files in day order.
+
+    One running set holds the id checksums of the last NEIGHBOUR_DAYS days, so set operations run
+    in C and memory holds only those days; a file whose every possible neighbour has been seen
+    lets go of its checksums, unless it lies near the edge of what has been read, where a later
+    read may still bring a neighbour.
+    """
+
+    def __init__(
+        self, fresh: set[Path], first: dt.date, last: dt.date, kept: dict[Path, tuple[LogFile, FileFold]]
+    ) -> None:
+        self.fresh = fresh
+        self.kept = kept
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        self.inner_first, self.inner_last = first + margin, last - margin
+        self.links: dict[Path, set[Path]] = {}
+        self._recent: set[int] = set()
+        self._window: deque[tuple[LogFile, FileFold, set[int]]] = deque()
+
+    def add(self, log: LogFile, fold: FileFold) -> None:
+        while self._window and self._window[0][0].day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
+            self._leave(*self._window.popleft())
+        mine = set(fold.id_hashes())
+        if not self._recent.isdisjoint(mine):
+            for other, _, theirs in self._window:
+                linked = log.path in self.fresh or other.path in self.fresh
+                if linked and not mine.isdisjoint(theirs):
+                    self.links.setdefault(log.path, set()).add(other.path)
+                    self.links.setdefault(other.path, set()).add(log.path)
+        self._recent |= mine
+        self._window.append((log, fold, mine))
+
+    def _leave(self, log: LogFile, fold: FileFold, hashes: set[int]) -> None:
+        self._recent -= hashes
+        if self.inner_first <= log.day <= self.inner_last:
+            self.kept.pop(log.path, None)  # every neighbour it can have has been seen
+
+    def finish(self) -> None:
+        while self._window:
+            self._leave(*self._window.popleft())
+
+
+def _connected(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:
+    """Connected groups of linked files, each grown by any group its members were joined in before."""
+    groups: list[frozenset[Path]] = []
+    seen: set[Path] = set()
+    for start in links:
+        if start in seen:
+            continue
+        group: set[Path] = set()
+        stack = [start]
+        while stack:
+            path = stack.pop()
+            if path in group:
+                continue
+            group.add(path)
+            stack.extend(links.get(path, ()))
+            stack.extend(joined.get(path, ()))
+        seen |= group
+        groups.append(frozenset(group))
+    return groups
 
 
 def _split_at_months(first: dt.date, last: dt.date) -> list[Period]:

@@ -158,7 +158,7 @@ class Ledger:
 
     def _month_usage(self, month: Period) -> Usage:
         cache = self._cache()
-        files = files_for_days(self.logs_dir, month.start, month.end)
+        files = self._files_for(month.start, month.end)
         signatures = {log.path.name: file_signature(log.path) for log in files}
         cached = cache.load_month(month.key, signatures) if cache else None
         if cached is not None:
@@ -172,12 +172,18 @@ class Ledger:
             cache.store_month(month.key, signatures, usage, file_stats)
         return usage
 
+    def _files_for(self, first: dt.date, last: dt.date) -> list[LogFile]:
+        """Files that can hold calls of [first, last], and those that can hold a later line for
+        one of those calls (a duplicate id), which decides whether it counts there."""
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        return files_for_days(self.logs_dir, first - margin, last + margin)
+
     def _cache(self) -> FoldCache | None:
         return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
 
     def days(self, first: dt.date, last: dt.date) -> dict[dt.date, Usage]:
         """Usage per local day in [first, last]; days without calls are absent."""
-        self._read_files(files_for_days(self.logs_dir, first, last))
+        self._read_files(self._files_for(first, last))
         return {day: usage for day, usage in self._days.items() if first <= day <= last}
 
     @property
@@ -243,6 +249,7 @@ class Ledger:
         (or loaded from the cache), and the days are rebuilt exactly, unit ids included.
         """
         logs = {log.path: log for log in list_log_files(self.logs_dir)}
+        groups = self._with_earlier_groups(groups, logs)
         joint: dict[Path, dict[dt.date, Usage]] = {}
         for group in groups:
             paths = sorted((path for path in group if path in logs), key=lambda path: (logs[path].day, path.name))
@@ -268,6 +275,20 @@ class Ledger:
         for day, parts in affected.items():
             self._days[day] = merge_days(parts)
             self._own_days.add(day)
+
+    def _with_earlier_groups(self, groups: list[frozenset[Path]], logs: dict[Path, LogFile]) -> list[frozenset[Path]]:
+        """Groups joined by earlier reads whose files sit in the days being rebuilt are rebuilt too."""
+        groups = list(groups)
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        while True:
+            covered = frozenset().union(*groups)
+            days = [logs[path].day for path in covered if path in logs]
+            nearby = files_for_days(self.logs_dir, min(days) - margin, max(days) + margin)
+            extra = {self._joined[log.path] for log in nearby
+                     if log.path in self._joined and not self._joined[log.path] <= covered}
+            if not extra:
+                return groups
+            groups.extend(extra)
 
     def _individual_fold(self, log: LogFile) -> FileFold:
         cache = self._cache()
@@ -341,13 +362,16 @@ class _DuplicateScan:
         self.inner_first, self.inner_last = first + margin, last - margin
         self.links: dict[Path, set[Path]] = {}
         self._recent: set[int] = set()
+        self._shared: set[int] = set()  # held by two files at once: never dropped from _recent early
         self._window: deque[tuple[LogFile, FileFold, set[int]]] = deque()
 
     def add(self, log: LogFile, fold: FileFold) -> None:
         while self._window and self._window[0][0].day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
             self._leave(*self._window.popleft())
         mine = set(fold.id_hashes())
-        if not self._recent.isdisjoint(mine):
+        repeated = self._recent & mine
+        if repeated:
+            self._shared |= repeated
             for other, _, theirs in self._window:
                 linked = log.path in self.fresh or other.path in self.fresh
                 if linked and not mine.isdisjoint(theirs):
@@ -357,7 +381,7 @@ class _DuplicateScan:
         self._window.append((log, fold, mine))
 
     def _leave(self, log: LogFile, fold: FileFold, hashes: set[int]) -> None:
-        self._recent -= hashes
+        self._recent -= hashes - self._shared
         if self.inner_first <= log.day <= self.inner_last:
             self.kept.pop(log.path, None)  # every neighbour it can have has been seen
 

@@ -52,7 +52,9 @@ def run_nightly(rollup: Rollup, now: dt.datetime | None = None) -> RollupResult:
     """
     state_path = rollup.settings.cache_dir.value / STATE_FILE
     logs_dir = rollup.settings.logs.value
-    previous = _load_state(state_path).get(str(logs_dir), {})
+    # One state per logs folder and vault: two vaults fed from one logs folder each catch up.
+    state_key = f"{logs_dir} -> {rollup.vault}"
+    previous = _load_state(state_path).get(state_key, {})
     current = file_signatures(logs_dir)
     current_day = today(rollup.settings.timezone.value, now)
     days = {current_day, current_day - dt.timedelta(days=1)}
@@ -61,7 +63,7 @@ def run_nightly(rollup: Rollup, now: dt.datetime | None = None) -> RollupResult:
         days.update(_days_near(name))
     result = rollup.run(containing_periods(days, rollup))
     if not result.errors and not rollup.dry_run:
-        _save_state(state_path, str(logs_dir), current)
+        _save_state(state_path, state_key, current)
     return result
 
 
@@ -88,9 +90,9 @@ def _load_state(path: Path) -> dict[str, dict[str, list[int]]]:
         return {}
 
 
-def _save_state(path: Path, logs_key: str, signatures: dict[str, list[int]]) -> None:
+def _save_state(path: Path, state_key: str, signatures: dict[str, list[int]]) -> None:
     state = _load_state(path)
-    state[logs_key] = signatures
+    state[state_key] = signatures
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
 

@@ -239,3 +239,37 @@ def test_a_duplicate_across_files_is_found_whichever_part_is_read_first(logs_dir
         ledger.days(dt.date(2026, 3, 15), dt.date(2026, 3, 15))  # the later duplicate
         total = ledger.usage(march).totals()
         assert (total.calls, total.output_tokens) == (28, 27 + 9)
+
+
+def _line(day: str, ts: str, tokens: int, record_id: str = "X") -> tuple[str, dict]:
+    return day, {"ts": f"{ts}T12:00:00Z", "provider": "anthropic", "model": "m", "input_tokens": tokens,
+                 "output_tokens": 0, "id": record_id}
+
+
+def _per_day(days: dict) -> dict:
+    return {day.isoformat(): (usage.totals().calls, usage.totals().input_tokens) for day, usage in days.items()}
+
+
+@pytest.mark.parametrize("cache_name", [None, "cache"])
+def test_duplicate_chains_and_reads_in_any_order(logs_dir: Path, tmp_path: Path, cache_name: str | None) -> None:
+    from vaultledger.periods import quarter_of
+
+    lines = [_line("2026-03-01", "2026-03-03", 1), _line("2026-03-03", "2026-03-03", 10),
+             _line("2026-03-04", "2026-03-03", 100),  # one call in three files: the last wins
+             _line("2026-03-10", "2026-03-11", 1, "Y"), _line("2026-03-11", "2026-03-11", 10, "Y"),
+             _line("2026-03-13", "2026-03-13", 100, "Z"), _line("2026-03-14", "2026-03-13", 1000, "Z"),
+             _line("2026-04-02", "2026-03-31", 1, "W"), _line("2026-04-03", "2026-04-03", 10, "W")]
+    for day, record in lines:
+        write_lines(logs_dir / f"{day}.jsonl", record)
+    cache = tmp_path / cache_name if cache_name else None
+    for _ in range(2):  # cold, then warm when there is a cache
+        ledger = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache)
+        ledger.days(dt.date(2026, 3, 10), dt.date(2026, 3, 10))
+        ledger.days(dt.date(2026, 3, 14), dt.date(2026, 3, 14))
+        assert _per_day(ledger.days(dt.date(2026, 3, 31), dt.date(2026, 3, 31))) == {}
+        assert _per_day(ledger.days(dt.date(2026, 3, 1), dt.date(2026, 3, 31))) == {
+            "2026-03-03": (1, 100), "2026-03-11": (1, 10), "2026-03-13": (1, 1000)}
+        q1 = ledger.usage(quarter_of(dt.date(2026, 3, 1))).totals()
+        q2 = ledger.usage(quarter_of(dt.date(2026, 4, 1))).totals()
+        assert (q1.calls, q1.input_tokens, q2.calls, q2.input_tokens) == (3, 1110, 1, 10)
+        assert ledger.stats.duplicates == 5

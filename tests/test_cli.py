@@ -208,3 +208,13 @@ def test_readme_command_examples_run(command: str, vault: Path, month_logs: Path
     result = runner.invoke(app, args)
     expected = 1 if args[0] == "doctor" else 0  # the fixture logs hold a bad line on purpose
     assert result.exit_code == expected, result.output
+
+
+def test_export_lists_a_call_logged_in_two_files_once_like_the_report(logs_dir: Path) -> None:
+    first = call(ts="2026-03-14T23:59:58Z", id="msg_1", output_tokens=1)
+    write_lines(logs_dir / "2026-03-14.jsonl", first, call(ts="2026-03-14T10:00:00Z", id="msg_2"))
+    write_lines(logs_dir / "2026-03-15.jsonl", {**first, "ts": "2026-03-15T00:00:03Z", "output_tokens": 500})
+    rows = json.loads(invoke("export", "--from", "2026-03-14", "--to", "2026-03-15", "--format", "json").stdout)
+    assert sorted((row["id"], row["output_tokens"]) for row in rows) == [("msg_1", 500), ("msg_2", 500)]
+    report = json.loads(invoke("report", "--from", "2026-03-14", "--to", "2026-03-15", "--format", "json").output)
+    assert report["totals"]["calls"] == len(rows) and report["totals"]["output_tokens"] == 1000

@@ -411,9 +411,10 @@ def export_command(
         flags = PeriodFlags(day, week, month, quarter, start, end, today, yesterday, this_week, last_week,
                             this_month, this_quarter, last)
         period = chosen_period(flags, settings) or day_of(today_in(settings.timezone.value))
-        book = Ledger.from_settings(settings).book
+        ledger = Ledger.from_settings(settings)
         stats = ReadStats()
-        rows = export_rows(settings.logs.value, period, settings.timezone.value, book, stats)
+        rows = export_rows(settings.logs.value, period, settings.timezone.value, ledger.book, stats,
+                           ledger.joined_files(period.start, period.end))
         if output is None:
             count = write_export(rows, sys.stdout, fmt)
         else:

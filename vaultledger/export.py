@@ -12,6 +12,7 @@ import msgspec
 
 from vaultledger.periods import Period
 from vaultledger.pricing import PriceBook
+from vaultledger.ledger import read_jointly
 from vaultledger.reader import ReadStats, files_for_days, outside_window, read_file
 from vaultledger.record import UsageRecord
 
@@ -25,21 +26,37 @@ _json = msgspec.json.Encoder(decimal_format="number")
 
 
 def period_records(
-    logs_dir: Path, period: Period, tz: str, stats: ReadStats
+    logs_dir: Path, period: Period, tz: str, stats: ReadStats, joined: dict[Path, frozenset[Path]] | None = None
 ) -> Iterator[tuple[str, UsageRecord]]:
-    """(local day, record) for every valid, deduplicated record whose local day is in the period."""
+    """(local day, record) for every valid, deduplicated record whose local day is in the period.
+
+    `joined` (from Ledger.joined_files) names files that share ids with a neighbour; those are
+    read together, so a call logged in two files is exported once, as reports count it.
+    """
     zone = zoneinfo.ZoneInfo(tz)
+    joined = joined or {}
+    done: set[Path] = set()
     for log in files_for_days(logs_dir, period.start, period.end):
-        for record in read_file(log.path, stats, outside_window(log.path, zone)):
+        if log.path in done:
+            continue
+        group = joined.get(log.path)
+        if group:
+            paths = sorted(group, key=lambda path: path.name)
+            done.update(paths)
+            records = read_jointly(paths, zone, {path: stats for path in paths})
+        else:
+            records = read_file(log.path, stats, outside_window(log.path, zone))
+        for record in records:
             day = record.ts.astimezone(zone).date()
             if period.start <= day <= period.end:
                 yield day.isoformat(), record
 
 
 def export_rows(
-    logs_dir: Path, period: Period, tz: str, book: PriceBook, stats: ReadStats
+    logs_dir: Path, period: Period, tz: str, book: PriceBook, stats: ReadStats,
+    joined: dict[Path, frozenset[Path]] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    for day, record in period_records(logs_dir, period, tz, stats):
+    for day, record in period_records(logs_dir, period, tz, stats, joined):
         priced = book.cost_of(record)
         row = msgspec.structs.asdict(record)
         row["ts"] = record.ts.isoformat()

@@ -65,23 +65,29 @@ def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
     return FileFold(folder.finish(), stats, encode_ids(ids) if ids else b"")
 
 
-def fold_jointly(paths: Sequence[Path], book: PriceBook, tz: str) -> tuple[dict[dt.date, Usage], dict[Path, ReadStats]]:
-    """Neighbouring files that share a provider+id: read together so the id counts once, its last
+def read_jointly(
+    paths: Sequence[Path], zone: dt.tzinfo, stats_by_path: dict[Path, ReadStats]
+) -> Iterator[UsageRecord]:
+    """Neighbouring files that share a provider+id, read together so the id counts once, its last
     line (in file-day order) winning, as SPEC §1 asks of every line."""
-    folder = DayFolder(book, tz)
     latest: dict[tuple[str, str], UsageRecord] = {}
-    stats_by_path = {}
     for path in paths:
-        stats = stats_by_path[path] = ReadStats()
-        for record in read_file(path, stats, outside_window(path, folder.zone)):
+        stats = stats_by_path.setdefault(path, ReadStats())
+        for record in read_file(path, stats, outside_window(path, zone)):
             if not record.id:
-                folder.add(record)
+                yield record
                 continue
             key = (record.provider, record.id)
             if latest.pop(key, None) is not None:
                 stats.duplicates += 1
             latest[key] = record
-    folder.add_all(latest.values())
+    yield from latest.values()
+
+
+def fold_jointly(paths: Sequence[Path], book: PriceBook, tz: str) -> tuple[dict[dt.date, Usage], dict[Path, ReadStats]]:
+    folder = DayFolder(book, tz)
+    stats_by_path: dict[Path, ReadStats] = {}
+    folder.add_all(read_jointly(paths, folder.zone, stats_by_path))
     return folder.finish(), stats_by_path
 
 
@@ -177,6 +183,12 @@ class Ledger:
         one of those calls (a duplicate id), which decides whether it counts there."""
         margin = dt.timedelta(days=NEIGHBOUR_DAYS)
         return files_for_days(self.logs_dir, first - margin, last + margin)
+
+    def joined_files(self, first: dt.date, last: dt.date) -> dict[Path, frozenset[Path]]:
+        """Files of [first, last] that share record ids with a neighbour, and the group each is
+        read with (for exports, which list records rather than totals)."""
+        self.days(first, last)
+        return dict(self._joined)
 
     def _cache(self) -> FoldCache | None:
         return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None

@@ -22,12 +22,6 @@ from vaultledger.record import (
     reasoning_tokens_of,
 )
 
-DIMENSIONS = ("provider", "model", "project", "use_case", "app", "tag", "service_tier")
-TOKEN_FIELDS = (
-    "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
-)
-
-
 class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """What a group of calls shares; frozen and hashable, and stored as a plain array in the cache."""
 
@@ -81,14 +75,6 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
 
     def copy(self) -> Sums:
         return msgspec.structs.replace(self)
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    @property
-    def priced_calls(self) -> int:
-        return self.calls - self.unpriced_calls
 
     def as_dict(self) -> dict[str, int | Decimal]:
         return msgspec.structs.asdict(self)

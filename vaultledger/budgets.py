@@ -17,7 +17,6 @@ PERIOD_KINDS = ("daily", "weekly", "monthly", "quarterly")
 SCOPES = ("project", "provider", "model")
 DEFAULT_WARN_AT = Decimal("0.8")
 DEFAULT_DANGER_AT = Decimal("1.0")
-PERIOD_NOUN = {"daily": "today", "weekly": "this week", "monthly": "this month", "quarterly": "this quarter"}
 # The budget kind that runs over each kind of period; a date range has none.
 BUDGET_KIND_OF_PERIOD = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}
 CENTI_CENT = Decimal("0.0001")

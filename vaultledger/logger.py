@@ -8,7 +8,6 @@ import os
 import threading
 import warnings
 import zoneinfo
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +56,6 @@ class UsageLog:
         with self._lock:
             self._write_line(path, line)
         return path
-
-    def append_many(self, records: Iterable[UsageRecord]) -> int:
-        """Append each record; returns how many were written (for importers)."""
-        count = 0
-        for record in records:
-            self.append(record)
-            count += 1
-        return count
 
     def close(self) -> None:
         with self._lock:

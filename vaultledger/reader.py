@@ -6,7 +6,7 @@ import datetime as dt
 import gzip
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -176,11 +176,6 @@ def outside_window(path: Path, zone: dt.tzinfo) -> Reject | None:
         return f"ts is on {day}, more than {NEIGHBOUR_DAYS} days from this file's day; move it to {day}.jsonl"
 
     return reject
-
-
-def read_files(files: Iterable[LogFile], stats: ReadStats) -> Iterator[UsageRecord]:
-    for log in files:
-        yield from read_file(log.path, stats)
 
 
 def read_batches(path: Path, stats: ReadStats) -> Iterator[list[RecordFields]]:

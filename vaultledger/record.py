@@ -48,12 +48,6 @@ PROVIDER_ALIASES: dict[str, str] = {
     "llama_cpp": "llamacpp",
 }
 
-SUBSET_RULES = (
-    ("cache_read_tokens + cache_write_tokens", "input_tokens"),
-    ("reasoning_tokens", "output_tokens"),
-)
-
-
 def normalise_provider(name: str) -> str:
     """The OpenTelemetry provider name for `name` (case-insensitive, aliases resolved)."""
     lowered = name.strip().lower()
@@ -122,10 +116,6 @@ class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
             raise ValueError("model is empty")
         self.provider = _provider_name(self.provider)
 
-    @property
-    def project_or_app(self) -> str | None:
-        """Reports attribute spend to `project`, falling back to `app` (SPEC §1)."""
-        return self.project or self.app
 
 
 _decoder = msgspec.json.Decoder(UsageRecord)
@@ -220,8 +210,3 @@ def make_record(**fields: Any) -> UsageRecord:
         return msgspec.convert(fields, UsageRecord)
     except msgspec.ValidationError as error:
         raise InvalidRecord(_readable(str(error))) from None
-
-
-def line_fits(line: bytes) -> bool:
-    """SPEC §1 caps a line at 4 KiB so one write() stays a single atomic append."""
-    return len(line) <= MAX_LINE_BYTES

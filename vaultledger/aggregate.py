@@ -221,15 +221,23 @@ class DayFolder:
         for record in records:
             self.add(record)
 
-    def add_batch(self, records: Sequence[RecordFields]) -> None:
-        """Many records at once: grouped by (day, key) in one pass, then each group folded whole."""
+    def day_span(self, records: Sequence[RecordFields]) -> tuple[dt.date, dt.date]:
+        """The first and last local day among non-empty `records`."""
+        first = min(map(_TS, records)).astimezone(self.zone).date()
+        return first, max(map(_TS, records)).astimezone(self.zone).date()
+
+    def add_batch(self, records: Sequence[RecordFields], span: tuple[dt.date, dt.date] | None = None) -> None:
+        """Many records at once: grouped by (day, key) in one pass, then each group folded whole.
+
+        `span` is their `day_span` when the caller has computed it already.
+        """
         if not records:
             return
         costs = list(map(cost_usd_of, records))
         self._batch_has_costs = costs.count(None) != len(costs)
         groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
-        first_day = min(map(_TS, records)).astimezone(self.zone).date()
-        if max(map(_TS, records)).astimezone(self.zone).date() == first_day:
+        first_day, last_day = span or self.day_span(records)
+        if last_day == first_day:
             # The usual file: every call on one local day, so no call needs its own day computed.
             for key, record in zip(map(_KEY, records), records):
                 groups[key].append(record)

@@ -23,7 +23,7 @@ from vaultledger.reader import (
     list_log_files,
     NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, outside_window, read_batches, read_file,
 )
-from vaultledger.record import RecordFields, UsageRecord
+from vaultledger.record import UsageRecord
 from vaultledger.settings import Settings
 
 # Folding in worker processes pays off once there is this much to read.
@@ -31,7 +31,6 @@ PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 16 << 20
 
 _ID = attrgetter("id")
-_TS = attrgetter("ts")
 
 
 def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
@@ -49,10 +48,13 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
         ids = list(filter(None, map(_ID, records)))
         before = len(seen)
         seen.update(ids)
-        if len(seen) != before + len(ids) or not _inside(records, window, folder.zone):
+        if not records:
+            continue
+        span = folder.day_span(records)
+        if len(seen) != before + len(ids) or not _inside(span, window):
             return _fold_carefully(path, book, tz)
         all_ids.extend(ids)
-        folder.add_batch(records)
+        folder.add_batch(records, span)
     return FileFold(folder.finish(), stats, encode_ids(all_ids) if all_ids else b"")
 
 
@@ -98,12 +100,8 @@ def _day_window(path: Path) -> tuple[dt.date, dt.date] | None:
     return named - dt.timedelta(days=NEIGHBOUR_DAYS), named + dt.timedelta(days=NEIGHBOUR_DAYS)
 
 
-def _inside(records: Sequence[RecordFields], window: tuple[dt.date, dt.date] | None, zone: dt.tzinfo) -> bool:
-    if window is None or not records:
-        return True
-    first = min(map(_TS, records)).astimezone(zone).date()
-    last = max(map(_TS, records)).astimezone(zone).date()
-    return window[0] <= first and last <= window[1]
+def _inside(span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date] | None) -> bool:
+    return window is None or (window[0] <= span[0] and span[1] <= window[1])
 
 
 _worker_book: tuple[PriceBook, str] | None = None

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+
+from vaultledger.aggregate import DayFolder, Usage
+from vaultledger.pricing import PriceBook
+from vaultledger.reader import ReadStats, read_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -56,3 +61,19 @@ def call(ts: str = "2026-03-14T09:12:03+00:00", **fields) -> dict:
     """A valid record dict; override any field."""
     return {"v": 1, "ts": ts, "provider": "openai", "model": "gpt-4o-mini", "input_tokens": 1000,
             "output_tokens": 500, **fields}
+
+
+def slow_fold(path: Path, book: PriceBook, tz: str) -> tuple[dict[dt.date, Usage], ReadStats]:
+    """The reference fold: read line by line, added call by call."""
+    stats = ReadStats()
+    folder = DayFolder(book, tz)
+    for record in read_file(path, stats):
+        folder.add(record)
+    return folder.finish(), stats
+
+
+def same_days(left: dict[dt.date, Usage], right: dict[dt.date, Usage]) -> None:
+    assert left.keys() == right.keys()
+    for day in left:
+        assert left[day].groups == right[day].groups, day
+        assert left[day].units == right[day].units, day

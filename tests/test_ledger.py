@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_lines
+from conftest import same_days, slow_fold, write_lines
 from vaultledger.aggregate import DayFolder, Usage
 from vaultledger.ledger import Ledger, fold_log_file
 from vaultledger.periods import date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
+from vaultledger import reader
 from vaultledger.reader import ReadStats, read_file
 
 MODELS = [
@@ -52,21 +53,6 @@ def random_call(rng: random.Random, day: dt.date) -> dict:
     return {key: value for key, value in call.items() if value is not None and value != []}
 
 
-def slow_fold(path: Path, book: PriceBook, tz: str) -> tuple[dict[dt.date, Usage], ReadStats]:
-    stats = ReadStats()
-    folder = DayFolder(book, tz)
-    for record in read_file(path, stats):
-        folder.add(record)
-    return folder.finish(), stats
-
-
-def same_days(left: dict[dt.date, Usage], right: dict[dt.date, Usage]) -> None:
-    assert left.keys() == right.keys()
-    for day in left:
-        assert left[day].groups == right[day].groups, day
-        assert left[day].units == right[day].units, day
-
-
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("with_duplicates", [False, True])
 def test_batch_fold_equals_call_by_call_fold(logs_dir: Path, seed: int, with_duplicates: bool) -> None:
@@ -86,6 +72,35 @@ def test_batch_fold_equals_call_by_call_fold(logs_dir: Path, seed: int, with_dup
     same_days(fast.days, days)
     assert (fast.stats.invalid_lines, fast.stats.duplicates) == (stats.invalid_lines, stats.duplicates)
     assert [str(p) for p in fast.stats.problems] == [str(p) for p in stats.problems]
+
+
+# Days on which a zone's offset changes (a 30-minute change for Lord Howe), and two where none does.
+OFFSET_CHANGES = [
+    (dt.date(2026, 3, 29), "Europe/Berlin"), (dt.date(2026, 10, 25), "Europe/Berlin"),
+    (dt.date(2026, 4, 5), "America/Santiago"), (dt.date(2026, 9, 6), "America/Santiago"),
+    (dt.date(2026, 4, 5), "Australia/Lord_Howe"), (dt.date(2026, 10, 4), "Australia/Lord_Howe"),
+    (dt.date(2026, 11, 1), "America/New_York"), (dt.date(2026, 3, 14), "Asia/Kolkata"), (dt.date(2026, 3, 14), "UTC"),
+]
+
+
+@pytest.mark.parametrize("seed", range(2 * len(OFFSET_CHANGES)))
+def test_fast_fold_equals_call_by_call_fold_across_offset_changes_and_batch_edges(
+    logs_dir: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clean files take the fast path whole: calls split at local midnights (offsets changing or
+    not), written in several offsets and out of order, with batches cut anywhere in a line."""
+    rng = random.Random(seed)
+    day, tz = OFFSET_CHANGES[seed % len(OFFSET_CHANGES)]
+    calls = [random_call(rng, day) for _ in range(400)]
+    for index, call in enumerate(calls):
+        call.pop("id", None) if index % 3 else call.update(id=f"unique-{index}")
+    path = write_lines(logs_dir / f"{day}.jsonl", *calls)
+    monkeypatch.setattr(reader, "BATCH_BYTES", rng.choice([reader.BATCH_BYTES, 4096, 700, 100]))
+    fast = fold_log_file(path, PriceBook(OVERRIDES, tz), tz)
+    days, stats = slow_fold(path, PriceBook(OVERRIDES, tz), tz)
+    same_days(fast.days, days)
+    assert len(days) >= 2, "the calls should span local days"
+    assert (fast.stats.lines, fast.stats.invalid_lines, fast.stats.duplicates) == (400, 0, 0)
 
 
 def year_of_logs(logs_dir: Path, days: int = 20) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import call, write_lines
+from conftest import call, same_days, slow_fold, write_lines
 from vaultledger.ledger import Ledger, fold_log_file
 from vaultledger.periods import day_of
 from vaultledger.pricing import PriceBook
-from vaultledger.reader import ReadStats, files_for_days, list_log_files, read_file
+from vaultledger.reader import BOM, ReadStats, files_for_days, list_log_files, read_file
 
 INVALID_LINES = [
     ("not json at all", "not JSON"),
@@ -58,6 +58,35 @@ def test_every_invalid_kind_is_skipped_and_located(logs_dir: Path, line: str, re
     assert problem.startswith(f"{path}:2: ")
     assert reason in problem
     assert "\n" not in problem
+
+
+GOOD = json.dumps(call()).encode()
+# Line layouts a reader of whole batches could get wrong: each must give what reading line by line gives.
+LAYOUTS = {
+    "blank line": GOOD + b"\n\n" + GOOD + b"\n",
+    "blank last line": GOOD + b"\n" + GOOD + b"\n\n",
+    "spaces only": GOOD + b"\n   \n" + GOOD + b"\n",
+    "CRLF": GOOD + b"\r\n" + GOOD + b"\r\n",
+    "two objects on a line": GOOD + b"\n" + GOOD + b"," + GOOD + b"\n" + GOOD + b"\n",
+    "two objects, no comma": GOOD + b"\n" + GOOD + GOOD + b"\n",
+    "object over two lines": GOOD + b"\n" + GOOD[:30] + b"\n" + GOOD[30:] + b"\n",
+    "byte order mark": BOM + GOOD + b"\n" + GOOD + b"\n",
+    "unfinished last line": GOOD + b"\n" + GOOD[:40],
+    "empty file": b"",
+}
+LAYOUTS.update({f"invalid: {reason}": GOOD + b"\n" + line.encode() + b"\n" + GOOD + b"\n" for line, reason in INVALID_LINES})
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_fast_fold_reads_every_layout_as_line_by_line_reading_does(logs_dir: Path, name: str) -> None:
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    path = logs_dir / "2026-03-14.jsonl"
+    path.write_bytes(LAYOUTS[name])
+    fast = fold_log_file(path, PriceBook([], "UTC"), "UTC")
+    days, stats = slow_fold(path, PriceBook([], "UTC"), "UTC")
+    same_days(fast.days, days)
+    assert [str(problem) for problem in fast.stats.problems] == [str(problem) for problem in stats.problems]
+    assert (fast.stats.lines, fast.stats.partial_lines) == (stats.lines, stats.partial_lines)
 
 
 def test_partial_last_line_is_waited_for_not_reported(logs_dir: Path) -> None:

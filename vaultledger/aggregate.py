@@ -12,13 +12,14 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from operator import attrgetter, methodcaller
+from itertools import compress
+from operator import attrgetter, methodcaller, not_
 
 import msgspec
 
 from vaultledger.pricing import VARIES, Price, PriceBook
 from vaultledger.record import (
-    RecordFields, UsageRecord, cache_read_tokens_of, cache_write_tokens_of, cost_usd_of, input_tokens_of, output_tokens_of,
+    Batch, RecordFields, UsageRecord, cache_read_tokens_of, cache_write_tokens_of, cost_usd_of, input_tokens_of, output_tokens_of,
     reasoning_tokens_of,
 )
 
@@ -40,6 +41,11 @@ _UNIT = attrgetter("unit_id")
 _TS = attrgetter("ts")
 _DATE = methodcaller("date")
 _KEY = attrgetter("provider", "model", "service_tier", "project", "use_case", "app", "tags")
+_UNKNOWN = object()
+# A batch spanning more days than this (a file not named for a day) finds each call's day on its own.
+MAX_SPLIT_DAYS = 7
+# Offsets change at most twice a year, never twice within hours, so probing this often finds any change.
+OFFSET_PROBE_STEP = dt.timedelta(hours=6)
 
 
 class Sums(msgspec.Struct, array_like=True, gc=False):
@@ -210,53 +216,112 @@ class DayFolder:
         # Keyed by the price's identity: the book hands out one object per price, and hashing a
         # price's Decimals for every group would cost more than the pricing itself.
         self._linear: dict[tuple[dt.date, GroupKey, int], tuple[Price, Sums]] = {}
+        # One price per (provider, model, tier, day): looking it up costs more than a small group.
+        self._day_prices: dict[tuple[str, str, str | None, dt.date], object] = {}
         # Most batches carry no cost_usd at all; knowing it once spares every group a scan.
         self._batch_has_costs = True
 
     def add(self, record: UsageRecord) -> None:
         self._batch_has_costs = True
-        self._add_group(record.ts.astimezone(self.zone).date(), group_key(record), [record])
+        day = record.ts.astimezone(self.zone).date()
+        self._add_group(day, self._usage_of(day), group_key(record), [record])
 
     def add_all(self, records: Iterable[UsageRecord]) -> None:
         for record in records:
             self.add(record)
 
-    def day_span(self, records: Sequence[RecordFields]) -> tuple[dt.date, dt.date]:
-        """The first and last local day among non-empty `records`."""
-        first = min(map(_TS, records)).astimezone(self.zone).date()
-        return first, max(map(_TS, records)).astimezone(self.zone).date()
+    def day_span(self, batch: Batch) -> tuple[dt.date, dt.date]:
+        """The first and last local day of a non-empty batch."""
+        assert batch.earliest is not None and batch.latest is not None
+        return batch.earliest.astimezone(self.zone).date(), batch.latest.astimezone(self.zone).date()
 
-    def add_batch(self, records: Sequence[RecordFields], span: tuple[dt.date, dt.date] | None = None) -> None:
+    def add_batch(self, batch: Batch, span: tuple[dt.date, dt.date] | None = None) -> None:
         """Many records at once: grouped by (day, key) in one pass, then each group folded whole.
 
-        `span` is their `day_span` when the caller has computed it already.
+        `span` is the batch's `day_span` when the caller has computed it already.
         """
+        records = batch.records
         if not records:
             return
         costs = list(map(cost_usd_of, records))
         self._batch_has_costs = costs.count(None) != len(costs)
-        groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
-        first_day, last_day = span or self.day_span(records)
-        if last_day == first_day:
-            # The usual file: every call on one local day, so no call needs its own day computed.
-            for key, record in zip(map(_KEY, records), records):
-                groups[key].append(record)
-            for key, members in groups.items():
-                self._add_group(first_day, GroupKey(*key), members)
+        first_day, last_day = span or self.day_span(batch)
+        if first_day == last_day:
+            self._add_day(first_day, records)  # the usual file: every call on one local day
             return
+        by_day = self._split_at_midnights(batch, first_day, last_day)
+        if by_day is not None:
+            for day, members in by_day:
+                self._add_day(day, members)
+            return
+        # The zone's offset changes within the batch: each call's day is found on its own.
+        groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
         days = map(_DATE, map(methodcaller("astimezone", self.zone), map(_TS, records)))
         for day_and_key, record in zip(zip(days, map(_KEY, records)), records):
             groups[day_and_key].append(record)
         for (day, key), members in groups.items():
-            self._add_group(day, GroupKey(*key), members)
+            self._add_group(day, self._usage_of(day), GroupKey(*key), members)
 
-    def _add_group(self, day: dt.date, key: GroupKey, records: Sequence[RecordFields]) -> None:
-        """Calls that share a local day and a group key."""
+    def _add_day(self, day: dt.date, records: Sequence[RecordFields]) -> None:
+        groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
+        for key, record in zip(map(_KEY, records), records):
+            groups[key].append(record)
+        usage = self._usage_of(day)
+        for key, members in groups.items():
+            self._add_group(day, usage, GroupKey(*key), members)
+
+    def _usage_of(self, day: dt.date) -> Usage:
         usage = self.days.get(day)
         if usage is None:
             usage = self.days[day] = Usage()
-        batch = Sums()
-        batch.add_records(records)
+        return usage
+
+    def _split_at_midnights(
+        self, batch: Batch, first_day: dt.date, last_day: dt.date
+    ) -> Iterator[tuple[dt.date, list[RecordFields]]] | None:
+        """The batch's records by local day, found by comparing each `ts` with the local midnights
+        between (in C), rather than converting every `ts`; None where the zone's offset changes
+        within the batch, since local days then need not follow the order of instants."""
+        assert batch.earliest is not None and batch.latest is not None
+        if (last_day - first_day).days > MAX_SPLIT_DAYS:
+            return None
+        offset = batch.earliest.astimezone(self.zone).utcoffset()
+        probe = batch.earliest
+        while probe < batch.latest:
+            probe = min(probe + OFFSET_PROBE_STEP, batch.latest)
+            if probe.astimezone(self.zone).utcoffset() != offset:
+                return None
+        assert offset is not None
+        return self._split(batch.records, first_day, last_day, dt.timezone(offset), batch.earliest.tzinfo)
+
+    @staticmethod
+    def _split(
+        records: list[RecordFields], first_day: dt.date, last_day: dt.date, zone: dt.tzinfo, writer: dt.tzinfo | None
+    ) -> Iterator[tuple[dt.date, list[RecordFields]]]:
+        day = first_day
+        while day < last_day:
+            # Written in the writer's offset (one shared tzinfo object per offset), a midnight
+            # compares with most calls field by field, without working out either's UTC time.
+            midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(writer)
+            before = list(map(midnight.__gt__, map(_TS, records)))
+            members = list(compress(records, before))
+            if members:
+                yield day, members
+            records = list(compress(records, map(not_, before)))
+            day += dt.timedelta(days=1)
+        if records:
+            yield last_day, records
+
+    def _add_group(self, day: dt.date, usage: Usage, key: GroupKey, records: Sequence[RecordFields]) -> None:
+        """Calls that share a local day and a group key."""
+        batch = Sums(
+            len(records),
+            sum(map(input_tokens_of, records)),
+            sum(map(output_tokens_of, records)),
+            sum(map(cache_read_tokens_of, records)),
+            sum(map(cache_write_tokens_of, records)),
+            sum(map(reasoning_tokens_of, records)),
+        )
         sums = usage.groups.get(key)
         if sums is None:
             sums = usage.groups[key] = batch  # the usual case in a batch: a group's first calls
@@ -286,7 +351,10 @@ class DayFolder:
             records = [record for record in records if record.cost_usd is None]
         if not records:
             return
-        price = self.book.price_for_day(key.provider, key.model, key.service_tier, day)
+        price_key = (key.provider, key.model, key.service_tier, day)
+        price = self._day_prices.get(price_key, _UNKNOWN)
+        if price is _UNKNOWN:
+            price = self._day_prices[price_key] = self.book.price_for_day(*price_key)
         if price is VARIES:
             for record in records:
                 price_now = self.book.price_for(record.provider, record.model, record.ts, record.service_tier)
@@ -312,8 +380,11 @@ class DayFolder:
             records, summed = [record for record in records if record.input_tokens < tier], None
         pending = self._linear.get((day, key, id(price)))
         if pending is None:
-            pending = self._linear[(day, key, id(price))] = (price, Sums())
-        if summed is None:
+            tokens = summed.copy() if summed is not None else Sums()
+            if summed is None:
+                tokens.add_records(records)
+            self._linear[(day, key, id(price))] = (price, tokens)
+        elif summed is None:
             pending[1].add_records(records)
         else:
             pending[1].add(summed)  # only its tokens and calls are used

@@ -42,19 +42,19 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     window = _day_window(path)
     seen: set[str] = set()
     all_ids: list[str] = []
-    for records in read_batches(path, stats):
+    for batch in read_batches(path, stats):
+        if not batch.records:
+            continue
         # Ids alone: a repeat (even under another provider, which the careful fold tells apart)
         # sends the file down the record-by-record path.
-        ids = list(filter(None, map(_ID, records)))
+        ids = list(filter(None, map(_ID, batch.records)))
         before = len(seen)
         seen.update(ids)
-        if not records:
-            continue
-        span = folder.day_span(records)
+        span = folder.day_span(batch)
         if len(seen) != before + len(ids) or not _inside(span, window):
             return _fold_carefully(path, book, tz)
         all_ids.extend(ids)
-        folder.add_batch(records, span)
+        folder.add_batch(batch, span)
     return FileFold(folder.finish(), stats, encode_ids(all_ids) if all_ids else b"")
 
 
@@ -357,10 +357,10 @@ def _file_order(item: tuple[LogFile, FileFold]) -> tuple[dt.date, str]:
 class _DuplicateScan:
     """Finds neighbouring files that hold the same record id, fed files in day order.
 
-    One running set holds the id checksums of the last NEIGHBOUR_DAYS days, so set operations run
-    in C and memory holds only those days; a file whose every possible neighbour has been seen
-    lets go of its checksums, unless it lies near the edge of what has been read, where a later
-    read may still bring a neighbour.
+    Each file's id checksums are checked against the files of the NEIGHBOUR_DAYS days before it,
+    one set operation per pair in C; memory holds only those days. A file whose every possible
+    neighbour has been seen lets go of its fold, unless it lies near the edge of what has been
+    read, where a later read may still bring a neighbour.
     """
 
     def __init__(
@@ -371,33 +371,26 @@ class _DuplicateScan:
         margin = dt.timedelta(days=NEIGHBOUR_DAYS)
         self.inner_first, self.inner_last = first + margin, last - margin
         self.links: dict[Path, set[Path]] = {}
-        self._recent: set[int] = set()
-        self._shared: set[int] = set()  # held by two files at once: never dropped from _recent early
-        self._window: deque[tuple[LogFile, FileFold, set[int]]] = deque()
+        self._window: deque[tuple[LogFile, set[int]]] = deque()
 
     def add(self, log: LogFile, fold: FileFold) -> None:
         while self._window and self._window[0][0].day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
-            self._leave(*self._window.popleft())
+            self._leave(self._window.popleft()[0])
         mine = set(fold.id_hashes())
-        repeated = self._recent & mine
-        if repeated:
-            self._shared |= repeated
-            for other, _, theirs in self._window:
-                linked = log.path in self.fresh or other.path in self.fresh
-                if linked and not mine.isdisjoint(theirs):
-                    self.links.setdefault(log.path, set()).add(other.path)
-                    self.links.setdefault(other.path, set()).add(log.path)
-        self._recent |= mine
-        self._window.append((log, fold, mine))
+        for other, theirs in self._window:
+            linked = log.path in self.fresh or other.path in self.fresh
+            if linked and theirs and not mine.isdisjoint(theirs):
+                self.links.setdefault(log.path, set()).add(other.path)
+                self.links.setdefault(other.path, set()).add(log.path)
+        self._window.append((log, mine))
 
-    def _leave(self, log: LogFile, fold: FileFold, hashes: set[int]) -> None:
-        self._recent -= hashes - self._shared
+    def _leave(self, log: LogFile) -> None:
         if self.inner_first <= log.day <= self.inner_last:
             self.kept.pop(log.path, None)  # every neighbour it can have has been seen
 
     def finish(self) -> None:
         while self._window:
-            self._leave(*self._window.popleft())
+            self._leave(self._window.popleft()[0])
 
 
 def _connected(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vaultledger.errors import InvalidRecord
-from vaultledger.record import RecordFields, UsageRecord, parse_batch, parse_line
+from vaultledger.record import Batch, RecordFields, UsageRecord, batch_of, parse_batch, parse_line
 
 LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl(\.gz)?$")
 # A writer's zone and the reader's may differ by up to 26 hours, so a day's records can sit
@@ -178,38 +179,47 @@ def outside_window(path: Path, zone: dt.tzinfo) -> Reject | None:
     return reject
 
 
-def read_batches(path: Path, stats: ReadStats) -> Iterator[list[RecordFields]]:
+def read_batches(path: Path, stats: ReadStats) -> Iterator[Batch]:
     """Valid records of one file in batches, in line order, duplicates NOT removed (callers check).
 
     A batch whose lines are all valid is decoded in one go; a batch with any bad or blank line is
     decoded line by line, so every problem is still located by its line number.
     """
     first_line = 1
+    unfinished = b""  # a line cut by the batch's edge, or the file's last line still being written
     try:
         with open_log(path) as handle:
-            while lines := handle.readlines(BATCH_BYTES):
-                if not lines[-1].endswith(b"\n"):  # only the file's last line can lack it: still being written
-                    stats.partial_lines += 1
-                    lines.pop()
-                if first_line == 1 and lines and lines[0].startswith(BOM):
-                    lines[0] = lines[0][len(BOM):]
-                stats.lines += len(lines)
-                yield _decode_batch(path, lines, first_line, stats)
-                first_line += len(lines)
+            while chunk := handle.read(BATCH_BYTES):
+                text = unfinished + chunk if unfinished else chunk
+                end = text.rfind(b"\n") + 1
+                unfinished = text[end:]
+                if not end:
+                    continue
+                lines = text[:end] if unfinished else text
+                if first_line == 1 and lines.startswith(BOM):
+                    lines = lines[len(BOM):]
+                count = lines.count(b"\n")
+                stats.lines += count
+                yield _decode_batch(path, lines, count, first_line, stats)
+                first_line += count
+        if unfinished:
+            stats.partial_lines += 1
     except UNREADABLE as error:
         stats.add_problem(LineProblem(path, first_line, f"unreadable from here on ({error})"))
 
 
-def _decode_batch(path: Path, lines: list[bytes], first_line: int, stats: ReadStats) -> list[RecordFields]:
-    records: list[RecordFields] | None = parse_batch(b"[" + b",".join(lines) + b"]")
-    if records is not None and len(records) == len(lines):
-        return records
-    records = []
-    for number, line in enumerate(lines, start=first_line):
+def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: ReadStats) -> Batch:
+    # Lines become one JSON array; a blank line, or a line holding two objects or half of one,
+    # breaks the array or its count, and sends the batch down the line-by-line path.
+    batch = parse_batch(b"[" + lines[:-1].replace(b"\n", b",") + b"]")
+    if batch is not None and len(batch.records) == count:
+        return batch
+    records: list[RecordFields] = []
+    for number, line in enumerate(io.BytesIO(lines), start=first_line):
         if not line.strip():
             continue
         try:
             records.append(parse_line(line))
         except InvalidRecord as error:
             stats.add_problem(LineProblem(path, number, str(error)))
-    return records
+    return batch_of(records)

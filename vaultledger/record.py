@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from operator import add, attrgetter, gt
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import msgspec
 
@@ -128,7 +128,8 @@ cache_write_tokens_of = attrgetter("cache_write_tokens")
 reasoning_tokens_of = attrgetter("reasoning_tokens")
 cost_usd_of = attrgetter("cost_usd")
 provider_of = attrgetter("provider")
-_TZINFO = attrgetter("ts.tzinfo")
+ts_of = attrgetter("ts")
+_MODEL = attrgetter("model")
 _YEAR = attrgetter("ts.year")
 
 
@@ -136,18 +137,46 @@ def _sane_cost(cost: Decimal) -> bool:
     return cost.is_finite() and 0 <= cost <= MAX_COST_USD
 
 
-def parse_batch(text: bytes) -> list[RecordFields] | None:
+class Batch(NamedTuple):
+    """Valid records in line order, with the earliest and latest `ts` among them."""
+
+    records: list[RecordFields]
+    earliest: dt.datetime | None
+    latest: dt.datetime | None
+
+
+def batch_of(records: list[RecordFields]) -> Batch:
+    """A Batch of records already checked one by one."""
+    if not records:
+        return Batch(records, None, None)
+    return Batch(records, min(map(ts_of, records)), max(map(ts_of, records)))
+
+
+def parse_batch(text: bytes) -> Batch | None:
     """Decode a JSON array of records, checked exactly as parse_line checks one; None if any fails.
 
-    The checks run over the whole batch in C (map/any), which is what keeps a year of logs fast;
-    callers fall back to parse_line to find and name the bad lines.
+    The checks run over the whole batch in C (map/any, min/max), which is what keeps a year of logs
+    fast; callers fall back to parse_line to find and name the bad lines.
     """
     try:
         records = _batch_decoder.decode(text)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    if None in map(_TZINFO, records):
+    if not records:
+        return Batch(records, None, None)
+    try:
+        # Comparing a naive ts with an aware one raises; all naive leaves the extremes naive.
+        earliest, latest = min(map(ts_of, records)), max(map(ts_of, records))
+    except TypeError:
         return None
+    if earliest.tzinfo is None:
+        return None
+    # A ts's year is that of its own offset, which can differ from the instant's order near
+    # a year's edge, so only batches near the allowed edges need every year checked.
+    if earliest.year <= FIRST_YEAR + 1 or latest.year >= LAST_YEAR - 1:
+        years = list(map(_YEAR, records))
+        if min(years) < FIRST_YEAR or max(years) > LAST_YEAR:
+            return None
     if any(map(gt, map(add, map(cache_read_tokens_of, records), map(cache_write_tokens_of, records)), map(input_tokens_of, records))):
         return None
     if any(map(gt, map(reasoning_tokens_of, records), map(output_tokens_of, records))):
@@ -155,18 +184,17 @@ def parse_batch(text: bytes) -> list[RecordFields] | None:
     costs = list(map(cost_usd_of, records))
     if costs.count(None) != len(costs) and not all(_sane_cost(c) for c in costs if c is not None):
         return None
-    years = list(map(_YEAR, records))
-    if min(years, default=FIRST_YEAR) < FIRST_YEAR or max(years, default=LAST_YEAR) > LAST_YEAR:
-        return None
     if not _NORMAL_NAMES.issuperset(map(provider_of, records)):
         try:
             for record in records:
                 record.provider = _provider_name(record.provider)
         except ValueError:
             return None
-    if not all(map(str.strip, map(attrgetter("model"), records))):
+    if not all(map(str.strip, map(_MODEL, records))):
         return None
-    return records
+    return Batch(records, earliest, latest)
+
+
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)
 _encoder = msgspec.json.Encoder(decimal_format="number")
 

@@ -42,6 +42,7 @@ _TS = attrgetter("ts")
 _DATE = methodcaller("date")
 _KEY = attrgetter("provider", "model", "service_tier", "project", "use_case", "app", "tags")
 _UNKNOWN = object()
+_ANY_BATCH = Batch([])  # records added one by one: nothing known about them
 # A batch spanning more days than this (a file not named for a day) finds each call's day on its own.
 MAX_SPLIT_DAYS = 7
 # Offsets change at most twice a year, never twice within hours, so probing this often finds any change.
@@ -218,11 +219,14 @@ class DayFolder:
         self._linear: dict[tuple[dt.date, GroupKey, int], tuple[Price, Sums]] = {}
         # One price per (provider, model, tier, day): looking it up costs more than a small group.
         self._day_prices: dict[tuple[str, str, str | None, dt.date], object] = {}
-        # Most batches carry no cost_usd at all; knowing it once spares every group a scan.
-        self._batch_has_costs = True
+        # What the batch being added holds: most carry no cost_usd at all, and knowing it once
+        # spares every group a scan.
+        self._batch = _ANY_BATCH
+        # One GroupKey per distinct key: made once, hashed fast, and shared by every day's Usage.
+        self._group_keys: dict[tuple, GroupKey] = {}
 
     def add(self, record: UsageRecord) -> None:
-        self._batch_has_costs = True
+        self._batch = _ANY_BATCH
         day = record.ts.astimezone(self.zone).date()
         self._add_group(day, self._usage_of(day), group_key(record), [record])
 
@@ -243,8 +247,7 @@ class DayFolder:
         records = batch.records
         if not records:
             return
-        costs = list(map(cost_usd_of, records))
-        self._batch_has_costs = costs.count(None) != len(costs)
+        self._batch = batch
         first_day, last_day = span or self.day_span(batch)
         if first_day == last_day:
             self._add_day(first_day, records)  # the usual file: every call on one local day
@@ -260,7 +263,7 @@ class DayFolder:
         for day_and_key, record in zip(zip(days, map(_KEY, records)), records):
             groups[day_and_key].append(record)
         for (day, key), members in groups.items():
-            self._add_group(day, self._usage_of(day), GroupKey(*key), members)
+            self._add_group(day, self._usage_of(day), self._group_key(key), members)
 
     def _add_day(self, day: dt.date, records: Sequence[RecordFields]) -> None:
         groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
@@ -268,7 +271,13 @@ class DayFolder:
             groups[key].append(record)
         usage = self._usage_of(day)
         for key, members in groups.items():
-            self._add_group(day, usage, GroupKey(*key), members)
+            self._add_group(day, usage, self._group_key(key), members)
+
+    def _group_key(self, fields: tuple) -> GroupKey:
+        key = self._group_keys.get(fields)
+        if key is None:
+            key = self._group_keys[fields] = GroupKey(*fields)
+        return key
 
     def _usage_of(self, day: dt.date) -> Usage:
         usage = self.days.get(day)
@@ -314,23 +323,33 @@ class DayFolder:
 
     def _add_group(self, day: dt.date, usage: Usage, key: GroupKey, records: Sequence[RecordFields]) -> None:
         """Calls that share a local day and a group key."""
-        batch = Sums(
+        batch = self._batch
+        added = Sums(
             len(records),
             sum(map(input_tokens_of, records)),
             sum(map(output_tokens_of, records)),
             sum(map(cache_read_tokens_of, records)),
-            sum(map(cache_write_tokens_of, records)),
-            sum(map(reasoning_tokens_of, records)),
+            sum(map(cache_write_tokens_of, records)) if batch.has_cache_writes else 0,
+            sum(map(reasoning_tokens_of, records)) if batch.has_reasoning else 0,
         )
         sums = usage.groups.get(key)
         if sums is None:
-            sums = usage.groups[key] = batch  # the usual case in a batch: a group's first calls
+            sums = usage.groups[key] = added  # the usual case in a batch: a group's first calls
         else:
-            sums.add(batch)
+            sums.add(added)
         units = set(filter(None, map(_UNIT, records)))
         if units:
             usage.units.setdefault(key.use_case or "", set()).update(units)
-        self._price_group(day, key, sums, records, batch)
+        price_key = (key.provider, key.model, key.service_tier, day)
+        price = self._day_prices.get(price_key, _UNKNOWN)
+        if price is _UNKNOWN:
+            price = self._day_prices[price_key] = self.book.price_for_day(*price_key)
+        if batch.has_costs or price is VARIES:
+            self._price_mixed(day, key, sums, records, price, added)
+        elif price is None:
+            sums.unpriced_calls += added.calls
+        else:
+            self._price_records(day, key, sums, records, price, added)  # type: ignore[arg-type]
 
     def finish(self) -> dict[dt.date, Usage]:
         """Apply the pending linear prices and hand over the days."""
@@ -342,25 +361,22 @@ class DayFolder:
         self._linear.clear()
         return self.days
 
-    def _price_group(
-        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], batch: Sums
+    def _price_mixed(
+        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], price: object, added: Sums
     ) -> None:
-        if self._batch_has_costs:
+        """Calls that carry their own cost_usd, or whose price changes within the day."""
+        if self._batch.has_costs:
             costs = list(map(cost_usd_of, records))
             sums.cost += sum((cost for cost in costs if cost is not None), Decimal(0))
             records = [record for record in records if record.cost_usd is None]
         if not records:
             return
-        price_key = (key.provider, key.model, key.service_tier, day)
-        price = self._day_prices.get(price_key, _UNKNOWN)
-        if price is _UNKNOWN:
-            price = self._day_prices[price_key] = self.book.price_for_day(*price_key)
         if price is VARIES:
             for record in records:
                 price_now = self.book.price_for(record.provider, record.model, record.ts, record.service_tier)
                 self._price_records(day, key, sums, [record], price_now, None)
         else:
-            whole = batch if len(records) == batch.calls else None
+            whole = added if len(records) == added.calls else None
             self._price_records(day, key, sums, records, price, whole)  # type: ignore[arg-type]
 
     def _price_records(

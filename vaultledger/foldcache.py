@@ -38,7 +38,7 @@ class _CachedDay(msgspec.Struct, array_like=True, gc=False):
 
 class _CachedFold(msgspec.Struct, gc=False):
     path: str
-    signature: Signature
+    signature: Signature | None  # None only in transit from a worker: never stored
     days: list[_CachedDay]
     stats: tuple[int, int, int, int]
     problems: list[tuple[str, int, str]]
@@ -121,12 +121,13 @@ class FoldCache:
             return None
         return _fold_from_entry(entry)
 
-    def store(self, path: Path, signature: Signature | None, fold: FileFold) -> None:
+    def store(self, path: Path, signature: Signature | None, fold: FileFold, encoded: bytes | None = None) -> None:
+        """Keep a fold; `encoded` is its encode_fold(path, signature, fold) when already made."""
         if signature is None:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.folder / f"{path.name}.msgpack", _encode_entry(_entry_from_fold(path, signature, fold)))
+            atomic_write_bytes(self.folder / f"{path.name}.msgpack", encoded or encode_fold(path, signature, fold))
         except (OSError, OverflowError, msgspec.EncodeError):
             pass  # a read-only or full cache folder only makes the next run slower
 
@@ -170,7 +171,17 @@ def _stats(counts: tuple[int, int, int, int], problems: list[tuple[str, int, str
     return ReadStats(*counts, [LineProblem(Path(path), line, reason) for path, line, reason in problems])
 
 
-def _entry_from_fold(path: Path, signature: Signature, fold: FileFold) -> _CachedFold:
+def encode_fold(path: Path, signature: Signature | None, fold: FileFold) -> bytes:
+    """A fold as a cache entry: also how worker processes send folds back, which both beats
+    pickling and lets the entry be stored as it arrived."""
+    return _encode_entry(_entry_from_fold(path, signature, fold))
+
+
+def decode_fold(encoded: bytes) -> FileFold:
+    return _fold_from_entry(_decode_entry(encoded))
+
+
+def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold) -> _CachedFold:
     days = [
         _CachedDay(day, list(usage.groups.items()), usage.encoded_units())
         for day, usage in sorted(fold.days.items())

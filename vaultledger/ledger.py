@@ -15,7 +15,9 @@ from operator import attrgetter
 from pathlib import Path
 
 from vaultledger.aggregate import DayFolder, GroupKey, Usage, merge_days
-from vaultledger.foldcache import FileFold, FoldCache, encode_ids, file_signature, fingerprint
+from vaultledger.foldcache import (
+    FileFold, FoldCache, Signature, decode_fold, encode_fold, encode_ids, file_signature, fingerprint,
+)
 from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
@@ -112,9 +114,10 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
     _worker_book = (PriceBook(overrides, tz), tz)
 
 
-def _fold_in_worker(path: Path) -> FileFold:
+def _fold_in_worker(task: tuple[Path, Signature | None]) -> bytes:
     assert _worker_book is not None
-    return fold_log_file(path, *_worker_book)
+    path, signature = task
+    return encode_fold(path, signature, fold_log_file(path, *_worker_book))
 
 
 @dataclass
@@ -231,13 +234,13 @@ class Ledger:
         cache = self._cache()
         signatures = {log.path: file_signature(log.path) for log in pending}
         cached = {log.path: cache.load(log.path, signatures[log.path]) for log in pending} if cache else {}
-        folded = self._fold_all([log for log in pending if cached.get(log.path) is None])
+        folded = self._fold_all([log for log in pending if cached.get(log.path) is None], signatures)
         for log in pending:
             fold = cached.get(log.path)
             if fold is None:
-                fold = next(folded)
+                fold, encoded = next(folded)
                 if cache:
-                    cache.store(log.path, signatures[log.path], fold)
+                    cache.store(log.path, signatures[log.path], fold, encoded)
             self._edge_folds[log.path] = (log, fold)
             self._folded.add(log.path)
             self._take(log, fold)
@@ -325,23 +328,27 @@ class Ledger:
             usage.groups = {self._keys.setdefault(key, key): sums for key, sums in usage.groups.items()}
         return fold
 
-    def _fold_all(self, logs: Sequence[LogFile]) -> Iterator[FileFold]:
-        """Folds in file order, in worker processes when there is enough to read."""
+    def _fold_all(
+        self, logs: Sequence[LogFile], signatures: dict[Path, Signature | None]
+    ) -> Iterator[tuple[FileFold, bytes | None]]:
+        """Folds in file order, in worker processes when there is enough to read; those arrive
+        encoded as cache entries too."""
         paths = [log.path for log in logs]
         sizes = [_size(path) for path in paths]
         with self.progress(sum(sizes)) as advance:
             if not self._worth_parallel(paths, sum(sizes)):
                 for path, size in zip(paths, sizes):
-                    yield fold_log_file(path, self.book, self.tz)
+                    yield fold_log_file(path, self.book, self.tz), None
                     advance(size)
                 return
             workers = min(os.cpu_count() or 1, 4)
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            tasks = [(path, signatures[path]) for path in paths]
             with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz)) as pool:
                 chunk = max(1, len(paths) // (workers * 8))
-                for fold, size in zip(pool.map(_fold_in_worker, paths, chunksize=chunk), sizes):
-                    yield self._share_keys(fold)
+                for encoded, size in zip(pool.map(_fold_in_worker, tasks, chunksize=chunk), sizes):
+                    yield self._share_keys(decode_fold(encoded)), encoded
                     advance(size)
 
     def _worth_parallel(self, paths: Sequence[Path], total_bytes: int) -> bool:

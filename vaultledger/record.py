@@ -138,32 +138,37 @@ def _sane_cost(cost: Decimal) -> bool:
 
 
 class Batch(NamedTuple):
-    """Valid records in line order, with the earliest and latest `ts` among them."""
+    """Valid records in line order, with what folding them whole needs to know: the earliest and
+    latest `ts`, and whether any has a cost_usd, cache writes or reasoning tokens (most batches
+    have none of one or more, which spares a pass over every group)."""
 
     records: list[RecordFields]
-    earliest: dt.datetime | None
-    latest: dt.datetime | None
+    earliest: dt.datetime | None = None
+    latest: dt.datetime | None = None
+    has_costs: bool = True
+    has_cache_writes: bool = True
+    has_reasoning: bool = True
 
 
 def batch_of(records: list[RecordFields]) -> Batch:
     """A Batch of records already checked one by one."""
     if not records:
-        return Batch(records, None, None)
+        return Batch(records)
     return Batch(records, min(map(ts_of, records)), max(map(ts_of, records)))
 
 
 def parse_batch(text: bytes) -> Batch | None:
     """Decode a JSON array of records, checked exactly as parse_line checks one; None if any fails.
 
-    The checks run over the whole batch in C (map/any, min/max), which is what keeps a year of logs
-    fast; callers fall back to parse_line to find and name the bad lines.
+    The checks run over the whole batch in C (map/any, min/max, sum), which is what keeps a year
+    of logs fast; callers fall back to parse_line to find and name the bad lines.
     """
     try:
         records = _batch_decoder.decode(text)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     if not records:
-        return Batch(records, None, None)
+        return Batch(records)
     try:
         # Comparing a naive ts with an aware one raises; all naive leaves the extremes naive.
         earliest, latest = min(map(ts_of, records)), max(map(ts_of, records))
@@ -177,12 +182,19 @@ def parse_batch(text: bytes) -> Batch | None:
         years = list(map(_YEAR, records))
         if min(years) < FIRST_YEAR or max(years) > LAST_YEAR:
             return None
-    if any(map(gt, map(add, map(cache_read_tokens_of, records), map(cache_write_tokens_of, records)), map(input_tokens_of, records))):
+    # Counts are never negative, so a zero sum means every one is zero.
+    has_cache_writes = sum(map(cache_write_tokens_of, records)) > 0
+    cached = map(cache_read_tokens_of, records)
+    if has_cache_writes:
+        cached = map(add, cached, map(cache_write_tokens_of, records))
+    if any(map(gt, cached, map(input_tokens_of, records))):
         return None
-    if any(map(gt, map(reasoning_tokens_of, records), map(output_tokens_of, records))):
+    has_reasoning = sum(map(reasoning_tokens_of, records)) > 0
+    if has_reasoning and any(map(gt, map(reasoning_tokens_of, records), map(output_tokens_of, records))):
         return None
     costs = list(map(cost_usd_of, records))
-    if costs.count(None) != len(costs) and not all(_sane_cost(c) for c in costs if c is not None):
+    has_costs = costs.count(None) != len(costs)
+    if has_costs and not all(_sane_cost(c) for c in costs if c is not None):
         return None
     if not _NORMAL_NAMES.issuperset(map(provider_of, records)):
         try:
@@ -192,7 +204,7 @@ def parse_batch(text: bytes) -> Batch | None:
             return None
     if not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest)
+    return Batch(records, earliest, latest, has_costs, has_cache_writes, has_reasoning)
 
 
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import random
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from conftest import call, same_days, slow_fold, write_lines
 from vaultledger.ledger import Ledger, fold_log_file
 from vaultledger.periods import day_of
 from vaultledger.pricing import PriceBook
+from vaultledger.record import RecordFields, _BatchDecoder
 from vaultledger.reader import BOM, ReadStats, files_for_days, list_log_files, read_file
 
 INVALID_LINES = [
@@ -245,3 +248,27 @@ def test_a_byte_order_mark_does_not_spoil_the_first_line(logs_dir: Path) -> None
     stats = ReadStats()
     assert len(list(read_file(path, stats))) == 1 and stats.invalid_lines == 0
     assert fold_log_file(path, PriceBook([], "UTC"), "UTC").stats.invalid_lines == 0
+
+
+def test_batches_decode_the_same_after_the_key_values_are_learned() -> None:
+    """The learned decoder (group-key fields as Literals) must give exactly what plain decoding
+    gives, as values come and go: new ones, escaped ones, empty ones, nulls."""
+    decoder, plain = _BatchDecoder(), msgspec.json.Decoder(list[RecordFields])
+    rng = random.Random(3)
+    pools = {"provider": ["openai", "anthropic", "Anthropic", "open\\u0061i"], "model": ["a", "b", "c\\u00e9"],
+             "app": ["x", "y", "", None], "project": ["p", None], "use_case": ["u", "v", None], "service_tier": [None]}
+    learned = 0
+    for round_ in range(40):
+        if round_ % 8 == 7:  # new values turn up now and then
+            pools["model"].append(f"m{round_}")
+            pools["service_tier"].append(f"tier{round_}")
+        lines = []
+        for _ in range(50):
+            fields = {name: rng.choice(values) for name, values in pools.items()}
+            body = ",".join(f'"{name}":"{value}"' for name, value in fields.items() if value is not None)
+            lines.append('{"ts":"2026-03-14T09:00:00Z","input_tokens":5,"output_tokens":1,' + body + "}")
+        text = ("[" + ",".join(lines) + "]").encode()
+        got, want = decoder.decode(text), plain.decode(text)
+        assert [msgspec.structs.asdict(record) for record in got] == [msgspec.structs.asdict(record) for record in want]
+        learned += type(got[0]) is not RecordFields
+    assert learned >= 30, "most batches should have come from the learned decoder"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from operator import add, attrgetter, gt
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_type_hints
 
 import msgspec
 
@@ -119,7 +119,71 @@ class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
 
 
 _decoder = msgspec.json.Decoder(UsageRecord)
-_batch_decoder = msgspec.json.Decoder(list[RecordFields])
+
+
+class _BatchDecoder:
+    """Decodes a JSON array of records, learning the few values the group-key fields take.
+
+    Once learned, those fields decode as Literals: msgspec then hands out one shared str per
+    value instead of a new one per record, which saves the allocation and makes grouping hash
+    each value once. A value not seen before fails that decoder, and the batch is decoded again
+    with plain `str` fields, which is always the authority on what is valid.
+    """
+
+    FIELDS = ("provider", "model", "service_tier", "project", "use_case", "app")
+    MAX_VALUES = 256  # a field with more values than this stays a plain str
+    MAX_RELEARNS = 64  # values trickling in forever should not cost a relearn per batch
+
+    def __init__(self) -> None:
+        self._plain = msgspec.json.Decoder(list[RecordFields])
+        self._literal: msgspec.json.Decoder[list[RecordFields]] | None = None
+        self._known: dict[str, frozenset[str]] = {name: frozenset() for name in self.FIELDS}
+        self._relearns = 0
+
+    def decode(self, text: bytes) -> list[RecordFields]:
+        """Raises msgspec.ValidationError or msgspec.DecodeError as the plain decoder does."""
+        if self._literal is not None:
+            try:
+                return self._literal.decode(text)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                if self._relearns >= self.MAX_RELEARNS:
+                    self._literal = None  # values keep coming: decoding twice would cost more than it saves
+        records = self._plain.decode(text)
+        if self._relearns < self.MAX_RELEARNS:
+            self._learn(records)
+        return records
+
+    def _learn(self, records: list[RecordFields]) -> None:
+        known = {name: self._known[name] | (set(map(attrgetter(name), records)) - {None}) for name in self.FIELDS}
+        if known == self._known and self._literal is not None:
+            return
+        self._relearns += 1
+        self._known = known
+        fields = [
+            (name, self._literal_type(name, values)) if name in ("provider", "model")
+            else (name, self._literal_type(name, values), None)
+            for name, values in known.items()
+        ]
+        literal = msgspec.defstruct(
+            "LearnedRecord", fields, bases=(RecordFields,), kw_only=True, omit_defaults=True, gc=False,
+        )
+        self._literal = msgspec.json.Decoder(list[literal])  # type: ignore[valid-type]
+
+    @staticmethod
+    def _literal_type(name: str, values: frozenset[str]) -> Any:
+        plain = _FIELD_TYPES[name]
+        if name in ("provider", "model"):
+            values = frozenset(value for value in values if value.strip())  # blanks are the plain checks' to name
+            if not values or len(values) > _BatchDecoder.MAX_VALUES:
+                return plain
+            return Literal[tuple(sorted(values))]
+        if len(values) > _BatchDecoder.MAX_VALUES:
+            return plain
+        return Literal[tuple(sorted(values))] | None if values else None
+
+
+_FIELD_TYPES = get_type_hints(RecordFields, include_extras=True)
+_batch_decoder = _BatchDecoder()
 # Field readers for working over many records at once in C (map, sum, any).
 input_tokens_of = attrgetter("input_tokens")
 output_tokens_of = attrgetter("output_tokens")

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import random
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -235,6 +236,20 @@ def test_the_same_id_in_neighbouring_files_counts_once_the_later_line_winning(lo
     ledger = Ledger(logs_dir, "Europe/Berlin", PriceBook([], "Europe/Berlin"))
     assert ledger.days(span.start, span.start)[span.start].totals().calls == 1
     assert ledger.usage(span).totals().output_tokens == 501
+
+
+def test_ids_whose_checksums_collide_are_not_taken_for_the_same_call(logs_dir: Path, tmp_path: Path) -> None:
+    assert zlib.crc32(b"req-8289912") == zlib.crc32(b"req-20060600")
+    call = {"ts": "2026-03-14T12:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+            "input_tokens": 1000, "output_tokens": 1}
+    write_lines(logs_dir / "2026-03-14.jsonl", {**call, "id": "req-8289912"})
+    write_lines(logs_dir / "2026-03-15.jsonl", {**call, "ts": "2026-03-15T12:00:00Z", "id": "req-20060600"})
+    span = date_range(dt.date(2026, 3, 14), dt.date(2026, 3, 15))
+    for cache in (None, tmp_path / "cache", tmp_path / "cache"):
+        ledger = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache)
+        assert ledger.usage(span).totals().calls == 2
+        assert ledger.joined_files(span.start, span.end) == {}
+        assert ledger.stats.duplicates == 0
 
 
 def test_a_duplicate_across_files_is_found_whichever_part_is_read_first(logs_dir: Path, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
 from vaultledger.reader import (
     list_log_files,
-    NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, outside_window, read_batches, read_file,
+    NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, ids_in, outside_window, read_batches, read_file,
 )
 from vaultledger.record import UsageRecord
 from vaultledger.settings import Settings
@@ -379,6 +379,7 @@ class _DuplicateScan:
         self.inner_first, self.inner_last = first + margin, last - margin
         self.links: dict[Path, set[Path]] = {}
         self._window: deque[tuple[LogFile, set[int]]] = deque()
+        self._ids: dict[Path, set[str]] = {}
 
     def add(self, log: LogFile, fold: FileFold) -> None:
         while self._window and self._window[0][0].day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
@@ -386,10 +387,19 @@ class _DuplicateScan:
         mine = set(fold.id_hashes())
         for other, theirs in self._window:
             linked = log.path in self.fresh or other.path in self.fresh
-            if linked and theirs and not mine.isdisjoint(theirs):
+            if linked and theirs and not mine.isdisjoint(theirs) and self._share_an_id(log.path, other.path):
                 self.links.setdefault(log.path, set()).add(other.path)
                 self.links.setdefault(other.path, set()).add(log.path)
         self._window.append((log, mine))
+
+    def _share_an_id(self, path: Path, other: Path) -> bool:
+        """Checksums met: whether the ids themselves do (32-bit checksums of a few thousand ids a
+        day meet by chance about once a year)."""
+        if path not in self._ids:
+            self._ids[path] = ids_in(path)
+        if other not in self._ids:
+            self._ids[other] = ids_in(other)
+        return not self._ids[path].isdisjoint(self._ids[other])
 
     def _leave(self, log: LogFile) -> None:
         if self.inner_first <= log.day <= self.inner_last:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -70,14 +71,16 @@ class LogFile:
 
 def list_log_files(logs_dir: Path) -> list[LogFile]:
     """Every `YYYY-MM-DD.jsonl[.gz]` in the logs folder, oldest first; other files are ignored."""
-    if not logs_dir.is_dir():
+    try:
+        entries = list(os.scandir(logs_dir))  # scandir knows file from folder without a stat per entry
+    except (FileNotFoundError, NotADirectoryError):
         return []
     found = []
-    for path in logs_dir.iterdir():
-        match = LOG_NAME.match(path.name)
-        if match and path.is_file():
+    for entry in entries:
+        match = LOG_NAME.match(entry.name)
+        if match and entry.is_file():
             try:
-                found.append(LogFile(dt.date.fromisoformat(match.group(1)), path))
+                found.append(LogFile(dt.date.fromisoformat(match.group(1)), logs_dir / entry.name))
             except ValueError:
                 continue  # 2026-02-30.jsonl is no day; not ours to read
     return sorted(found, key=lambda log: (log.day, log.path.name))

@@ -8,7 +8,7 @@ import multiprocessing
 from collections import deque
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -140,6 +140,7 @@ class Ledger:
     _joined: dict[Path, frozenset[Path]] = field(default_factory=dict)  # files folded together
     _own_days: set[dt.date] = field(default_factory=set)  # days whose Usage is ours, not a fold's
     _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
+    _listing: list[LogFile] | None = None  # the folder's files while one question is answered
 
     @classmethod
     def from_settings(cls, settings: Settings, *, parallel: bool = True) -> Ledger:
@@ -153,6 +154,25 @@ class Ledger:
         With a cache, each whole month inside the period is kept merged too, so a year's report
         after a day of new lines reads one month's files and eleven small entries.
         """
+        with self._one_listing():
+            return self._usage(period)
+
+    @contextmanager
+    def _one_listing(self) -> Iterator[None]:
+        """The logs folder listed once for one question, however many ranges answering it takes."""
+        if self._listing is not None:
+            yield
+            return
+        self._listing = list_log_files(self.logs_dir)
+        try:
+            yield
+        finally:
+            self._listing = None
+
+    def _log_files(self) -> list[LogFile]:
+        return self._listing if self._listing is not None else list_log_files(self.logs_dir)
+
+    def _usage(self, period: Period) -> Usage:
         if self.cache_dir is None:
             return merge_days(self.days(period.start, period.end).values())
         parts = []
@@ -183,7 +203,7 @@ class Ledger:
         """Files that can hold calls of [first, last], and those that can hold a later line for
         one of those calls (a duplicate id), which decides whether it counts there."""
         margin = dt.timedelta(days=NEIGHBOUR_DAYS)
-        return files_for_days(self.logs_dir, first - margin, last + margin)
+        return files_for_days(self._log_files(), first - margin, last + margin)
 
     def joined_files(self, first: dt.date, last: dt.date) -> dict[Path, frozenset[Path]]:
         """Files of [first, last] that share record ids with a neighbour, and the group each is
@@ -196,7 +216,8 @@ class Ledger:
 
     def days(self, first: dt.date, last: dt.date) -> dict[dt.date, Usage]:
         """Usage per local day in [first, last]; days without calls are absent."""
-        self._read_files(self._files_for(first, last))
+        with self._one_listing():
+            self._read_files(self._files_for(first, last))
         return {day: usage for day, usage in self._days.items() if first <= day <= last}
 
     @property
@@ -261,7 +282,7 @@ class Ledger:
         Rare, so it may read again: every other file that can hold those days is folded anew
         (or loaded from the cache), and the days are rebuilt exactly, unit ids included.
         """
-        logs = {log.path: log for log in list_log_files(self.logs_dir)}
+        logs = {log.path: log for log in self._log_files()}
         groups = self._with_earlier_groups(groups, logs)
         joint: dict[Path, dict[dt.date, Usage]] = {}
         for group in groups:
@@ -276,7 +297,7 @@ class Ledger:
         first = min(logs[path].day for path in joint) - margin
         last = max(logs[path].day for path in joint) + margin
         affected: dict[dt.date, list[Usage]] = {}
-        for log in files_for_days(self.logs_dir, first, last):
+        for log in files_for_days(self._log_files(), first, last):
             if log.path not in self._folded:
                 continue  # not read yet: it will be checked when it is
             days = joint[log.path] if log.path in joint else self._individual_fold(log).days
@@ -296,7 +317,7 @@ class Ledger:
         while True:
             covered = frozenset().union(*groups)
             days = [logs[path].day for path in covered if path in logs]
-            nearby = files_for_days(self.logs_dir, min(days) - margin, max(days) + margin)
+            nearby = files_for_days(self._log_files(), min(days) - margin, max(days) + margin)
             extra = {self._joined[log.path] for log in nearby
                      if log.path in self._joined and not self._joined[log.path] <= covered}
             if not extra:

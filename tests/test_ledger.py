@@ -174,14 +174,34 @@ def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-def test_parallel_folding_equals_serial(logs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("tz", ["UTC", "Pacific/Kiritimati"])
+def test_parallel_folding_equals_serial(logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str) -> None:
+    """Workers compare neighbouring files' ids themselves: shared ids, ids whose checksums
+    collide, and pairs split between workers must all come out as folding in one process does."""
     import vaultledger.ledger as ledger_module
 
-    year_of_logs(logs_dir, days=12)
+    year_of_logs(logs_dir, days=24)
+    call = {"ts": "2026-03-05T23:30:00Z", "provider": "openai", "model": "gpt-4o-mini",
+            "input_tokens": 1000, "output_tokens": 1}
+    for day, other_day, first_id, second_id in [
+        ("2026-03-05", "2026-03-06", "shared-1", "shared-1"),  # the same call logged twice
+        ("2026-03-11", "2026-03-13", "shared-2", "shared-2"),
+        ("2026-03-17", "2026-03-18", "req-8289912", "req-20060600"),  # same CRC-32, different calls
+    ]:
+        write_lines(logs_dir / f"{day}.jsonl", {**call, "ts": f"{day}T23:30:00Z", "id": first_id})
+        write_lines(logs_dir / f"{other_day}.jsonl", {**call, "ts": f"{day}T23:30:00Z", "id": second_id,
+                                                      "output_tokens": 7})
     monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)
-    parallel = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=True))
-    serial = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False))
-    assert parallel.groups == serial.groups and parallel.units == serial.units
+    span = date_range(dt.date(2026, 2, 20), dt.date(2026, 4, 1))
+    parallel = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), parallel=True)
+    serial = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), parallel=False)
+    left, right = parallel.usage(span), serial.usage(span)
+    assert left.groups == right.groups and left.units == right.units
+    assert parallel.stats.duplicates == serial.stats.duplicates
+    joined = parallel.joined_files(span.start, span.end)
+    assert joined == serial.joined_files(span.start, span.end)
+    assert {path.name for path in joined} == {"2026-03-05.jsonl", "2026-03-06.jsonl", "2026-03-11.jsonl", "2026-03-13.jsonl"}
+    assert parallel._verdicts, "the workers should have compared neighbours"
 
 
 def test_doctor_notices_a_cache_entry_that_disagrees_with_its_log(logs_dir: Path, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import zlib
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -73,6 +73,8 @@ class FileFold:
     days: dict[dt.date, Usage]
     stats: ReadStats
     ids: bytes = b""
+    # The ids themselves, where this process folded the file (never cached or sent).
+    id_set: set[str] | None = field(default=None, compare=False, repr=False)
 
     def id_hashes(self) -> array[int]:
         return array(_CHECKSUM_TYPE, self.ids)

@@ -58,7 +58,7 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
             return _fold_carefully(path, book, tz)
         all_ids.extend(ids)
         folder.add_batch(batch, span)
-    return FileFold(folder.finish(), stats, encode_ids(all_ids) if all_ids else b"")
+    return FileFold(folder.finish(), stats, encode_ids(all_ids) if all_ids else b"", seen)
 
 
 def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
@@ -67,7 +67,7 @@ def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
     records = list(read_file(path, stats, outside_window(path, folder.zone)))
     folder.add_all(records)
     ids = [record.id for record in records if record.id]
-    return FileFold(folder.finish(), stats, encode_ids(ids) if ids else b"")
+    return FileFold(folder.finish(), stats, encode_ids(ids) if ids else b"", set(ids))
 
 
 def read_jointly(
@@ -118,10 +118,32 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
     gc.freeze()
 
 
-def _fold_in_worker(task: tuple[Path, Signature | None]) -> bytes:
+# The ids of the last files this worker folded: files usually arrive in day order, so most
+# neighbours meet here and are compared id by id at once, sparing the parent its checksum scan.
+_worker_recent: deque[tuple[dt.date, Path, set[str]]] = deque(maxlen=4 * NEIGHBOUR_DAYS)
+
+Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
+
+
+def _fold_in_worker(task: tuple[Path, Signature | None]) -> tuple[bytes, Verdicts]:
     assert _worker_book is not None
     path, signature = task
-    return encode_fold(path, signature, fold_log_file(path, *_worker_book))
+    fold = fold_log_file(path, *_worker_book)
+    return encode_fold(path, signature, fold), _compare_with_recent(path, fold.id_set or set())
+
+
+def _compare_with_recent(path: Path, ids: set[str]) -> Verdicts:
+    day = file_day(path)
+    if day is None:
+        return []
+    margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+    verdicts = [
+        (other, not ids.isdisjoint(theirs))
+        for other_day, other, theirs in _worker_recent
+        if day - margin <= other_day <= day + margin
+    ]
+    _worker_recent.append((day, path, ids))
+    return verdicts
 
 
 @dataclass
@@ -145,6 +167,7 @@ class Ledger:
     _own_days: set[dt.date] = field(default_factory=set)  # days whose Usage is ours, not a fold's
     _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
     _listing: list[LogFile] | None = None  # the folder's files while one question is answered
+    _verdicts: dict[frozenset[Path], bool] = field(default_factory=dict)  # file pairs compared id by id
 
     @classmethod
     def from_settings(cls, settings: Settings, *, parallel: bool = True) -> Ledger:
@@ -245,7 +268,7 @@ class Ledger:
         fresh = {log.path for log in pending}
         # The pending files cover one run of days; inside it, every neighbour of a file is read now.
         days = [log.day for log in pending]
-        scan = _DuplicateScan(fresh, min(days), max(days), self._edge_folds)
+        scan = _DuplicateScan(fresh, min(days), max(days), self._edge_folds, self._verdicts)
         earlier = self._nearby_folds(pending)
         for log, fold in heapq.merge(earlier, self._fresh_folds(pending), key=_file_order):
             scan.add(log, fold)
@@ -263,7 +286,9 @@ class Ledger:
         for log in pending:
             fold = cached.get(log.path)
             if fold is None:
-                fold, encoded = next(folded)
+                fold, encoded, verdicts = next(folded)
+                for other, shared in verdicts:
+                    self._verdicts[frozenset((log.path, other))] = shared
                 if cache:
                     cache.store(log.path, signatures[log.path], fold, encoded)
             self._edge_folds[log.path] = (log, fold)
@@ -355,7 +380,7 @@ class Ledger:
 
     def _fold_all(
         self, logs: Sequence[LogFile], signatures: dict[Path, Signature | None]
-    ) -> Iterator[tuple[FileFold, bytes | None]]:
+    ) -> Iterator[tuple[FileFold, bytes | None, Verdicts]]:
         """Folds in file order, in worker processes when there is enough to read; those arrive
         encoded as cache entries too."""
         paths = [log.path for log in logs]
@@ -363,7 +388,7 @@ class Ledger:
         with self.progress(sum(sizes)) as advance:
             if not self._worth_parallel(paths, sum(sizes)):
                 for path, size in zip(paths, sizes):
-                    yield fold_log_file(path, self.book, self.tz), None
+                    yield fold_log_file(path, self.book, self.tz), None, []
                     advance(size)
                 return
             workers = min(os.cpu_count() or 1, 4)
@@ -372,8 +397,8 @@ class Ledger:
             tasks = [(path, signatures[path]) for path in paths]
             with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz)) as pool:
                 chunk = max(1, len(paths) // (workers * 8))
-                for encoded, size in zip(pool.map(_fold_in_worker, tasks, chunksize=chunk), sizes):
-                    yield self._share_keys(decode_fold(encoded)), encoded
+                for (encoded, verdicts), size in zip(pool.map(_fold_in_worker, tasks, chunksize=chunk), sizes):
+                    yield self._share_keys(decode_fold(encoded)), encoded, verdicts
                     advance(size)
 
     def _worth_parallel(self, paths: Sequence[Path], total_bytes: int) -> bool:
@@ -389,33 +414,40 @@ def _file_order(item: tuple[LogFile, FileFold]) -> tuple[dt.date, str]:
 class _DuplicateScan:
     """Finds neighbouring files that hold the same record id, fed files in day order.
 
-    Each file's id checksums are checked against the files of the NEIGHBOUR_DAYS days before it,
-    one set operation per pair in C; memory holds only those days. A file whose every possible
-    neighbour has been seen lets go of its fold, unless it lies near the edge of what has been
-    read, where a later read may still bring a neighbour.
+    Each file is checked against the files of the NEIGHBOUR_DAYS days before it: pairs a worker
+    process already compared id by id are taken as it found them; the others compare id
+    checksums, one set operation per pair in C, and then the ids where those meet. Memory holds
+    only those days. A file whose every possible neighbour has been seen lets go of its fold,
+    unless it lies near the edge of what has been read, where a later read may still bring one.
     """
 
     def __init__(
-        self, fresh: set[Path], first: dt.date, last: dt.date, kept: dict[Path, tuple[LogFile, FileFold]]
+        self, fresh: set[Path], first: dt.date, last: dt.date, kept: dict[Path, tuple[LogFile, FileFold]],
+        verdicts: dict[frozenset[Path], bool],
     ) -> None:
         self.fresh = fresh
         self.kept = kept
+        self.verdicts = verdicts
         margin = dt.timedelta(days=NEIGHBOUR_DAYS)
         self.inner_first, self.inner_last = first + margin, last - margin
         self.links: dict[Path, set[Path]] = {}
-        self._window: deque[tuple[LogFile, set[int]]] = deque()
+        self._window: deque[_Seen] = deque()
         self._ids: dict[Path, set[str]] = {}
 
     def add(self, log: LogFile, fold: FileFold) -> None:
-        while self._window and self._window[0][0].day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
-            self._leave(self._window.popleft()[0])
-        mine = set(fold.id_hashes())
-        for other, theirs in self._window:
-            linked = log.path in self.fresh or other.path in self.fresh
-            if linked and theirs and not mine.isdisjoint(theirs) and self._share_an_id(log.path, other.path):
-                self.links.setdefault(log.path, set()).add(other.path)
-                self.links.setdefault(other.path, set()).add(log.path)
-        self._window.append((log, mine))
+        while self._window and self._window[0].log.day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
+            self._leave(self._window.popleft().log)
+        mine = _Seen(log, fold)
+        for other in self._window:
+            if log.path not in self.fresh and other.log.path not in self.fresh:
+                continue
+            shared = self.verdicts.get(frozenset((log.path, other.log.path)))
+            if shared is None:
+                shared = not mine.checksums().isdisjoint(other.checksums()) and self._share_an_id(log.path, other.log.path)
+            if shared:
+                self.links.setdefault(log.path, set()).add(other.log.path)
+                self.links.setdefault(other.log.path, set()).add(log.path)
+        self._window.append(mine)
 
     def _share_an_id(self, path: Path, other: Path) -> bool:
         """Checksums met: whether the ids themselves do (32-bit checksums of a few thousand ids a
@@ -432,7 +464,22 @@ class _DuplicateScan:
 
     def finish(self) -> None:
         while self._window:
-            self._leave(self._window.popleft()[0])
+            self._leave(self._window.popleft().log)
+
+
+class _Seen:
+    """A file in the scan's window; its checksum set is made only if a pair needs it."""
+
+    __slots__ = ("log", "fold", "_checksums")
+
+    def __init__(self, log: LogFile, fold: FileFold) -> None:
+        self.log, self.fold = log, fold
+        self._checksums: set[int] | None = None
+
+    def checksums(self) -> set[int]:
+        if self._checksums is None:
+            self._checksums = set(self.fold.id_hashes())
+        return self._checksums
 
 
 def _connected(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:

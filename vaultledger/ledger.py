@@ -120,7 +120,7 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
 
 # The ids of the last files this worker folded: files usually arrive in day order, so most
 # neighbours meet here and are compared id by id at once, sparing the parent its checksum scan.
-_worker_recent: deque[tuple[dt.date, Path, set[str]]] = deque(maxlen=4 * NEIGHBOUR_DAYS)
+_worker_recent: deque[tuple[dt.date, Path, set[str]]] = deque(maxlen=2 * NEIGHBOUR_DAYS)
 
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
 

@@ -396,7 +396,7 @@ class Ledger:
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             tasks = [(path, signatures[path]) for path in paths]
             with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz)) as pool:
-                chunk = max(1, len(paths) // (workers * 8))
+                chunk = max(1, len(paths) // (workers * 16))
                 for (encoded, verdicts), size in zip(pool.map(_fold_in_worker, tasks, chunksize=chunk), sizes):
                     yield self._share_keys(decode_fold(encoded)), encoded, verdicts
                     advance(size)

@@ -266,9 +266,14 @@ def test_batches_decode_the_same_after_the_key_values_are_learned() -> None:
         for _ in range(50):
             fields = {name: rng.choice(values) for name, values in pools.items()}
             body = ",".join(f'"{name}":"{value}"' for name, value in fields.items() if value is not None)
-            lines.append('{"ts":"2026-03-14T09:00:00Z","input_tokens":5,"output_tokens":1,' + body + "}")
+            tags = ',"tags":["a"]' if round_ >= 30 and rng.random() < 0.2 else ',"tags":[]' * (rng.random() < 0.5)
+            lines.append('{"ts":"2026-03-14T09:00:00Z","input_tokens":5,"output_tokens":1,' + body + tags + "}")
         text = ("[" + ",".join(lines) + "]").encode()
-        got, want = decoder.decode(text), plain.decode(text)
+        (got, untiered_untagged), want = decoder.decode(text), plain.decode(text)
         assert [msgspec.structs.asdict(record) for record in got] == [msgspec.structs.asdict(record) for record in want]
         learned += type(got[0]) is not RecordFields
+        if 1 <= round_ < 7:  # learned, and neither a tier nor a tag seen yet
+            assert untiered_untagged
+        if untiered_untagged:
+            assert all(record.service_tier is None and record.tags == () for record in want)
     assert learned >= 30, "most batches should have come from the learned decoder"

@@ -41,6 +41,7 @@ _UNIT = attrgetter("unit_id")
 _TS = attrgetter("ts")
 _DATE = methodcaller("date")
 _KEY = attrgetter("provider", "model", "service_tier", "project", "use_case", "app", "tags")
+_SHORT_KEY = attrgetter("provider", "model", "project", "use_case", "app")
 _UNKNOWN = object()
 _ANY_BATCH = Batch([])  # records added one by one: nothing known about them
 # A batch spanning more days than this (a file not named for a day) finds each call's day on its own.
@@ -224,6 +225,7 @@ class DayFolder:
         self._batch = _ANY_BATCH
         # One GroupKey per distinct key: made once, hashed fast, and shared by every day's Usage.
         self._group_keys: dict[tuple, GroupKey] = {}
+        self._short_group_keys: dict[tuple, GroupKey] = {}
 
     def add(self, record: UsageRecord) -> None:
         self._batch = _ANY_BATCH
@@ -266,17 +268,25 @@ class DayFolder:
             self._add_group(day, self._usage_of(day), self._group_key(key), members)
 
     def _add_day(self, day: dt.date, records: Sequence[RecordFields]) -> None:
+        short = self._batch.untiered_untagged  # keys without the always-empty tier and tags read faster
         groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
-        for key, record in zip(map(_KEY, records), records):
+        for key, record in zip(map(_SHORT_KEY if short else _KEY, records), records):
             groups[key].append(record)
         usage = self._usage_of(day)
         for key, members in groups.items():
-            self._add_group(day, usage, self._group_key(key), members)
+            self._add_group(day, usage, self._short_group_key(key) if short else self._group_key(key), members)
 
     def _group_key(self, fields: tuple) -> GroupKey:
         key = self._group_keys.get(fields)
         if key is None:
             key = self._group_keys[fields] = GroupKey(*fields)
+        return key
+
+    def _short_group_key(self, fields: tuple) -> GroupKey:
+        key = self._short_group_keys.get(fields)
+        if key is None:
+            provider, model, project, use_case, app = fields
+            key = self._short_group_keys[fields] = self._group_key((provider, model, None, project, use_case, app, ()))
         return key
 
     def _usage_of(self, day: dt.date) -> Usage:

@@ -138,32 +138,40 @@ class _BatchDecoder:
         self._plain = msgspec.json.Decoder(list[RecordFields])
         self._literal: msgspec.json.Decoder[list[RecordFields]] | None = None
         self._known: dict[str, frozenset[str]] = {name: frozenset() for name in self.FIELDS}
+        self._tagged = False  # whether any record seen had tags
         self._relearns = 0
+        self._untiered_untagged = False  # the learned decoder admits no service_tier and no tags
 
-    def decode(self, text: bytes) -> list[RecordFields]:
-        """Raises msgspec.ValidationError or msgspec.DecodeError as the plain decoder does."""
+    def decode(self, text: bytes) -> tuple[list[RecordFields], bool]:
+        """The records, and whether none can have a service_tier or tags (their group keys then
+        need only five fields). Raises msgspec.ValidationError or msgspec.DecodeError as the plain
+        decoder does."""
         if self._literal is not None:
             try:
-                return self._literal.decode(text)
+                return self._literal.decode(text), self._untiered_untagged
             except (msgspec.ValidationError, msgspec.DecodeError):
                 if self._relearns >= self.MAX_RELEARNS:
                     self._literal = None  # values keep coming: decoding twice would cost more than it saves
         records = self._plain.decode(text)
         if self._relearns < self.MAX_RELEARNS:
             self._learn(records)
-        return records
+        return records, False
 
     def _learn(self, records: list[RecordFields]) -> None:
         known = {name: self._known[name] | (set(map(attrgetter(name), records)) - {None}) for name in self.FIELDS}
-        if known == self._known and self._literal is not None:
+        tagged = self._tagged or any(map(attrgetter("tags"), records))
+        if known == self._known and tagged == self._tagged and self._literal is not None:
             return
         self._relearns += 1
-        self._known = known
-        fields = [
+        self._known, self._tagged = known, tagged
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
             (name, self._literal_type(name, values)) if name in ("provider", "model")
             else (name, self._literal_type(name, values), None)
             for name, values in known.items()
         ]
+        if not tagged:
+            fields.append(("tags", tuple[()], ()))
+        self._untiered_untagged = not tagged and not known["service_tier"]
         literal = msgspec.defstruct(
             "LearnedRecord", fields, bases=(RecordFields,), kw_only=True, omit_defaults=True, gc=False,
         )
@@ -212,6 +220,7 @@ class Batch(NamedTuple):
     has_costs: bool = True
     has_cache_writes: bool = True
     has_reasoning: bool = True
+    untiered_untagged: bool = False  # no record has a service_tier or tags
 
 
 def batch_of(records: list[RecordFields]) -> Batch:
@@ -228,7 +237,7 @@ def parse_batch(text: bytes) -> Batch | None:
     of logs fast; callers fall back to parse_line to find and name the bad lines.
     """
     try:
-        records = _batch_decoder.decode(text)
+        records, untiered_untagged = _batch_decoder.decode(text)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     if not records:
@@ -268,7 +277,7 @@ def parse_batch(text: bytes) -> Batch | None:
             return None
     if not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest, has_costs, has_cache_writes, has_reasoning)
+    return Batch(records, earliest, latest, has_costs, has_cache_writes, has_reasoning, untiered_untagged)
 
 
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)

@@ -136,19 +136,21 @@ class _BatchDecoder:
 
     def __init__(self) -> None:
         self._plain = msgspec.json.Decoder(list[RecordFields])
-        self._literal: msgspec.json.Decoder[list[RecordFields]] | None = None
+        # The learned decoder and whether it admits no service_tier and no tags: one tuple, so a
+        # thread reading it never pairs one generation's decoder with another's flag.
+        self._literal: tuple[msgspec.json.Decoder[list[RecordFields]], bool] | None = None
         self._known: dict[str, frozenset[str]] = {name: frozenset() for name in self.FIELDS}
         self._tagged = False  # whether any record seen had tags
         self._relearns = 0
-        self._untiered_untagged = False  # the learned decoder admits no service_tier and no tags
 
     def decode(self, text: bytes) -> tuple[list[RecordFields], bool]:
         """The records, and whether none can have a service_tier or tags (their group keys then
         need only five fields). Raises msgspec.ValidationError or msgspec.DecodeError as the plain
         decoder does."""
-        if self._literal is not None:
+        literal = self._literal
+        if literal is not None:
             try:
-                return self._literal.decode(text), self._untiered_untagged
+                return literal[0].decode(text), literal[1]
             except (msgspec.ValidationError, msgspec.DecodeError):
                 if self._relearns >= self.MAX_RELEARNS:
                     self._literal = None  # values keep coming: decoding twice would cost more than it saves
@@ -171,11 +173,11 @@ class _BatchDecoder:
         ]
         if not tagged:
             fields.append(("tags", tuple[()], ()))
-        self._untiered_untagged = not tagged and not known["service_tier"]
         literal = msgspec.defstruct(
             "LearnedRecord", fields, bases=(RecordFields,), kw_only=True, omit_defaults=True, gc=False,
         )
-        self._literal = msgspec.json.Decoder(list[literal])  # type: ignore[valid-type]
+        untiered_untagged = not tagged and not known["service_tier"]
+        self._literal = (msgspec.json.Decoder(list[literal]), untiered_untagged)  # type: ignore[valid-type]
 
     @staticmethod
     def _literal_type(name: str, values: frozenset[str]) -> Any:

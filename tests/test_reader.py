@@ -142,7 +142,7 @@ def test_only_day_files_are_listed(logs_dir: Path) -> None:
     write_lines(logs_dir / "2026-02-30.jsonl", call())
     (logs_dir / "2026-03-12.jsonl.gz").write_bytes(gzip.compress(b""))
     assert [log.path.name for log in list_log_files(logs_dir)] == ["2026-03-12.jsonl.gz", "2026-03-14.jsonl"]
-    assert [log.day for log in files_for_days(logs_dir, dt.date(2026, 3, 16), dt.date(2026, 3, 16))] == [
+    assert [log.day for log in files_for_days(list_log_files(logs_dir), dt.date(2026, 3, 16), dt.date(2026, 3, 16))] == [
         dt.date(2026, 3, 14)
     ]
 

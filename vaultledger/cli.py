@@ -268,7 +268,7 @@ def report_command(
     start: FromOpt = None, end: ToOpt = None, today: TodayOpt = False, yesterday: YesterdayOpt = False,
     this_week: ThisWeekOpt = False, last_week: LastWeekOpt = False, this_month: ThisMonthOpt = False,
     this_quarter: ThisQuarterOpt = False, last: LastOpt = None,
-    by: Annotated[str, typer.Option("--by", help="provider, model, project, use_case, app, tag, day, week, month.")]
+    by: Annotated[str, typer.Option("--by", help=", ".join(BY_CHOICES) + ".")]
     = "provider",
     compare: Annotated[Optional[str], typer.Option("--compare", help="Another period side by side, e.g. 2025Q4.",
                                                    show_default=False)] = None,

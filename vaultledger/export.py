@@ -13,7 +13,7 @@ import msgspec
 from vaultledger.periods import Period
 from vaultledger.pricing import PriceBook
 from vaultledger.ledger import read_jointly
-from vaultledger.reader import ReadStats, files_for_days, outside_window, read_file
+from vaultledger.reader import ReadStats, files_for_days, list_log_files, outside_window, read_file
 from vaultledger.record import UsageRecord
 
 FORMATS = ("csv", "jsonl", "json")
@@ -36,7 +36,7 @@ def period_records(
     zone = zoneinfo.ZoneInfo(tz)
     joined = joined or {}
     done: set[Path] = set()
-    for log in files_for_days(logs_dir, period.start, period.end):
+    for log in files_for_days(list_log_files(logs_dir), period.start, period.end):
         if log.path in done:
             continue
         group = joined.get(log.path)

@@ -8,7 +8,7 @@ import io
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -86,11 +86,10 @@ def list_log_files(logs_dir: Path) -> list[LogFile]:
     return sorted(found, key=lambda log: (log.day, log.path.name))
 
 
-def files_for_days(logs_dir: Path | list[LogFile], first: dt.date, last: dt.date) -> list[LogFile]:
-    """The files (of a folder, or of its listing) that can hold records whose local day lies in [first, last]."""
+def files_for_days(listing: Sequence[LogFile], first: dt.date, last: dt.date) -> list[LogFile]:
+    """The files of a folder's listing that can hold records whose local day lies in [first, last]."""
     low = first - dt.timedelta(days=NEIGHBOUR_DAYS)
     high = last + dt.timedelta(days=NEIGHBOUR_DAYS)
-    listing = list_log_files(logs_dir) if isinstance(logs_dir, Path) else logs_dir
     return [log for log in listing if low <= log.day <= high]
 
 

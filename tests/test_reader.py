@@ -16,7 +16,7 @@ from conftest import call, same_days, slow_fold, write_lines
 from vaultledger.ledger import Ledger, fold_log_file
 from vaultledger.periods import day_of
 from vaultledger.pricing import PriceBook
-from vaultledger.record import RecordFields, _BatchDecoder
+from vaultledger.record import RecordFields, _BatchDecoder, normalise_provider
 from vaultledger.reader import BOM, ReadStats, files_for_days, list_log_files, read_file
 
 INVALID_LINES = [
@@ -251,29 +251,58 @@ def test_a_byte_order_mark_does_not_spoil_the_first_line(logs_dir: Path) -> None
 
 
 def test_batches_decode_the_same_after_the_key_values_are_learned() -> None:
-    """The learned decoder (group-key fields as Literals) must give exactly what plain decoding
-    gives, as values come and go: new ones, escaped ones, empty ones, nulls."""
+    """The learned decoder (group-key fields as Literals, unseen fields as their one value) must
+    give exactly what plain decoding gives, as values come and go: new ones, escaped ones, empty
+    ones, nulls, a cost of 0; and what it says it knows must hold of every record."""
     decoder, plain = _BatchDecoder(), msgspec.json.Decoder(list[RecordFields])
     rng = random.Random(3)
-    pools = {"provider": ["openai", "anthropic", "Anthropic", "open\\u0061i"], "model": ["a", "b", "c\\u00e9"],
+    pools = {"provider": ["openai", "anthropic", "open\\u0061i"], "model": ["a", "b", "c\\u00e9"],
              "app": ["x", "y", "", None], "project": ["p", None], "use_case": ["u", "v", None], "service_tier": [None]}
+    extras = {  # round from which each turns up now and then
+        ',"cost_usd":null': 2, ',"cost_usd":0': 12, ',"cost_usd":0.25': 14,
+        ',"cache_write_tokens":0': 3, ',"cache_write_tokens":2': 17, ',"reasoning_tokens":1': 21,
+    }
     learned = 0
     for round_ in range(40):
         if round_ % 8 == 7:  # new values turn up now and then
             pools["model"].append(f"m{round_}")
             pools["service_tier"].append(f"tier{round_}")
+        if round_ == 25:
+            pools["provider"].append("Anthropic")  # not in its normal form
         lines = []
         for _ in range(50):
             fields = {name: rng.choice(values) for name, values in pools.items()}
             body = ",".join(f'"{name}":"{value}"' for name, value in fields.items() if value is not None)
             tags = ',"tags":["a"]' if round_ >= 30 and rng.random() < 0.2 else ',"tags":[]' * (rng.random() < 0.5)
-            lines.append('{"ts":"2026-03-14T09:00:00Z","input_tokens":5,"output_tokens":1,' + body + tags + "}")
+            extra = "".join(text for text, since in extras.items() if round_ >= since and rng.random() < 0.1)
+            lines.append('{"ts":"2026-03-14T09:00:00Z","input_tokens":5,"output_tokens":1,' + body + tags + extra + "}")
         text = ("[" + ",".join(lines) + "]").encode()
-        (got, untiered_untagged), want = decoder.decode(text), plain.decode(text)
+        (got, known), want = decoder.decode(text), plain.decode(text)
         assert [msgspec.structs.asdict(record) for record in got] == [msgspec.structs.asdict(record) for record in want]
         learned += type(got[0]) is not RecordFields
-        if 1 <= round_ < 7:  # learned, and neither a tier nor a tag seen yet
-            assert untiered_untagged
-        if untiered_untagged:
+        if 1 <= round_ < 7:  # learned, and neither a tier, a tag, a cost nor a cache write seen yet
+            assert known.untiered_untagged and known.no_costs and known.no_cache_writes and known.no_reasoning
+            assert known.normal_providers and known.named_models
+        if known.untiered_untagged:
             assert all(record.service_tier is None and record.tags == () for record in want)
-    assert learned >= 30, "most batches should have come from the learned decoder"
+        if known.no_costs:
+            assert all(record.cost_usd is None for record in want)
+        if known.no_cache_writes:
+            assert all(record.cache_write_tokens == 0 for record in want)
+        if known.no_reasoning:
+            assert all(record.reasoning_tokens == 0 for record in want)
+        if known.normal_providers:
+            assert all(normalise_provider(record.provider) == record.provider for record in want)
+        if known.named_models:
+            assert all(record.model.strip() for record in want)
+    assert learned >= 25, "most batches should have come from the learned decoder"
+
+
+def test_a_cost_of_zero_is_learned_as_a_cost() -> None:
+    """A cost_usd of 0 is falsy but set: were it not learned, every batch holding one would fail
+    the learned decoder and be decoded twice."""
+    decoder = _BatchDecoder()
+    text = b'[{"ts":"2026-03-14T09:00:00Z","provider":"openai","model":"m","input_tokens":5,"output_tokens":1,"cost_usd":0}]'
+    for _ in range(3):
+        records, known = decoder.decode(text)
+    assert type(records[0]) is not RecordFields and not known.no_costs

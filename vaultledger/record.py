@@ -121,32 +121,49 @@ class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
 _decoder = msgspec.json.Decoder(UsageRecord)
 
 
+class Known(NamedTuple):
+    """What the types of the decoder that decoded a batch guarantee of every record in it, which
+    spares the checks and sums that would otherwise find it out one record at a time."""
+
+    untiered_untagged: bool = False  # no service_tier and no tags
+    no_costs: bool = False  # no cost_usd
+    no_cache_writes: bool = False  # cache_write_tokens all 0
+    no_reasoning: bool = False  # reasoning_tokens all 0
+    normal_providers: bool = False  # every provider already in its normal form
+    named_models: bool = False  # no model is blank
+
+
+NOTHING_KNOWN = Known()
+
+
 class _BatchDecoder:
     """Decodes a JSON array of records, learning the few values the group-key fields take.
 
     Once learned, those fields decode as Literals: msgspec then hands out one shared str per
     value instead of a new one per record, which saves the allocation and makes grouping hash
-    each value once. A value not seen before fails that decoder, and the batch is decoded again
-    with plain `str` fields, which is always the authority on what is valid.
+    each value once. Fields never seen set (cost_usd, service_tier, tags) or never seen above 0
+    (cache writes, reasoning) decode as that one value, so batches need not be scanned for them.
+    A value not seen before fails that decoder, and the batch is decoded again with the plain
+    types, which are always the authority on what is valid.
     """
 
     FIELDS = ("provider", "model", "service_tier", "project", "use_case", "app")
+    ZERO_COUNTS = ("cache_write_tokens", "reasoning_tokens")
     MAX_VALUES = 256  # a field with more values than this stays a plain str
     MAX_RELEARNS = 64  # values trickling in forever should not cost a relearn per batch
 
     def __init__(self) -> None:
         self._plain = msgspec.json.Decoder(list[RecordFields])
-        # The learned decoder and whether it admits no service_tier and no tags: one tuple, so a
-        # thread reading it never pairs one generation's decoder with another's flag.
-        self._literal: tuple[msgspec.json.Decoder[list[RecordFields]], bool] | None = None
+        # The learned decoder and what it guarantees: one tuple, so a thread reading it never
+        # pairs one generation's decoder with another's guarantees.
+        self._literal: tuple[msgspec.json.Decoder[list[RecordFields]], Known] | None = None
         self._known: dict[str, frozenset[str]] = {name: frozenset() for name in self.FIELDS}
-        self._tagged = False  # whether any record seen had tags
+        self._seen: frozenset[str] = frozenset()  # of tags, cost_usd and ZERO_COUNTS: those seen set
         self._relearns = 0
 
-    def decode(self, text: bytes) -> tuple[list[RecordFields], bool]:
-        """The records, and whether none can have a service_tier or tags (their group keys then
-        need only five fields). Raises msgspec.ValidationError or msgspec.DecodeError as the plain
-        decoder does."""
+    def decode(self, text: bytes) -> tuple[list[RecordFields], Known]:
+        """The records, and what is known of all of them. Raises msgspec.ValidationError or
+        msgspec.DecodeError as the plain decoder does."""
         literal = self._literal
         if literal is not None:
             try:
@@ -157,27 +174,43 @@ class _BatchDecoder:
         records = self._plain.decode(text)
         if self._relearns < self.MAX_RELEARNS:
             self._learn(records)
-        return records, False
+        return records, NOTHING_KNOWN
 
     def _learn(self, records: list[RecordFields]) -> None:
         known = {name: self._known[name] | (set(map(attrgetter(name), records)) - {None}) for name in self.FIELDS}
-        tagged = self._tagged or any(map(attrgetter("tags"), records))
-        if known == self._known and tagged == self._tagged and self._literal is not None:
+        costs = list(map(cost_usd_of, records))
+        seen = self._seen | {name for name in ("tags", *self.ZERO_COUNTS) if any(map(attrgetter(name), records))}
+        if costs.count(None) != len(costs):  # a cost_usd of 0 is set too
+            seen |= {"cost_usd"}
+        if known == self._known and seen == self._seen and self._literal is not None:
             return
         self._relearns += 1
-        self._known, self._tagged = known, tagged
+        self._known, self._seen = known, seen
         fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
             (name, self._literal_type(name, values)) if name in ("provider", "model")
             else (name, self._literal_type(name, values), None)
             for name, values in known.items()
         ]
-        if not tagged:
+        if "tags" not in seen:
             fields.append(("tags", tuple[()], ()))
+        if "cost_usd" not in seen:
+            fields.append(("cost_usd", None, None))
+        fields.extend((name, Literal[0], 0) for name in self.ZERO_COUNTS if name not in seen)
         literal = msgspec.defstruct(
             "LearnedRecord", fields, bases=(RecordFields,), kw_only=True, omit_defaults=True, gc=False,
         )
-        untiered_untagged = not tagged and not known["service_tier"]
-        self._literal = (msgspec.json.Decoder(list[literal]), untiered_untagged)  # type: ignore[valid-type]
+        types = dict(field[:2] for field in fields)
+        guarantees = Known(
+            untiered_untagged="tags" not in seen and not known["service_tier"],
+            no_costs="cost_usd" not in seen,
+            no_cache_writes="cache_write_tokens" not in seen,
+            no_reasoning="reasoning_tokens" not in seen,
+            # Literals never admit a blank provider or model (see _literal_type).
+            normal_providers=types["provider"] is not _FIELD_TYPES["provider"]
+            and all(normalise_provider(name) == name for name in known["provider"] if name.strip()),
+            named_models=types["model"] is not _FIELD_TYPES["model"],
+        )
+        self._literal = (msgspec.json.Decoder(list[literal]), guarantees)  # type: ignore[valid-type]
 
     @staticmethod
     def _literal_type(name: str, values: frozenset[str]) -> Any:
@@ -239,7 +272,7 @@ def parse_batch(text: bytes) -> Batch | None:
     of logs fast; callers fall back to parse_line to find and name the bad lines.
     """
     try:
-        records, untiered_untagged = _batch_decoder.decode(text)
+        records, known = _batch_decoder.decode(text)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     if not records:
@@ -258,28 +291,30 @@ def parse_batch(text: bytes) -> Batch | None:
         if min(years) < FIRST_YEAR or max(years) > LAST_YEAR:
             return None
     # Counts are never negative, so a zero sum means every one is zero.
-    has_cache_writes = sum(map(cache_write_tokens_of, records)) > 0
+    has_cache_writes = not known.no_cache_writes and sum(map(cache_write_tokens_of, records)) > 0
     cached = map(cache_read_tokens_of, records)
     if has_cache_writes:
         cached = map(add, cached, map(cache_write_tokens_of, records))
     if any(map(gt, cached, map(input_tokens_of, records))):
         return None
-    has_reasoning = sum(map(reasoning_tokens_of, records)) > 0
+    has_reasoning = not known.no_reasoning and sum(map(reasoning_tokens_of, records)) > 0
     if has_reasoning and any(map(gt, map(reasoning_tokens_of, records), map(output_tokens_of, records))):
         return None
-    costs = list(map(cost_usd_of, records))
-    has_costs = costs.count(None) != len(costs)
-    if has_costs and not all(_sane_cost(c) for c in costs if c is not None):
-        return None
-    if not _NORMAL_NAMES.issuperset(map(provider_of, records)):
+    has_costs = False
+    if not known.no_costs:
+        costs = list(map(cost_usd_of, records))
+        has_costs = costs.count(None) != len(costs)
+        if has_costs and not all(_sane_cost(c) for c in costs if c is not None):
+            return None
+    if not known.normal_providers and not _NORMAL_NAMES.issuperset(map(provider_of, records)):
         try:
             for record in records:
                 record.provider = _provider_name(record.provider)
         except ValueError:
             return None
-    if not all(map(str.strip, map(_MODEL, records))):
+    if not known.named_models and not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest, has_costs, has_cache_writes, has_reasoning, untiered_untagged)
+    return Batch(records, earliest, latest, has_costs, has_cache_writes, has_reasoning, known.untiered_untagged)
 
 
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)

@@ -73,6 +73,10 @@ LAYOUTS = {
     "two objects on a line": GOOD + b"\n" + GOOD + b"," + GOOD + b"\n" + GOOD + b"\n",
     "two objects, no comma": GOOD + b"\n" + GOOD + GOOD + b"\n",
     "object over two lines": GOOD + b"\n" + GOOD[:30] + b"\n" + GOOD[30:] + b"\n",
+    "two objects, a space between": GOOD + b"\n" + GOOD + b" " + GOOD + b"\n",
+    # A line short and a line over: the count of records alone would not tell.
+    "two objects on a line, and a blank line": GOOD + b"\n" + GOOD + b"," + GOOD + b"\n\n" + GOOD + b"\n",
+    "two objects on a line, and one over two": GOOD + b"," + GOOD + b"\n" + GOOD[:30] + b"\n" + GOOD[30:] + b"\n",
     "byte order mark": BOM + GOOD + b"\n" + GOOD + b"\n",
     "unfinished last line": GOOD + b"\n" + GOOD[:40],
     "empty file": b"",

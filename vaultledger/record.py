@@ -161,7 +161,7 @@ class _BatchDecoder:
         self._seen: frozenset[str] = frozenset()  # of tags, cost_usd and ZERO_COUNTS: those seen set
         self._relearns = 0
 
-    def decode(self, text: bytes) -> tuple[list[RecordFields], Known]:
+    def decode(self, text: bytes | bytearray) -> tuple[list[RecordFields], Known]:
         """The records, and what is known of all of them. Raises msgspec.ValidationError or
         msgspec.DecodeError as the plain decoder does."""
         literal = self._literal
@@ -265,7 +265,7 @@ def batch_of(records: list[RecordFields]) -> Batch:
     return Batch(records, min(map(ts_of, records)), max(map(ts_of, records)))
 
 
-def parse_batch(text: bytes) -> Batch | None:
+def parse_batch(text: bytes | bytearray) -> Batch | None:
     """Decode a JSON array of records, checked exactly as parse_line checks one; None if any fails.
 
     The checks run over the whole batch in C (map/any, min/max, sum), which is what keeps a year

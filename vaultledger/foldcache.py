@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zlib
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,7 @@ from vaultledger.notes.write import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.reader import LineProblem, ReadStats
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 Signature = tuple[int, int, int, int]
 
@@ -67,26 +65,27 @@ _encode_entry = msgspec.msgpack.Encoder().encode
 
 @dataclass
 class FileFold:
-    """What one log file contributes: usage per local day, what reading it saw, and checksums of
-    the record ids it holds (to find the same id in a neighbouring file)."""
+    """What one log file contributes: usage per local day, what reading it saw, and the record
+    ids it holds (to find the same id in a neighbouring file)."""
 
     days: dict[dt.date, Usage]
     stats: ReadStats
-    ids: bytes = b""
+    ids: bytes = b""  # msgpack of the ids, decoded only when a neighbour's must be compared
     # The ids themselves, where this process folded the file (never cached or sent).
     id_set: set[str] | None = field(default=None, compare=False, repr=False)
 
-    def id_hashes(self) -> array[int]:
-        return array(_CHECKSUM_TYPE, self.ids)
+    def id_strings(self) -> set[str]:
+        return self.id_set if self.id_set is not None else _decode_ids(self.ids) if self.ids else set()
 
 
-_CHECKSUM_TYPE = "I" if array("I").itemsize == 4 else "L"
+_encode_ids = msgspec.msgpack.Encoder().encode
+_decode_ids = msgspec.msgpack.Decoder(set[str]).decode
 
 
-def encode_ids(ids: list[str]) -> bytes:
-    """CRC-32 checksums of record ids, computed in C. Files whose checksums meet are then
-    compared id by id (reader.ids_in), so a collision costs only a re-read of two files' ids."""
-    return array(_CHECKSUM_TYPE, map(zlib.crc32, map(str.encode, ids))).tobytes()
+def encode_ids(ids: set[str]) -> bytes:
+    """The ids as they travel and are cached: msgpack copies strings with memcpy, which costs a
+    tenth of checksumming each, and comparing the ids themselves can never mistake two calls for one."""
+    return _encode_ids(ids) if ids else b""
 
 
 def file_signature(path: Path) -> Signature | None:

@@ -24,7 +24,7 @@ from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
 from vaultledger.reader import (
     list_log_files,
-    NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, ids_in, outside_window, read_batches, read_file,
+    NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, outside_window, read_batches, read_file,
 )
 from vaultledger.record import UsageRecord
 from vaultledger.settings import Settings
@@ -44,7 +44,6 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     folder = DayFolder(book, tz)
     window = _day_window(path)
     seen: set[str] = set()
-    all_ids: list[str] = []
     for batch in read_batches(path, stats):
         if not batch.records:
             continue
@@ -56,9 +55,8 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
         span = folder.day_span(batch)
         if len(seen) != before + len(ids) or not _inside(span, window):
             return _fold_carefully(path, book, tz)
-        all_ids.extend(ids)
         folder.add_batch(batch, span)
-    return FileFold(folder.finish(), stats, encode_ids(all_ids) if all_ids else b"", seen)
+    return FileFold(folder.finish(), stats, encode_ids(seen), seen)
 
 
 def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
@@ -66,8 +64,8 @@ def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
     folder = DayFolder(book, tz)
     records = list(read_file(path, stats, outside_window(path, folder.zone)))
     folder.add_all(records)
-    ids = [record.id for record in records if record.id]
-    return FileFold(folder.finish(), stats, encode_ids(ids) if ids else b"", set(ids))
+    ids = {record.id for record in records if record.id}
+    return FileFold(folder.finish(), stats, encode_ids(ids), ids)
 
 
 def read_jointly(
@@ -119,7 +117,7 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
 
 
 # The ids of the last files this worker folded: files usually arrive in day order, so most
-# neighbours meet here and are compared id by id at once, sparing the parent its checksum scan.
+# neighbours meet here and are compared at once, sparing the parent the decoding of their ids.
 _worker_recent: deque[tuple[dt.date, Path, set[str]]] = deque(maxlen=2 * NEIGHBOUR_DAYS)
 
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
@@ -415,10 +413,10 @@ class _DuplicateScan:
     """Finds neighbouring files that hold the same record id, fed files in day order.
 
     Each file is checked against the files of the NEIGHBOUR_DAYS days before it: pairs a worker
-    process already compared id by id are taken as it found them; the others compare id
-    checksums, one set operation per pair in C, and then the ids where those meet. Memory holds
-    only those days. A file whose every possible neighbour has been seen lets go of its fold,
-    unless it lies near the edge of what has been read, where a later read may still bring one.
+    process already compared are taken as it found them; the others compare their id sets, one
+    set operation per pair in C. Memory holds only those days. A file whose every possible
+    neighbour has been seen lets go of its fold, unless it lies near the edge of what has been
+    read, where a later read may still bring one.
     """
 
     def __init__(
@@ -432,7 +430,6 @@ class _DuplicateScan:
         self.inner_first, self.inner_last = first + margin, last - margin
         self.links: dict[Path, set[Path]] = {}
         self._window: deque[_Seen] = deque()
-        self._ids: dict[Path, set[str]] = {}
 
     def add(self, log: LogFile, fold: FileFold) -> None:
         while self._window and self._window[0].log.day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
@@ -443,20 +440,11 @@ class _DuplicateScan:
                 continue
             shared = self.verdicts.get(frozenset((log.path, other.log.path)))
             if shared is None:
-                shared = not mine.checksums().isdisjoint(other.checksums()) and self._share_an_id(log.path, other.log.path)
+                shared = not mine.ids().isdisjoint(other.ids())
             if shared:
                 self.links.setdefault(log.path, set()).add(other.log.path)
                 self.links.setdefault(other.log.path, set()).add(log.path)
         self._window.append(mine)
-
-    def _share_an_id(self, path: Path, other: Path) -> bool:
-        """Checksums met: whether the ids themselves do (32-bit checksums of a few thousand ids a
-        day meet by chance about once a year)."""
-        if path not in self._ids:
-            self._ids[path] = ids_in(path)
-        if other not in self._ids:
-            self._ids[other] = ids_in(other)
-        return not self._ids[path].isdisjoint(self._ids[other])
 
     def _leave(self, log: LogFile) -> None:
         if self.inner_first <= log.day <= self.inner_last:
@@ -468,18 +456,18 @@ class _DuplicateScan:
 
 
 class _Seen:
-    """A file in the scan's window; its checksum set is made only if a pair needs it."""
+    """A file in the scan's window; its ids are decoded only if a pair needs them."""
 
-    __slots__ = ("log", "fold", "_checksums")
+    __slots__ = ("log", "fold", "_ids")
 
     def __init__(self, log: LogFile, fold: FileFold) -> None:
         self.log, self.fold = log, fold
-        self._checksums: set[int] | None = None
+        self._ids: set[str] | None = None
 
-    def checksums(self) -> set[int]:
-        if self._checksums is None:
-            self._checksums = set(self.fold.id_hashes())
-        return self._checksums
+    def ids(self) -> set[str]:
+        if self._ids is None:
+            self._ids = self.fold.id_strings()
+        return self._ids
 
 
 def _connected(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import msgspec
-
 from vaultledger.errors import InvalidRecord
 from vaultledger.record import Batch, RecordFields, UsageRecord, batch_of, parse_batch, parse_line
 
@@ -233,27 +231,3 @@ def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: 
         except InvalidRecord as error:
             stats.add_problem(LineProblem(path, number, str(error)))
     return batch_of(records)
-
-
-class _IdOnly(msgspec.Struct, gc=False):
-    id: object = None
-
-
-_ids_decoder = msgspec.json.Decoder(_IdOnly)
-
-
-def ids_in(path: Path) -> set[str]:
-    """Every record id written in a file, valid line or not (so a shared id is never missed)."""
-    ids: set[str] = set()
-    try:
-        with open_log(path) as handle:
-            for line in handle:
-                try:
-                    record_id = _ids_decoder.decode(line).id
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    continue
-                if isinstance(record_id, str) and record_id:
-                    ids.add(record_id)
-    except UNREADABLE:
-        pass
-    return ids

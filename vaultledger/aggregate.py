@@ -311,23 +311,28 @@ class DayFolder:
             if probe.astimezone(self.zone).utcoffset() != offset:
                 return None
         assert offset is not None
-        return self._split(batch.records, first_day, last_day, dt.timezone(offset), batch.earliest.tzinfo)
+        stamps = batch.stamps if batch.stamps is not None else list(map(_TS, batch.records))
+        return self._split(batch.records, stamps, first_day, last_day, dt.timezone(offset), batch.earliest.tzinfo)
 
     @staticmethod
     def _split(
-        records: list[RecordFields], first_day: dt.date, last_day: dt.date, zone: dt.tzinfo, writer: dt.tzinfo | None
+        records: list[RecordFields], stamps: list[dt.datetime], first_day: dt.date, last_day: dt.date,
+        zone: dt.tzinfo, writer: dt.tzinfo | None,
     ) -> Iterator[tuple[dt.date, list[RecordFields]]]:
         day = first_day
         while day < last_day:
             # Written in the writer's offset (one shared tzinfo object per offset), a midnight
             # compares with most calls field by field, without working out either's UTC time.
             midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(writer)
-            before = list(map(midnight.__gt__, map(_TS, records)))
+            before = list(map(midnight.__gt__, stamps))
             members = list(compress(records, before))
             if members:
                 yield day, members
-            records = list(compress(records, map(not_, before)))
+            after = list(map(not_, before))
+            records = list(compress(records, after))
             day += dt.timedelta(days=1)
+            if day < last_day:
+                stamps = list(compress(stamps, after))
         if records:
             yield last_day, records
 

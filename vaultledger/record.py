@@ -256,13 +256,15 @@ class Batch(NamedTuple):
     has_cache_writes: bool = True
     has_reasoning: bool = True
     untiered_untagged: bool = False  # no record has a service_tier or tags
+    stamps: list[dt.datetime] | None = None  # each record's ts, read once for every pass that needs them
 
 
 def batch_of(records: list[RecordFields]) -> Batch:
     """A Batch of records already checked one by one."""
     if not records:
         return Batch(records)
-    return Batch(records, min(map(ts_of, records)), max(map(ts_of, records)))
+    stamps = list(map(ts_of, records))
+    return Batch(records, min(stamps), max(stamps), stamps=stamps)
 
 
 def parse_batch(text: bytes | bytearray) -> Batch | None:
@@ -277,9 +279,10 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
         return None
     if not records:
         return Batch(records)
+    stamps = list(map(ts_of, records))
     try:
         # Comparing a naive ts with an aware one raises; all naive leaves the extremes naive.
-        earliest, latest = min(map(ts_of, records)), max(map(ts_of, records))
+        earliest, latest = min(stamps), max(stamps)
     except TypeError:
         return None
     if earliest.tzinfo is None:
@@ -314,7 +317,7 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
             return None
     if not known.named_models and not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest, has_costs, has_cache_writes, has_reasoning, known.untiered_untagged)
+    return Batch(records, earliest, latest, has_costs, has_cache_writes, has_reasoning, known.untiered_untagged, stamps)
 
 
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)

@@ -174,11 +174,18 @@ def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tz", ["UTC", "Pacific/Kiritimati"])
-def test_parallel_folding_equals_serial(logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str) -> None:
-    """Workers compare neighbouring files' ids themselves: shared ids, ids whose checksums
-    collide, and pairs split between workers must all come out as folding in one process does."""
+@pytest.mark.parametrize(("tz", "workers_compare"), [("UTC", True), ("Pacific/Kiritimati", True), ("UTC", False)])
+def test_parallel_folding_equals_serial(
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, workers_compare: bool
+) -> None:
+    """Workers compare neighbouring files' ids themselves: shared ids, ids whose CRC-32s
+    collide, and pairs split between workers must all come out as folding in one process
+    does; and so must pairs the parent compares by the hashes workers send (all of them, when
+    workers compare none)."""
     import vaultledger.ledger as ledger_module
+
+    if not workers_compare:
+        monkeypatch.setattr(ledger_module, "_compare_with_recent", lambda path, ids: [])
 
     year_of_logs(logs_dir, days=24)
     call = {"ts": "2026-03-05T23:30:00Z", "provider": "openai", "model": "gpt-4o-mini",
@@ -201,7 +208,7 @@ def test_parallel_folding_equals_serial(logs_dir: Path, monkeypatch: pytest.Monk
     joined = parallel.joined_files(span.start, span.end)
     assert joined == serial.joined_files(span.start, span.end)
     assert {path.name for path in joined} == {"2026-03-05.jsonl", "2026-03-06.jsonl", "2026-03-11.jsonl", "2026-03-13.jsonl"}
-    assert parallel._verdicts, "the workers should have compared neighbours"
+    assert bool(parallel._verdicts) == workers_compare, "the workers should have compared neighbours"
 
 
 def test_doctor_notices_a_cache_entry_that_disagrees_with_its_log(logs_dir: Path, tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ import datetime as dt
 import gc
 import heapq
 import multiprocessing
-from collections import deque
 import os
+from array import array
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from concurrent.futures import ProcessPoolExecutor
@@ -106,11 +107,12 @@ def _inside(span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date] | Non
 
 
 _worker_book: tuple[PriceBook, str] | None = None
+_worker_forked = False  # whether this worker's str hashes are keyed as its parent's
 
 
-def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
-    global _worker_book
-    _worker_book = (PriceBook(overrides, tz), tz)
+def _start_worker(overrides: Sequence[PriceOverride], tz: str, forked: bool) -> None:
+    global _worker_book, _worker_forked
+    _worker_book, _worker_forked = (PriceBook(overrides, tz), tz), forked
     # Everything inherited from the parent is left out of collections: walking it would copy
     # every page it sits on into this process, which cost a tenth of a year's fold.
     gc.freeze()
@@ -123,11 +125,15 @@ _worker_recent: deque[tuple[dt.date, Path, set[str]]] = deque(maxlen=2 * NEIGHBO
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
 
 
-def _fold_in_worker(task: tuple[Path, Signature | None]) -> tuple[bytes, Verdicts]:
+def _fold_in_worker(task: tuple[Path, Signature | None]) -> tuple[bytes, Verdicts, bytes]:
     assert _worker_book is not None
     path, signature = task
     fold = fold_log_file(path, *_worker_book)
-    return encode_fold(path, signature, fold), _compare_with_recent(path, fold.id_set or set())
+    ids = fold.id_set or set()
+    # The ids' hashes are already computed (the set holds them), and a forked worker's match
+    # its parent's: for pairs split between workers, the parent compares these, not strings.
+    hashes = array("q", map(hash, ids)).tobytes() if _worker_forked else b""
+    return encode_fold(path, signature, fold), _compare_with_recent(path, ids), hashes
 
 
 def _compare_with_recent(path: Path, ids: set[str]) -> Verdicts:
@@ -392,11 +398,14 @@ class Ledger:
             workers = min(os.cpu_count() or 1, 4)
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            forked = context.get_start_method() == "fork"
             tasks = [(path, signatures[path]) for path in paths]
-            with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz)) as pool:
+            with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz, forked)) as pool:
                 chunk = max(1, len(paths) // (workers * 16))
-                for (encoded, verdicts), size in zip(pool.map(_fold_in_worker, tasks, chunksize=chunk), sizes):
-                    yield self._share_keys(decode_fold(encoded)), encoded, verdicts
+                for (encoded, verdicts, hashes), size in zip(pool.map(_fold_in_worker, tasks, chunksize=chunk), sizes):
+                    fold = self._share_keys(decode_fold(encoded))
+                    fold.id_hashes = hashes
+                    yield fold, encoded, verdicts
                     advance(size)
 
     def _worth_parallel(self, paths: Sequence[Path], total_bytes: int) -> bool:
@@ -440,7 +449,7 @@ class _DuplicateScan:
                 continue
             shared = self.verdicts.get(frozenset((log.path, other.log.path)))
             if shared is None:
-                shared = not mine.ids().isdisjoint(other.ids())
+                shared = mine.shares_an_id_with(other)
             if shared:
                 self.links.setdefault(log.path, set()).add(other.log.path)
                 self.links.setdefault(other.log.path, set()).add(log.path)
@@ -458,16 +467,33 @@ class _DuplicateScan:
 class _Seen:
     """A file in the scan's window; its ids are decoded only if a pair needs them."""
 
-    __slots__ = ("log", "fold", "_ids")
+    __slots__ = ("log", "fold", "_ids", "_hashes")
 
     def __init__(self, log: LogFile, fold: FileFold) -> None:
         self.log, self.fold = log, fold
         self._ids: set[str] | None = None
+        self._hashes: set[int] | None = None
+
+    def shares_an_id_with(self, other: _Seen) -> bool:
+        # Hashes apart mean ids apart; hashes that meet are confirmed on the ids themselves.
+        mine, theirs = self.hashes(), other.hashes()
+        if mine is not None and theirs is not None and mine.isdisjoint(theirs):
+            return False
+        return not self.ids().isdisjoint(other.ids())
 
     def ids(self) -> set[str]:
         if self._ids is None:
             self._ids = self.fold.id_strings()
         return self._ids
+
+    def hashes(self) -> set[int] | None:
+        """This process's hash() of each id, where known without decoding the ids."""
+        if self._hashes is None:
+            if self.fold.id_set is not None:
+                self._hashes = set(map(hash, self.fold.id_set))
+            elif self.fold.id_hashes or not self.fold.ids:
+                self._hashes = set(array("q", self.fold.id_hashes))
+        return self._hashes
 
 
 def _connected(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:

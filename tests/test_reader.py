@@ -310,3 +310,33 @@ def test_a_cost_of_zero_is_learned_as_a_cost() -> None:
     for _ in range(3):
         records, known = decoder.decode(text)
     assert type(records[0]) is not RecordFields and not known.no_costs
+
+
+@pytest.mark.parametrize(("fields", "why"), [
+    ({"model": " "}, "blank model"),
+    ({"provider": " "}, "blank provider"),
+    ({"provider": "OpenAI"}, "provider not in its normal form, normalised rather than refused"),
+    ({"cost_usd": -1}, "negative cost"),
+    ({"cache_write_tokens": 600, "cache_read_tokens": 500}, "cache reads and writes above input"),
+    ({"reasoning_tokens": 9}, "reasoning above output"),
+])
+def test_what_the_learned_decoder_vouches_for_is_still_checked_when_it_stops_holding(
+    fields: dict, why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches decoded by a learned decoder skip the checks its types make needless; a batch it
+    cannot decode must get every one of them again."""
+    from vaultledger.record import parse_batch
+
+    decoder = _BatchDecoder()
+    good = {"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 1000, "output_tokens": 5}
+    lines = (json.dumps(good) + "\n").encode() * 3
+    for _ in range(2):
+        records, known = decoder.decode(b"[" + lines[:-1].replace(b"\n", b",") + b"]")
+    assert known.no_costs and known.no_cache_writes and known.no_reasoning and known.normal_providers and known.named_models
+    monkeypatch.setattr("vaultledger.record._batch_decoder", decoder)
+    odd = json.dumps({**good, **fields}).encode()
+    batch = parse_batch(b"[" + odd + b"," + odd + b"]")
+    if fields == {"provider": "OpenAI"}:
+        assert batch is not None and {record.provider for record in batch.records} == {"openai"}, why
+    else:
+        assert batch is None, why

@@ -77,7 +77,9 @@ class FileFold:
     id_hashes: bytes = field(default=b"", compare=False, repr=False)
 
     def id_strings(self) -> set[str]:
-        return self.id_set if self.id_set is not None else _decode_ids(self.ids) if self.ids else set()
+        if self.id_set is not None:
+            return self.id_set
+        return _decode_ids(self.ids) if self.ids else set()
 
 
 _encode_ids = msgspec.msgpack.Encoder().encode

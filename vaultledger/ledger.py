@@ -24,8 +24,8 @@ from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
 from vaultledger.reader import (
-    list_log_files,
-    NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, outside_window, read_batches, read_file,
+    NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, list_log_files, outside_window, read_batches,
+    read_file,
 )
 from vaultledger.record import UsageRecord
 from vaultledger.settings import Settings
@@ -370,7 +370,7 @@ class Ledger:
                 self._days[day] = usage  # borrowed from the fold until a second part arrives
                 continue
             if day not in self._own_days:
-                # A fold's own Usage may be needed again as it was read (see _DuplicateScan).
+                # The fold's own Usage is left as read: kept folds (_edge_folds) still stand for their file.
                 mine = self._days[day] = merge_days([mine])
                 self._own_days.add(day)
             mine.merge(usage)
@@ -475,10 +475,11 @@ class _Seen:
         self._hashes: set[int] | None = None
 
     def shares_an_id_with(self, other: _Seen) -> bool:
-        # Hashes apart mean ids apart; hashes that meet are confirmed on the ids themselves.
-        mine, theirs = self.hashes(), other.hashes()
-        if mine is not None and theirs is not None and mine.isdisjoint(theirs):
-            return False
+        if self.fold.id_set is None or other.fold.id_set is None:
+            # Hashes apart mean ids apart; hashes that meet are confirmed on the ids themselves.
+            mine, theirs = self.hashes(), other.hashes()
+            if mine is not None and theirs is not None and mine.isdisjoint(theirs):
+                return False
         return not self.ids().isdisjoint(other.ids())
 
     def ids(self) -> set[str]:

@@ -75,6 +75,32 @@ def test_batch_fold_equals_call_by_call_fold(logs_dir: Path, seed: int, with_dup
     assert [str(p) for p in fast.stats.problems] == [str(p) for p in stats.problems]
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_batches_of_plain_calls_fold_as_call_by_call(logs_dir: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls with no tier, tags or cost, as most logs hold: after the first batch the learned
+    decoder vouches for those, and cache writes or reasoning appear in some batches only."""
+    rng = random.Random(seed)
+    day = dt.date(2026, 3, 14)
+    calls = []
+    for index in range(500):
+        call = random_call(rng, day)
+        for name in ("tags", "service_tier", "cost_usd"):
+            call.pop(name, None)
+        if index > 250 and rng.random() < 0.2:
+            call["cache_write_tokens"] = rng.randrange(0, call["input_tokens"] - call["cache_read_tokens"] + 1)
+        if index > 350 and rng.random() < 0.2:
+            call["reasoning_tokens"] = rng.randrange(0, call["output_tokens"] + 1)
+        call.pop("id", None) if index % 2 else call.update(id=f"unique-{index}")
+        calls.append(call)
+    path = write_lines(logs_dir / f"{day}.jsonl", *calls)
+    monkeypatch.setattr(reader, "BATCH_BYTES", rng.choice([4096, 20_000]))
+    tz = rng.choice(["UTC", "Europe/Berlin", "Asia/Tokyo"])
+    fast = fold_log_file(path, PriceBook(OVERRIDES, tz), tz)
+    days, stats = slow_fold(path, PriceBook(OVERRIDES, tz), tz)
+    same_days(fast.days, days)
+    assert (fast.stats.lines, fast.stats.invalid_lines) == (500, 0)
+
+
 # Days on which a zone's offset changes (a 30-minute change for Lord Howe), and two where none does.
 OFFSET_CHANGES = [
     (dt.date(2026, 3, 29), "Europe/Berlin"), (dt.date(2026, 10, 25), "Europe/Berlin"),

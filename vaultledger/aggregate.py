@@ -10,17 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from itertools import compress
-from operator import attrgetter, methodcaller, not_
+from operator import add, attrgetter, itemgetter, methodcaller
+from typing import TypeVar
 
 import msgspec
 
 from vaultledger.pricing import VARIES, Price, PriceBook
 from vaultledger.record import (
     Batch, RecordFields, UsageRecord, cache_read_tokens_of, cache_write_tokens_of, cost_usd_of, input_tokens_of, output_tokens_of,
-    reasoning_tokens_of,
+    reasoning_tokens_of, token_columns,
 )
 
 class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -44,6 +44,7 @@ _KEY = attrgetter("provider", "model", "service_tier", "project", "use_case", "a
 _SHORT_KEY = attrgetter("provider", "model", "project", "use_case", "app")
 _UNKNOWN = object()
 _ANY_BATCH = Batch([])  # records added one by one: nothing known about them
+T = TypeVar("T")
 # A batch spanning more days than this (a file not named for a day) finds each call's day on its own.
 MAX_SPLIT_DAYS = 7
 # Offsets change at most twice a year, never twice within hours, so probing this often finds any change.
@@ -230,7 +231,10 @@ class DayFolder:
     def add(self, record: UsageRecord) -> None:
         self._batch = _ANY_BATCH
         day = record.ts.astimezone(self.zone).date()
-        self._add_group(day, self._usage_of(day), group_key(record), [record])
+        added = Sums(1, record.input_tokens, record.output_tokens, record.cache_read_tokens,
+                     record.cache_write_tokens, record.reasoning_tokens)
+        units = {record.unit_id} if record.unit_id else set()
+        self._add_group(day, self._usage_of(day), group_key(record), [record], added, units)
 
     def add_all(self, records: Iterable[UsageRecord]) -> None:
         for record in records:
@@ -242,7 +246,8 @@ class DayFolder:
         return batch.earliest.astimezone(self.zone).date(), batch.latest.astimezone(self.zone).date()
 
     def add_batch(self, batch: Batch, span: tuple[dt.date, dt.date] | None = None) -> None:
-        """Many records at once: grouped by (day, key) in one pass, then each group folded whole.
+        """Many records at once: grouped by (day, key) in one pass, then each group folded whole
+        from columns of the batch's values, each read from the records once.
 
         `span` is the batch's `day_span` when the caller has computed it already.
         """
@@ -251,30 +256,65 @@ class DayFolder:
             return
         self._batch = batch
         first_day, last_day = span or self.day_span(batch)
-        if first_day == last_day:
-            self._add_day(first_day, records)  # the usual file: every call on one local day
-            return
-        by_day = self._split_at_midnights(batch, first_day, last_day)
-        if by_day is not None:
-            for day, members in by_day:
-                self._add_day(day, members)
-            return
-        # The zone's offset changes within the batch: each call's day is found on its own.
-        groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
-        days = map(_DATE, map(methodcaller("astimezone", self.zone), map(_TS, records)))
-        for day_and_key, record in zip(zip(days, map(_KEY, records)), records):
-            groups[day_and_key].append(record)
-        for (day, key), members in groups.items():
-            self._add_group(day, self._usage_of(day), self._group_key(key), members)
+        keys = map(_SHORT_KEY if batch.untiered_untagged else _KEY, records)
+        groups: defaultdict[tuple, list[int]] = defaultdict(list)
+        if first_day == last_day:  # the usual file: every call on one local day
+            for index, key in enumerate(keys):
+                groups[key].append(index)
+            by_day: Iterable[tuple[int, tuple, list[int]]] = ((0, key, members) for key, members in groups.items())
+        else:
+            for index, day_and_key in enumerate(zip(self._day_numbers(batch, first_day, last_day), keys)):
+                groups[day_and_key].append(index)
+            by_day = ((number, key, members) for (number, key), members in groups.items())
+        tokens = batch.tokens or token_columns(records)
+        unit_ids = list(map(_UNIT, records))
+        make_key = self._short_group_key if batch.untiered_untagged else self._group_key
+        for number, key, members in by_day:
+            day = first_day + dt.timedelta(days=number) if number else first_day
+            pick = _picker(members, len(records))
+            inputs = pick(tokens.inputs)
+            added = Sums(
+                len(members), sum(inputs), sum(pick(tokens.outputs)), sum(pick(tokens.cache_reads)),
+                sum(pick(tokens.cache_writes)) if tokens.cache_writes is not None else 0,
+                sum(pick(tokens.reasonings)) if tokens.reasonings is not None else 0,
+            )
+            units = set(filter(None, pick(unit_ids)))
+            self._add_group(day, self._usage_of(day), make_key(key), pick(records), added, units, inputs)
 
-    def _add_day(self, day: dt.date, records: Sequence[RecordFields]) -> None:
-        short = self._batch.untiered_untagged  # keys without the always-empty tier and tags read faster
-        groups: defaultdict[tuple, list[RecordFields]] = defaultdict(list)
-        for key, record in zip(map(_SHORT_KEY if short else _KEY, records), records):
-            groups[key].append(record)
-        usage = self._usage_of(day)
-        for key, members in groups.items():
-            self._add_group(day, usage, self._short_group_key(key) if short else self._group_key(key), members)
+    def _day_numbers(self, batch: Batch, first_day: dt.date, last_day: dt.date) -> Iterable[int]:
+        """Each record's local day, as days after `first_day`."""
+        stamps = batch.stamps if batch.stamps is not None else list(map(_TS, batch.records))
+        midnights = self._midnights(batch, first_day, last_day)
+        if midnights is None:
+            # The zone's offset changes within the batch: each call's day is found on its own.
+            days = map(_DATE, map(methodcaller("astimezone", self.zone), stamps))
+            return [(day - first_day).days for day in days]
+        numbers: list[int] = list(map(midnights[0].__le__, stamps))  # bools count as 0 and 1
+        for midnight in midnights[1:]:
+            numbers = list(map(add, numbers, map(midnight.__le__, stamps)))
+        return numbers
+
+    def _midnights(self, batch: Batch, first_day: dt.date, last_day: dt.date) -> list[dt.datetime] | None:
+        """The local midnights after first_day up to last_day, to compare each `ts` with (in C)
+        rather than converting every `ts`; None where the zone's offset changes within the batch,
+        since local days then need not follow the order of instants."""
+        assert batch.earliest is not None and batch.latest is not None
+        if (last_day - first_day).days > MAX_SPLIT_DAYS:
+            return None
+        offset = batch.earliest.astimezone(self.zone).utcoffset()
+        probe = batch.earliest
+        while probe < batch.latest:
+            probe = min(probe + OFFSET_PROBE_STEP, batch.latest)
+            if probe.astimezone(self.zone).utcoffset() != offset:
+                return None
+        assert offset is not None
+        zone, writer = dt.timezone(offset), batch.earliest.tzinfo
+        # Written in the writer's offset (one shared tzinfo object per offset), a midnight
+        # compares with most calls field by field, without working out either's UTC time.
+        return [
+            dt.datetime.combine(first_day + dt.timedelta(days=number), dt.time(0), zone).astimezone(writer)
+            for number in range(1, (last_day - first_day).days + 1)
+        ]
 
     def _group_key(self, fields: tuple) -> GroupKey:
         key = self._group_keys.get(fields)
@@ -295,76 +335,29 @@ class DayFolder:
             usage = self.days[day] = Usage()
         return usage
 
-    def _split_at_midnights(
-        self, batch: Batch, first_day: dt.date, last_day: dt.date
-    ) -> Iterator[tuple[dt.date, list[RecordFields]]] | None:
-        """The batch's records by local day, found by comparing each `ts` with the local midnights
-        between (in C), rather than converting every `ts`; None where the zone's offset changes
-        within the batch, since local days then need not follow the order of instants."""
-        assert batch.earliest is not None and batch.latest is not None
-        if (last_day - first_day).days > MAX_SPLIT_DAYS:
-            return None
-        offset = batch.earliest.astimezone(self.zone).utcoffset()
-        probe = batch.earliest
-        while probe < batch.latest:
-            probe = min(probe + OFFSET_PROBE_STEP, batch.latest)
-            if probe.astimezone(self.zone).utcoffset() != offset:
-                return None
-        assert offset is not None
-        stamps = batch.stamps if batch.stamps is not None else list(map(_TS, batch.records))
-        return self._split(batch.records, stamps, first_day, last_day, dt.timezone(offset), batch.earliest.tzinfo)
-
-    @staticmethod
-    def _split(
-        records: list[RecordFields], stamps: list[dt.datetime], first_day: dt.date, last_day: dt.date,
-        zone: dt.tzinfo, writer: dt.tzinfo | None,
-    ) -> Iterator[tuple[dt.date, list[RecordFields]]]:
-        day = first_day
-        while day < last_day:
-            # Written in the writer's offset (one shared tzinfo object per offset), a midnight
-            # compares with most calls field by field, without working out either's UTC time.
-            midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(writer)
-            before = list(map(midnight.__gt__, stamps))
-            members = list(compress(records, before))
-            if members:
-                yield day, members
-            after = list(map(not_, before))
-            records = list(compress(records, after))
-            day += dt.timedelta(days=1)
-            if day < last_day:
-                stamps = list(compress(stamps, after))
-        if records:
-            yield last_day, records
-
-    def _add_group(self, day: dt.date, usage: Usage, key: GroupKey, records: Sequence[RecordFields]) -> None:
-        """Calls that share a local day and a group key."""
-        batch = self._batch
-        added = Sums(
-            len(records),
-            sum(map(input_tokens_of, records)),
-            sum(map(output_tokens_of, records)),
-            sum(map(cache_read_tokens_of, records)),
-            sum(map(cache_write_tokens_of, records)) if batch.has_cache_writes else 0,
-            sum(map(reasoning_tokens_of, records)) if batch.has_reasoning else 0,
-        )
+    def _add_group(
+        self, day: dt.date, usage: Usage, key: GroupKey, records: Sequence[RecordFields], added: Sums,
+        units: set[str], inputs: Sequence[int] | None = None,
+    ) -> None:
+        """Calls that share a local day and a group key, with their token sums and unit ids
+        (and their input counts, where the caller holds them)."""
         sums = usage.groups.get(key)
         if sums is None:
             sums = usage.groups[key] = added  # the usual case in a batch: a group's first calls
         else:
             sums.add(added)
-        units = set(filter(None, map(_UNIT, records)))
         if units:
             usage.units.setdefault(key.use_case or "", set()).update(units)
         price_key = (key.provider, key.model, key.service_tier, day)
         price = self._day_prices.get(price_key, _UNKNOWN)
         if price is _UNKNOWN:
             price = self._day_prices[price_key] = self.book.price_for_day(*price_key)
-        if batch.has_costs or price is VARIES:
+        if self._batch.has_costs or price is VARIES:
             self._price_mixed(day, key, sums, records, price, added)
         elif price is None:
             sums.unpriced_calls += added.calls
         else:
-            self._price_records(day, key, sums, records, price, added)  # type: ignore[arg-type]
+            self._price_records(day, key, sums, records, price, added, inputs)  # type: ignore[arg-type]
 
     def finish(self) -> dict[dt.date, Usage]:
         """Apply the pending linear prices and hand over the days."""
@@ -396,14 +389,15 @@ class DayFolder:
 
     def _price_records(
         self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], price: Price | None,
-        summed: Sums | None,
+        summed: Sums | None, inputs: Sequence[int] | None = None,
     ) -> None:
-        """Price calls under one price; `summed` holds their token sums when already computed."""
+        """Price calls under one price; `summed` holds their token sums and `inputs` their input
+        counts, when already computed."""
         if price is None:
             sums.unpriced_calls += len(records)
             return
         tier = price.tiered_from
-        if tier is not None and max(map(input_tokens_of, records)) >= tier:
+        if tier is not None and max(inputs if inputs is not None else map(input_tokens_of, records)) >= tier:
             for record in records:
                 if record.input_tokens >= tier:
                     sums.cost += price.cost(record.input_tokens, record.output_tokens,
@@ -419,6 +413,20 @@ class DayFolder:
             pending[1].add_records(records)
         else:
             pending[1].add(summed)  # only its tokens and calls are used
+
+
+def _whole(values: Sequence[T]) -> Sequence[T]:
+    return values
+
+
+def _picker(members: list[int], total: int) -> Callable[[Sequence[T]], Sequence[T]]:
+    """Picks a group's values out of a batch's column, as a sequence however many there are."""
+    if len(members) == total:
+        return _whole
+    if len(members) == 1:
+        index = members[0]
+        return lambda values: (values[index],)
+    return itemgetter(*members)
 
 
 def merge_days(days: Iterable[Usage]) -> Usage:

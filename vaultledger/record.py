@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from operator import add, attrgetter, gt
 from typing import Annotated, Any, Literal, NamedTuple, get_type_hints
@@ -244,19 +245,54 @@ def _sane_cost(cost: Decimal) -> bool:
     return cost.is_finite() and 0 <= cost <= MAX_COST_USD
 
 
+class TokenColumns(NamedTuple):
+    """A batch's token counts, one list per field in record order: each field is read from the
+    records once, and checks and per-group sums then work on plain lists. A column that is None
+    holds only zeros (cache writes and reasoning, which most calls lack)."""
+
+    inputs: list[int]
+    outputs: list[int]
+    cache_reads: list[int]
+    cache_writes: list[int] | None
+    reasonings: list[int] | None
+
+
+def token_columns(records: Sequence[RecordFields], known: Known | None = None) -> TokenColumns:
+    """The records' token counts as columns; `known` spares reading the fields it says are all 0."""
+    known = known or NOTHING_KNOWN
+    cache_writes = None if known.no_cache_writes else list(map(cache_write_tokens_of, records))
+    reasonings = None if known.no_reasoning else list(map(reasoning_tokens_of, records))
+    return TokenColumns(
+        list(map(input_tokens_of, records)),
+        list(map(output_tokens_of, records)),
+        list(map(cache_read_tokens_of, records)),
+        cache_writes if cache_writes and any(cache_writes) else None,  # counts are never negative
+        reasonings if reasonings and any(reasonings) else None,
+    )
+
+
+def tokens_add_up(tokens: TokenColumns) -> bool:
+    """Whether every call's subsets fit in their totals, as UsageRecord checks one call's."""
+    cached = tokens.cache_reads
+    if tokens.cache_writes is not None:
+        cached = list(map(add, cached, tokens.cache_writes))
+    if any(map(gt, cached, tokens.inputs)):
+        return False
+    return tokens.reasonings is None or not any(map(gt, tokens.reasonings, tokens.outputs))
+
+
 class Batch(NamedTuple):
     """Valid records in line order, with what folding them whole needs to know: the earliest and
-    latest `ts`, and whether any has a cost_usd, cache writes or reasoning tokens (most batches
-    have none of one or more, which spares a pass over every group)."""
+    latest `ts`, whether any has a cost_usd (most batches have none, which spares a pass over
+    every group), and, where decoding read them already, each record's ts and token counts."""
 
     records: list[RecordFields]
     earliest: dt.datetime | None = None
     latest: dt.datetime | None = None
     has_costs: bool = True
-    has_cache_writes: bool = True
-    has_reasoning: bool = True
     untiered_untagged: bool = False  # no record has a service_tier or tags
-    stamps: list[dt.datetime] | None = None  # each record's ts, read once for every pass that needs them
+    stamps: list[dt.datetime] | None = None
+    tokens: TokenColumns | None = None
 
 
 def batch_of(records: list[RecordFields]) -> Batch:
@@ -293,15 +329,8 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
         years = list(map(_YEAR, records))
         if min(years) < FIRST_YEAR or max(years) > LAST_YEAR:
             return None
-    # Counts are never negative, so a zero sum means every one is zero.
-    has_cache_writes = not known.no_cache_writes and sum(map(cache_write_tokens_of, records)) > 0
-    cached = map(cache_read_tokens_of, records)
-    if has_cache_writes:
-        cached = map(add, cached, map(cache_write_tokens_of, records))
-    if any(map(gt, cached, map(input_tokens_of, records))):
-        return None
-    has_reasoning = not known.no_reasoning and sum(map(reasoning_tokens_of, records)) > 0
-    if has_reasoning and any(map(gt, map(reasoning_tokens_of, records), map(output_tokens_of, records))):
+    tokens = token_columns(records, known)
+    if not tokens_add_up(tokens):
         return None
     has_costs = False
     if not known.no_costs:
@@ -317,7 +346,7 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
             return None
     if not known.named_models and not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest, has_costs, has_cache_writes, has_reasoning, known.untiered_untagged, stamps)
+    return Batch(records, earliest, latest, has_costs, known.untiered_untagged, stamps, tokens)
 
 
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)

@@ -200,18 +200,21 @@ def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("tz", "workers_compare"), [("UTC", True), ("Pacific/Kiritimati", True), ("UTC", False)])
+@pytest.mark.parametrize(("tz", "workers_compare", "chunks_per_worker"), [
+    ("UTC", True, 16), ("Pacific/Kiritimati", True, 2), ("UTC", False, 16), ("UTC", False, 2),
+])
 def test_parallel_folding_equals_serial(
-    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, workers_compare: bool
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, workers_compare: bool, chunks_per_worker: int
 ) -> None:
     """Workers compare neighbouring files' ids themselves: shared ids, ids whose CRC-32s
     collide, and pairs split between workers must all come out as folding in one process
-    does; and so must pairs the parent compares by the hashes workers send (all of them, when
-    workers compare none)."""
+    does; and so must pairs the parent compares (all of them, when workers compare none): by
+    the hashes workers send for files next to another run of days, else by the ids."""
     import vaultledger.ledger as ledger_module
 
     if not workers_compare:
-        monkeypatch.setattr(ledger_module, "_compare_with_recent", lambda path, ids: [])
+        monkeypatch.setattr(ledger_module, "_compare_with_recent", lambda number, path, ids: [])
+    monkeypatch.setattr(ledger_module, "CHUNKS_PER_WORKER", chunks_per_worker)
 
     year_of_logs(logs_dir, days=24)
     call = {"ts": "2026-03-05T23:30:00Z", "provider": "openai", "model": "gpt-4o-mini",
@@ -235,6 +238,20 @@ def test_parallel_folding_equals_serial(
     assert joined == serial.joined_files(span.start, span.end)
     assert {path.name for path in joined} == {"2026-03-05.jsonl", "2026-03-06.jsonl", "2026-03-11.jsonl", "2026-03-13.jsonl"}
     assert bool(parallel._verdicts) == workers_compare, "the workers should have compared neighbours"
+
+
+def test_only_files_next_to_another_run_of_days_are_edges() -> None:
+    """Workers take files in runs of `chunk`; a file whose neighbours (NEIGHBOUR_DAYS either
+    side) all share its run never needs its id hashes sent to the parent."""
+    from vaultledger.ledger import _chunk_edges
+
+    start = dt.date(2026, 3, 1)
+    days = [start + dt.timedelta(days=offset) for offset in range(10)]
+    assert _chunk_edges(days, 4) == [False, False, True, True, True, True, True, True, True, True]
+    assert _chunk_edges(days, 10) == [False] * 10
+    assert _chunk_edges(days, 1) == [True] * 10
+    apart = [start, start + dt.timedelta(days=1), start + dt.timedelta(days=9), start + dt.timedelta(days=10)]
+    assert _chunk_edges(apart, 2) == [False] * 4, "days too far apart share no id"
 
 
 def test_doctor_notices_a_cache_entry_that_disagrees_with_its_log(logs_dir: Path, tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ class FileFold:
     ids: bytes = b""  # msgpack of the ids, decoded only when a neighbour's must be compared
     # The ids themselves, where this process folded the file (never cached or sent).
     id_set: set[str] | None = field(default=None, compare=False, repr=False)
-    # hash() of each id as this process computes it, sent by a forked worker (never cached).
+    # msgpack of hash() of each id as this process computes it, sent by a forked worker (never cached).
     id_hashes: bytes = field(default=b"", compare=False, repr=False)
 
     def id_strings(self) -> set[str]:

@@ -7,7 +7,6 @@ import gc
 import heapq
 import multiprocessing
 import os
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -16,13 +15,15 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 
+import msgspec
+
 from vaultledger.aggregate import DayFolder, GroupKey, Usage, merge_days
 from vaultledger.foldcache import (
     FileFold, FoldCache, Signature, decode_fold, encode_fold, encode_ids, file_signature, fingerprint,
 )
 from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
-from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
+from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices, parse_price_overrides
 from vaultledger.reader import (
     NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, list_log_files, outside_window, read_batches,
     read_file,
@@ -33,6 +34,9 @@ from vaultledger.settings import Settings
 # Folding in worker processes pays off once there is this much to read.
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 16 << 20
+# Files go to workers in runs of consecutive days: enough runs that both finish together, few
+# enough that most neighbours meet in one worker, which compares their ids there.
+CHUNKS_PER_WORKER = 16
 
 _ID = attrgetter("id")
 
@@ -120,23 +124,32 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str, forked: bool) -> 
 
 # The ids of the last files this worker folded: files usually arrive in day order, so most
 # neighbours meet here and are compared at once, sparing the parent the decoding of their ids.
-_worker_recent: deque[tuple[dt.date, Path, set[str]]] = deque(maxlen=2 * NEIGHBOUR_DAYS)
+_worker_recent: deque[tuple[dt.date, int, set[str]]] = deque(maxlen=2 * NEIGHBOUR_DAYS)
 
-Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
+# (a neighbouring file, whether it shares an id with this one); workers name the file by its task
+# number, since a Path unpickled in the parent costs more to hash than the comparison itself.
+Verdicts = list[tuple[Path, bool]]
+_Task = tuple[int, Path, Signature | None, bool]
 
 
-def _fold_in_worker(task: tuple[Path, Signature | None]) -> tuple[bytes, Verdicts, bytes]:
+def _fold_in_worker(task: _Task) -> tuple[bytes, list[tuple[int, bool]], bytes]:
+    """A file's fold, encoded; how its ids compare with the neighbours this worker folded last;
+    and, if a neighbour may have gone to another worker (`at_edge`), the hashes of its ids."""
     assert _worker_book is not None
-    path, signature = task
+    number, path, signature, at_edge = task
     fold = fold_log_file(path, *_worker_book)
     ids = fold.id_set or set()
     # The ids' hashes are already computed (the set holds them), and a forked worker's match
     # its parent's: for pairs split between workers, the parent compares these, not strings.
-    hashes = array("q", map(hash, ids)).tobytes() if _worker_forked else b""
-    return encode_fold(path, signature, fold), _compare_with_recent(path, ids), hashes
+    hashes = _encode_hashes(list(map(hash, ids))) if _worker_forked and at_edge and ids else b""
+    return encode_fold(path, signature, fold), _compare_with_recent(number, path, ids), hashes
 
 
-def _compare_with_recent(path: Path, ids: set[str]) -> Verdicts:
+_encode_hashes = msgspec.msgpack.Encoder().encode
+_decode_hashes = msgspec.msgpack.Decoder(list[int]).decode
+
+
+def _compare_with_recent(number: int, path: Path, ids: set[str]) -> list[tuple[int, bool]]:
     day = file_day(path)
     if day is None:
         return []
@@ -146,7 +159,7 @@ def _compare_with_recent(path: Path, ids: set[str]) -> Verdicts:
         for other_day, other, theirs in _worker_recent
         if day - margin <= other_day <= day + margin
     ]
-    _worker_recent.append((day, path, ids))
+    _worker_recent.append((day, number, ids))
     return verdicts
 
 
@@ -164,11 +177,12 @@ class Ledger:
     parallel: bool = True
     progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
-    _days: dict[dt.date, Usage] = field(default_factory=dict)
+    # Each day's parts (one per file that holds calls of that day), merged only when a day is
+    # asked for on its own: a period's total merges every part at once, in one pass.
+    _days: dict[dt.date, list[Usage]] = field(default_factory=dict)
     _folded: set[Path] = field(default_factory=set)  # files whose days are in _days (not just their stats)
     _edge_folds: dict[Path, tuple[LogFile, FileFold]] = field(default_factory=dict)  # near the read edges
     _joined: dict[Path, frozenset[Path]] = field(default_factory=dict)  # files folded together
-    _own_days: set[dt.date] = field(default_factory=set)  # days whose Usage is ours, not a fold's
     _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
     _listing: list[LogFile] | None = None  # the folder's files while one question is answered
     _verdicts: dict[frozenset[Path], bool] = field(default_factory=dict)  # file pairs compared id by id
@@ -205,13 +219,13 @@ class Ledger:
 
     def _usage(self, period: Period) -> Usage:
         if self.cache_dir is None:
-            return merge_days(self.days(period.start, period.end).values())
+            return merge_days(self._day_parts(period.start, period.end))
         parts = []
         for span in _split_at_months(period.start, period.end):
             if span.kind == "month":
                 parts.append(self._month_usage(span))
             else:
-                parts.extend(self.days(span.start, span.end).values())
+                parts.extend(self._day_parts(span.start, span.end))
         return merge_days(parts)
 
     def _month_usage(self, month: Period) -> Usage:
@@ -224,7 +238,7 @@ class Ledger:
             for path, day, stats in file_stats:
                 self.file_stats.setdefault(path, (day, stats))  # their problems still count in reports
             return usage
-        usage = merge_days(self.days(month.start, month.end).values())
+        usage = merge_days(self._day_parts(month.start, month.end))
         if cache:
             file_stats = [(log.path, *self.file_stats[log.path]) for log in files]
             cache.store_month(month.key, signatures, usage, file_stats)
@@ -247,9 +261,23 @@ class Ledger:
 
     def days(self, first: dt.date, last: dt.date) -> dict[dt.date, Usage]:
         """Usage per local day in [first, last]; days without calls are absent."""
+        self._read_days(first, last)
+        merged = {}
+        for day, parts in self._days.items():
+            if first <= day <= last:
+                if len(parts) > 1:
+                    parts[:] = [merge_days(parts)]
+                merged[day] = parts[0]
+        return merged
+
+    def _day_parts(self, first: dt.date, last: dt.date) -> list[Usage]:
+        """Every part of every local day in [first, last], unmerged."""
+        self._read_days(first, last)
+        return [usage for day, parts in self._days.items() if first <= day <= last for usage in parts]
+
+    def _read_days(self, first: dt.date, last: dt.date) -> None:
         with self._one_listing():
             self._read_files(self._files_for(first, last))
-        return {day: usage for day, usage in self._days.items() if first <= day <= last}
 
     @property
     def stats(self) -> ReadStats:
@@ -339,9 +367,7 @@ class Ledger:
                     affected.setdefault(day, []).append(usage)
         for day in [day for day in self._days if first <= day <= last]:
             del self._days[day]
-        for day, parts in affected.items():
-            self._days[day] = merge_days(parts)
-            self._own_days.add(day)
+        self._days.update(affected)
 
     def _with_earlier_groups(self, groups: list[frozenset[Path]], logs: dict[Path, LogFile]) -> list[frozenset[Path]]:
         """Groups joined by earlier reads whose files sit in the days being rebuilt are rebuilt too."""
@@ -365,15 +391,8 @@ class Ledger:
     def _take(self, log: LogFile, fold: FileFold) -> None:
         self.file_stats[log.path] = (log.day, fold.stats)
         for day, usage in fold.days.items():
-            mine = self._days.get(day)
-            if mine is None:
-                self._days[day] = usage  # borrowed from the fold until a second part arrives
-                continue
-            if day not in self._own_days:
-                # The fold's own Usage is left as read: kept folds (_edge_folds) still stand for their file.
-                mine = self._days[day] = merge_days([mine])
-                self._own_days.add(day)
-            mine.merge(usage)
+            # The fold's own Usage is never changed: kept folds (_edge_folds) still stand for their file.
+            self._days.setdefault(day, []).append(usage)
 
     def _share_keys(self, fold: FileFold) -> FileFold:
         """Keys arrive from worker processes as fresh objects; one shared copy per distinct key
@@ -399,19 +418,33 @@ class Ledger:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             forked = context.get_start_method() == "fork"
-            tasks = [(path, signatures[path]) for path in paths]
+            if forked:
+                load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
+            chunk = max(1, len(paths) // (workers * CHUNKS_PER_WORKER))
+            edges = _chunk_edges([log.day for log in logs], chunk)
+            tasks = [(number, path, signatures[path], at_edge) for number, (path, at_edge) in enumerate(zip(paths, edges))]
             with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz, forked)) as pool:
-                chunk = max(1, len(paths) // (workers * 16))
                 for (encoded, verdicts, hashes), size in zip(pool.map(_fold_in_worker, tasks, chunksize=chunk), sizes):
                     fold = self._share_keys(decode_fold(encoded))
                     fold.id_hashes = hashes
-                    yield fold, encoded, verdicts
+                    yield fold, encoded, [(paths[other], shared) for other, shared in verdicts]
                     advance(size)
 
     def _worth_parallel(self, paths: Sequence[Path], total_bytes: int) -> bool:
         if not self.parallel or (os.cpu_count() or 1) < 2 or len(paths) < PARALLEL_MIN_FILES:
             return False
         return total_bytes >= PARALLEL_MIN_BYTES
+
+
+def _chunk_edges(days: Sequence[dt.date], chunk: int) -> list[bool]:
+    """For files in day order handed out `chunk` at a time, whether each has a neighbour (a file
+    within NEIGHBOUR_DAYS) in another chunk, which may go to another worker."""
+    margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+    edges = []
+    for index, day in enumerate(days):
+        start, end = index - index % chunk, index - index % chunk + chunk
+        edges.append((start > 0 and days[start - 1] >= day - margin) or (end < len(days) and days[end] <= day + margin))
+    return edges
 
 
 def _file_order(item: tuple[LogFile, FileFold]) -> tuple[dt.date, str]:
@@ -493,7 +526,7 @@ class _Seen:
             if self.fold.id_set is not None:
                 self._hashes = set(map(hash, self.fold.id_set))
             elif self.fold.id_hashes or not self.fold.ids:
-                self._hashes = set(array("q", self.fold.id_hashes))
+                self._hashes = set(_decode_hashes(self.fold.id_hashes)) if self.fold.id_hashes else set()
         return self._hashes
 
 

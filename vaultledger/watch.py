@@ -258,6 +258,9 @@ class LiveLedger(Ledger):
             self._memo[key] = self._merge_days(first, last)
         return dict(self._memo[key])
 
+    def _day_parts(self, first: dt.date, last: dt.date) -> list[Usage]:
+        return list(self.days(first, last).values())  # each day is one part here, merged from this snapshot
+
     def stats_between(self, first: dt.date, last: dt.date) -> ReadStats:
         for log in self._listing or []:
             if first <= log.day <= last:

@@ -197,9 +197,12 @@ class _BatchDecoder:
         if "cost_usd" not in seen:
             fields.append(("cost_usd", None, None))
         fields.extend((name, Literal[0], 0) for name in self.ZERO_COUNTS if name not in seen)
-        literal = msgspec.defstruct(
-            "LearnedRecord", fields, bases=(RecordFields,), kw_only=True, omit_defaults=True, gc=False,
-        )
+        # Every field declared anew rather than inherited from RecordFields: reading an inherited
+        # field checks the record's class against the field's owner, a cost paid on every read.
+        # The records have RecordFields' fields and checks, though not its class.
+        overridden = {field[0]: field for field in fields}
+        every_field = [overridden.get(info.name) or _plain_field(info) for info in msgspec.structs.fields(RecordFields)]
+        literal = msgspec.defstruct("LearnedRecord", every_field, kw_only=True, omit_defaults=True, gc=False)
         types = dict(field[:2] for field in fields)
         guarantees = Known(
             untiered_untagged="tags" not in seen and not known["service_tier"],
@@ -224,6 +227,12 @@ class _BatchDecoder:
         if len(values) > _BatchDecoder.MAX_VALUES:
             return plain
         return Literal[tuple(sorted(values))] | None if values else None
+
+
+def _plain_field(info: msgspec.structs.FieldInfo) -> tuple[str, Any] | tuple[str, Any, Any]:
+    if info.default is not msgspec.NODEFAULT:
+        return (info.name, _FIELD_TYPES[info.name], info.default)
+    return (info.name, _FIELD_TYPES[info.name])
 
 
 _FIELD_TYPES = get_type_hints(RecordFields, include_extras=True)

@@ -200,11 +200,11 @@ def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("tz", "workers_compare", "chunks_per_worker"), [
+@pytest.mark.parametrize(("tz", "workers_compare", "runs_per_worker"), [
     ("UTC", True, 16), ("Pacific/Kiritimati", True, 2), ("UTC", False, 16), ("UTC", False, 2),
 ])
 def test_parallel_folding_equals_serial(
-    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, workers_compare: bool, chunks_per_worker: int
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, workers_compare: bool, runs_per_worker: int
 ) -> None:
     """Workers compare neighbouring files' ids themselves: shared ids, ids whose CRC-32s
     collide, and pairs split between workers must all come out as folding in one process
@@ -214,7 +214,7 @@ def test_parallel_folding_equals_serial(
 
     if not workers_compare:
         monkeypatch.setattr(ledger_module, "_compare_with_recent", lambda number, path, ids: [])
-    monkeypatch.setattr(ledger_module, "CHUNKS_PER_WORKER", chunks_per_worker)
+    monkeypatch.setattr(ledger_module, "RUNS_PER_WORKER", runs_per_worker)
 
     year_of_logs(logs_dir, days=24)
     call = {"ts": "2026-03-05T23:30:00Z", "provider": "openai", "model": "gpt-4o-mini",
@@ -240,18 +240,21 @@ def test_parallel_folding_equals_serial(
     assert bool(parallel._verdicts) == workers_compare, "the workers should have compared neighbours"
 
 
-def test_only_files_next_to_another_run_of_days_are_edges() -> None:
-    """Workers take files in runs of `chunk`; a file whose neighbours (NEIGHBOUR_DAYS either
-    side) all share its run never needs its id hashes sent to the parent."""
-    from vaultledger.ledger import _chunk_edges
+def test_runs_shrink_at_the_end_and_only_files_next_to_another_run_are_edges() -> None:
+    """Workers take files in runs; a file whose neighbours (NEIGHBOUR_DAYS either side) all
+    share its run never needs its id hashes sent to the parent."""
+    from vaultledger.ledger import _run_edges, _runs
 
+    runs = _runs(365, 2)
+    assert [index for run in runs for index in run] == list(range(365))
+    assert len(runs[0]) == 11 and [len(run) for run in runs[-3:]] == [1, 1, 1], "equal runs, then shrinking ones"
     start = dt.date(2026, 3, 1)
     days = [start + dt.timedelta(days=offset) for offset in range(10)]
-    assert _chunk_edges(days, 4) == [False, False, True, True, True, True, True, True, True, True]
-    assert _chunk_edges(days, 10) == [False] * 10
-    assert _chunk_edges(days, 1) == [True] * 10
+    assert _run_edges(days, [range(0, 4), range(4, 8), range(8, 10)]) == [False, False] + [True] * 8
+    assert _run_edges(days, [range(0, 10)]) == [False] * 10
+    assert _run_edges(days, [range(index, index + 1) for index in range(10)]) == [True] * 10
     apart = [start, start + dt.timedelta(days=1), start + dt.timedelta(days=9), start + dt.timedelta(days=10)]
-    assert _chunk_edges(apart, 2) == [False] * 4, "days too far apart share no id"
+    assert _run_edges(apart, [range(0, 2), range(2, 4)]) == [False] * 4, "days too far apart share no id"
 
 
 def test_doctor_notices_a_cache_entry_that_disagrees_with_its_log(logs_dir: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 
@@ -34,9 +35,9 @@ from vaultledger.settings import Settings
 # Folding in worker processes pays off once there is this much to read.
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 16 << 20
-# Files go to workers in runs of consecutive days: enough runs that both finish together, few
-# enough that most neighbours meet in one worker, which compares their ids there.
-CHUNKS_PER_WORKER = 16
+# Files go to workers in runs of consecutive days: enough runs that the workers share the work
+# evenly, few enough that most neighbours meet in one worker, which compares their ids there.
+RUNS_PER_WORKER = 16
 
 _ID = attrgetter("id")
 
@@ -143,6 +144,10 @@ def _fold_in_worker(task: _Task) -> tuple[bytes, list[tuple[int, bool]], bytes]:
     # its parent's: for pairs split between workers, the parent compares these, not strings.
     hashes = _encode_hashes(list(map(hash, ids))) if _worker_forked and at_edge and ids else b""
     return encode_fold(path, signature, fold), _compare_with_recent(number, path, ids), hashes
+
+
+def _fold_run_in_worker(tasks: list[_Task]) -> list[tuple[bytes, list[tuple[int, bool]], bytes]]:
+    return [_fold_in_worker(task) for task in tasks]
 
 
 _encode_hashes = msgspec.msgpack.Encoder().encode
@@ -420,11 +425,12 @@ class Ledger:
             forked = context.get_start_method() == "fork"
             if forked:
                 load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
-            chunk = max(1, len(paths) // (workers * CHUNKS_PER_WORKER))
-            edges = _chunk_edges([log.day for log in logs], chunk)
+            runs = _runs(len(paths), workers)
+            edges = _run_edges([log.day for log in logs], runs)
             tasks = [(number, path, signatures[path], at_edge) for number, (path, at_edge) in enumerate(zip(paths, edges))]
             with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz, forked)) as pool:
-                for (encoded, verdicts, hashes), size in zip(pool.map(_fold_in_worker, tasks, chunksize=chunk), sizes):
+                folded = pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs])
+                for (encoded, verdicts, hashes), size in zip(chain.from_iterable(folded), sizes):
                     fold = self._share_keys(decode_fold(encoded))
                     fold.id_hashes = hashes
                     yield fold, encoded, [(paths[other], shared) for other, shared in verdicts]
@@ -436,14 +442,29 @@ class Ledger:
         return total_bytes >= PARALLEL_MIN_BYTES
 
 
-def _chunk_edges(days: Sequence[dt.date], chunk: int) -> list[bool]:
-    """For files in day order handed out `chunk` at a time, whether each has a neighbour (a file
-    within NEIGHBOUR_DAYS) in another chunk, which may go to another worker."""
+def _runs(count: int, workers: int) -> list[range]:
+    """Task numbers in runs of consecutive files, one run per hand-out to a worker: runs of
+    equal length, enough of them that most neighbours meet in one worker, shrinking at the end
+    so that the workers finish together."""
+    length = max(1, count // (workers * RUNS_PER_WORKER))
+    runs, start = [], 0
+    while start < count:
+        size = max(1, min(length, (count - start) // (2 * workers)))
+        runs.append(range(start, start + size))
+        start += size
+    return runs
+
+
+def _run_edges(days: Sequence[dt.date], runs: Sequence[range]) -> list[bool]:
+    """For files in day order handed out in `runs`, whether each has a neighbour (a file within
+    NEIGHBOUR_DAYS) in another run, which may go to another worker."""
     margin = dt.timedelta(days=NEIGHBOUR_DAYS)
     edges = []
-    for index, day in enumerate(days):
-        start, end = index - index % chunk, index - index % chunk + chunk
-        edges.append((start > 0 and days[start - 1] >= day - margin) or (end < len(days) and days[end] <= day + margin))
+    for run in runs:
+        for index in run:
+            before = run.start > 0 and days[run.start - 1] >= days[index] - margin
+            after = run.stop < len(days) and days[run.stop] <= days[index] + margin
+            edges.append(before or after)
     return edges
 
 

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import same_days, slow_fold, write_lines
-from vaultledger.aggregate import DayFolder, Usage
+from vaultledger.aggregate import Usage
 from vaultledger.ledger import Ledger, fold_log_file
 from vaultledger.periods import date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger import reader
-from vaultledger.reader import ReadStats, read_file
 
 MODELS = [
     ("anthropic", "claude-sonnet-4-5-20250929"),  # long-context tier above 200k input
@@ -95,6 +94,12 @@ def test_batches_of_plain_calls_fold_as_call_by_call(logs_dir: Path, seed: int, 
     path = write_lines(logs_dir / f"{day}.jsonl", *calls)
     monkeypatch.setattr(reader, "BATCH_BYTES", rng.choice([4096, 20_000]))
     tz = rng.choice(["UTC", "Europe/Berlin", "Asia/Tokyo"])
+    import vaultledger.ledger as ledger_module
+
+    def not_carefully(*args: object) -> None:
+        raise AssertionError("a clean file with unique ids should be folded batch by batch")
+
+    monkeypatch.setattr(ledger_module, "_fold_carefully", not_carefully)
     fast = fold_log_file(path, PriceBook(OVERRIDES, tz), tz)
     days, stats = slow_fold(path, PriceBook(OVERRIDES, tz), tz)
     same_days(fast.days, days)

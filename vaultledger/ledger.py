@@ -13,7 +13,6 @@ from contextlib import AbstractContextManager, contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
-from operator import attrgetter
 from pathlib import Path
 
 import msgspec
@@ -39,7 +38,6 @@ PARALLEL_MIN_BYTES = 16 << 20
 # evenly, few enough that most neighbours meet in one worker, which compares their ids there.
 RUNS_PER_WORKER = 16
 
-_ID = attrgetter("id")
 
 
 def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
@@ -53,15 +51,15 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     for batch in read_batches(path, stats):
         if not batch.records:
             continue
-        # Ids alone: a repeat (even under another provider, which the careful fold tells apart)
-        # sends the file down the record-by-record path.
-        ids = list(filter(None, map(_ID, batch.records)))
-        before = len(seen)
-        seen.update(ids)
         span = folder.day_span(batch)
-        if len(seen) != before + len(ids) or not _inside(span, window):
+        if not _inside(span, window):
             return _fold_carefully(path, book, tz)
-        folder.add_batch(batch, span)
+        before = len(seen)
+        with_id = folder.add_batch(batch, span, seen)
+        # Ids alone: a repeat (even under another provider, which the careful fold tells apart)
+        # sends the file down the record-by-record path, and this folder is dropped.
+        if len(seen) != before + with_id:
+            return _fold_carefully(path, book, tz)
     return FileFold(folder.finish(), stats, encode_ids(seen), seen)
 
 

@@ -253,26 +253,32 @@ class DayFolder:
             return 0
         self._batch = batch
         first_day, last_day = span or self.day_span(batch)
-        numbers = repeat(0) if first_day == last_day else self._day_numbers(batch, first_day, last_day)
-        groups, with_id = _group_calls(records, numbers, set() if ids is None else ids)
+        midnight, numbers = (None, repeat(0)) if first_day == last_day else self._day_numbers(batch, first_day, last_day)
+        groups, with_id = _group_calls(records, midnight, numbers, set() if ids is None else ids)
         for (number, *fields), (members, inputs, outputs, cache_reads, cache_writes, reasoning, units) in groups.items():
             day = first_day + dt.timedelta(days=number) if number else first_day
             added = Sums(len(members), inputs, outputs, cache_reads, cache_writes, reasoning)
             self._add_group(day, self._usage_of(day), self._group_key(tuple(fields)), members, added, units)
         return with_id
 
-    def _day_numbers(self, batch: Batch, first_day: dt.date, last_day: dt.date) -> Iterable[int]:
-        """Each record's local day, as days after `first_day`."""
-        stamps = list(map(_TS, batch.records))
+    def _day_numbers(
+        self, batch: Batch, first_day: dt.date, last_day: dt.date
+    ) -> tuple[dt.datetime | None, Iterable[int]]:
+        """Each record's local day, as days after `first_day`: for a batch over two days (the
+        usual case where writers' offsets differ from ours), the midnight between them, which the
+        fold compares each `ts` with as it goes; else a number per record."""
         midnights = self._midnights(batch, first_day, last_day)
+        if midnights is not None and len(midnights) == 1:
+            return midnights[0], repeat(0)
+        stamps = list(map(_TS, batch.records))
         if midnights is None:
             # The zone's offset changes within the batch: each call's day is found on its own.
             days = map(_DATE, map(methodcaller("astimezone", self.zone), stamps))
-            return [(day - first_day).days for day in days]
+            return None, [(day - first_day).days for day in days]
         numbers: list[int] = list(map(midnights[0].__le__, stamps))  # bools count as 0 and 1
         for midnight in midnights[1:]:
             numbers = list(map(add, numbers, map(midnight.__le__, stamps)))
-        return numbers
+        return None, numbers
 
     def _midnights(self, batch: Batch, first_day: dt.date, last_day: dt.date) -> list[dt.datetime] | None:
         """The local midnights after first_day up to last_day, to compare each `ts` with (in C)
@@ -386,11 +392,12 @@ class DayFolder:
 
 
 def _group_calls(
-    records: Sequence[RecordFields], day_numbers: Iterable[int], ids: set[str]
+    records: Sequence[RecordFields], midnight: dt.datetime | None, day_numbers: Iterable[int], ids: set[str]
 ) -> tuple[dict[tuple, list], int]:
     """The records by (day number, provider, model, tier, project, use case, app, tags), each
     group as [records, input, output, cache read, cache write and reasoning tokens, unit ids];
-    their ids go into `ids`, and how many carry one is returned too.
+    their ids go into `ids`, and how many carry one is returned too. A call's day number is
+    its `day_numbers` entry, or 1 if at or after `midnight`.
 
     One plain loop: CPython reads a struct's field in a loop for a fraction of what a C-level
     map(attrgetter) costs per value, and a single pass touches each record once rather than
@@ -399,6 +406,8 @@ def _group_calls(
     groups: dict[tuple, list] = {}
     with_id = 0
     for record, number in zip(records, day_numbers):
+        if midnight is not None and record.ts >= midnight:
+            number = 1
         key = (number, record.provider, record.model, record.service_tier, record.project, record.use_case,
                record.app, record.tags)
         group = groups.get(key)

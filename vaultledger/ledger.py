@@ -23,7 +23,7 @@ from vaultledger.foldcache import (
 )
 from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
-from vaultledger.pricing import PriceBook, PriceOverride, parse_price_overrides
+from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices, parse_price_overrides
 from vaultledger.reader import (
     NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, list_log_files, outside_window, read_batches,
     read_file,
@@ -421,6 +421,8 @@ class Ledger:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             forked = context.get_start_method() == "fork"
+            if forked:
+                load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
             runs = _runs(len(paths), workers)
             edges = _run_edges([log.day for log in logs], runs)
             tasks = [(number, path, signatures[path], at_edge) for number, (path, at_edge) in enumerate(zip(paths, edges))]

@@ -305,6 +305,11 @@ def price_context(service_tier: str | None) -> dict[str, str] | None:
     return {"service_tier": tier}
 
 
+def load_bundled_prices() -> None:
+    """Load genai-prices' price data now (it loads on first use, in tens of milliseconds)."""
+    data_snapshot.get_snapshot()
+
+
 def find_genai_model(provider: str | None, model: str) -> tuple[gp.Provider, gp.ModelInfo] | None:
     """The genai-prices provider and model for an OpenTelemetry provider name and a model, if any."""
     snapshot = data_snapshot.get_snapshot()

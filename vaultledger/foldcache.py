@@ -130,7 +130,9 @@ class FoldCache:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.folder / f"{path.name}.msgpack", encoded or encode_fold(path, signature, fold))
+            # No fsync: an entry lost or emptied by a crash is a miss, folded again.
+            entry = encoded or encode_fold(path, signature, fold)
+            atomic_write_bytes(self.folder / f"{path.name}.msgpack", entry, durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass  # a read-only or full cache folder only makes the next run slower
 
@@ -160,7 +162,7 @@ class FoldCache:
         entry = _CachedMonth(month, signatures, list(usage.groups.items()), usage.encoded_units(), cached_files)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry))
+            atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass
 

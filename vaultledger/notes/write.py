@@ -62,11 +62,12 @@ def _create_temp_beside(target: Path) -> Path:
     return temp
 
 
-def _write_synced(temp: Path, data: bytes, mode: int | None) -> None:
+def _write_synced(temp: Path, data: bytes, mode: int | None, durable: bool = True) -> None:
     with open(temp, "wb") as stream:
         stream.write(data)
         stream.flush()
-        os.fsync(stream.fileno())
+        if durable:
+            os.fsync(stream.fileno())
     if mode is not None:
         os.chmod(temp, mode)
 
@@ -91,23 +92,28 @@ def _existing_mode(target: Path) -> int | None:
         return None
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, before_replace: Callable[[], bool] | None = None) -> bool:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, before_replace: Callable[[], bool] | None = None, durable: bool = True
+) -> bool:
     """Write `data` to `path` all at once (temp file beside it, fsync, os.replace), keeping its file mode.
 
     `before_replace` runs just before the replace; if it returns False nothing is written and the result
     is False. Parent folders are made. Raises OSError on failure; no temp file is left behind.
+    `durable=False` skips the fsyncs, for files that can be made again (after a crash such a file
+    may be empty or missing, never half of one version and half of another).
     """
     target = _real_target(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = _create_temp_beside(target)
     try:
-        _write_synced(temp, data, _existing_mode(target))
+        _write_synced(temp, data, _existing_mode(target), durable)
         if before_replace is not None and not before_replace():
             return False
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
-    sync_folder(target.parent)
+    if durable:
+        sync_folder(target.parent)
     return True
 
 

@@ -243,6 +243,9 @@ def test_parallel_folding_equals_serial(
     assert joined == serial.joined_files(span.start, span.end)
     assert {path.name for path in joined} == {"2026-03-05.jsonl", "2026-03-06.jsonl", "2026-03-11.jsonl", "2026-03-13.jsonl"}
     assert bool(parallel._verdicts) == workers_compare, "the workers should have compared neighbours"
+    import gc
+
+    assert gc.get_freeze_count() == 0, "objects frozen out of collections for the workers' sake must be let go"
 
 
 def test_runs_shrink_at_the_end_and_only_files_next_to_another_run_are_edges() -> None:

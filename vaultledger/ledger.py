@@ -426,13 +426,20 @@ class Ledger:
             runs = _runs(len(paths), workers)
             edges = _run_edges([log.day for log in logs], runs)
             tasks = [(number, path, signatures[path], at_edge) for number, (path, at_edge) in enumerate(zip(paths, edges))]
-            with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz, forked)) as pool:
-                folded = pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs])
-                for (encoded, verdicts, hashes), size in zip(chain.from_iterable(folded), sizes):
-                    fold = self._share_keys(decode_fold(encoded))
-                    fold.id_hashes = hashes
-                    yield fold, encoded, [(paths[other], shared) for other, shared in verdicts]
-                    advance(size)
+            # What this process holds stays out of its collections while the workers run: walking
+            # it would copy the pages forked workers share (as Python's gc docs advise), and cost a
+            # full collection in the middle of a cold year.
+            gc.freeze()
+            try:
+                with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz, forked)) as pool:
+                    folded = pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs])
+                    for (encoded, verdicts, hashes), size in zip(chain.from_iterable(folded), sizes):
+                        fold = self._share_keys(decode_fold(encoded))
+                        fold.id_hashes = hashes
+                        yield fold, encoded, [(paths[other], shared) for other, shared in verdicts]
+                        advance(size)
+            finally:
+                gc.unfreeze()
 
     def _worth_parallel(self, paths: Sequence[Path], total_bytes: int) -> bool:
         if not self.parallel or (os.cpu_count() or 1) < 2 or len(paths) < PARALLEL_MIN_FILES:

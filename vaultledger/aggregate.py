@@ -417,8 +417,10 @@ def _group_calls(
         group[1] += record.input_tokens
         group[2] += record.output_tokens
         group[3] += record.cache_read_tokens
-        group[4] += record.cache_write_tokens
-        group[5] += record.reasoning_tokens
+        if record.cache_write_tokens:  # mostly 0: skipping beats making a new int for the same sum
+            group[4] += record.cache_write_tokens
+        if record.reasoning_tokens:
+            group[5] += record.reasoning_tokens
         if record.unit_id:
             group[6].add(record.unit_id)
         if record.id:

@@ -316,10 +316,10 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
     try:
         for record in records:
             ts = record.ts
-            if ts < earliest:
-                earliest = ts
-            elif ts > latest:
+            if ts > latest:  # first: logs run mostly in time order, so most calls need this one test
                 latest = ts
+            elif ts < earliest:
+                earliest = ts
             if (record.cache_read_tokens + record.cache_write_tokens > record.input_tokens
                     or record.reasoning_tokens > record.output_tokens):
                 return None

@@ -430,29 +430,8 @@ def _group_calls(
 
 
 def merge_days(days: Iterable[Usage]) -> Usage:
-    """One Usage for many days: each group's sums are added field by field in C, not day by day."""
-    by_key: defaultdict[GroupKey, list[Sums]] = defaultdict(list)
+    """One Usage for many days (a new one: none of `days` is changed)."""
     total = Usage()
     for usage in days:
-        for key, sums in usage.groups.items():
-            by_key[key].append(sums)
-        total._encoded_units.extend(usage._encoded_units)
-        for use_case, units in usage._units.items():
-            total._units.setdefault(use_case, set()).update(units)
-    total.groups = {key: sum_of(parts) for key, parts in by_key.items()}
+        total.merge(usage)
     return total
-
-
-_SUMS_FIELDS = [(name, attrgetter(name)) for name in Sums.__struct_fields__]
-
-
-def sum_of(parts: Sequence[Sums]) -> Sums:
-    """The sum of many Sums (always a new object, never one of `parts`)."""
-    if len(parts) <= 4:  # few parts: adding them beats setting up eight column sums
-        total = parts[0].copy()
-        for part in parts[1:]:
-            total.add(part)
-        return total
-    values = {name: sum(map(field, parts)) for name, field in _SUMS_FIELDS}
-    values["cost"] += Decimal(0)  # a sum of no Decimals would be int 0
-    return Sums(**values)

@@ -184,6 +184,41 @@ def test_cache_gives_the_same_numbers_and_never_serves_a_changed_file(logs_dir: 
     assert totals(Ledger(logs_dir, "UTC", book())).groups == totals(Ledger(logs_dir, "UTC", book(), cache)).groups
 
 
+def test_neighbours_compared_in_an_earlier_run_are_not_compared_again_until_one_changes(
+    logs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache keeps whether two neighbouring files share an id, for as long as both are as
+    they were: a warm run compares only the pairs a changed file is in, and a line that makes
+    a changed file share an id with an unchanged one is still found."""
+    import vaultledger.ledger as ledger_module
+
+    year_of_logs(logs_dir)
+    cache = tmp_path / "cache"
+    compared = []
+    shares = ledger_module._Seen.shares_an_id_with
+    monkeypatch.setattr(ledger_module._Seen, "shares_an_id_with",
+                        lambda seen, other: compared.append({seen.log.path.name, other.log.path.name}) or shares(seen, other))
+    cold = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache))
+    assert len(compared) > 30
+    compared.clear()
+    assert totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache)).groups == cold.groups
+    assert compared == []
+
+    repeated = {"ts": "2026-03-10T23:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+                "input_tokens": 1000, "output_tokens": 500, "id": "logged-twice"}
+    write_lines(logs_dir / "2026-03-10.jsonl", repeated)
+    totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache))
+    assert compared and all("2026-03-10.jsonl" in pair for pair in compared)
+    compared.clear()
+    write_lines(logs_dir / "2026-03-11.jsonl", {**repeated, "output_tokens": 7})  # the same call, logged again
+    warm, uncached = (Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), folder) for folder in (cache, None))
+    assert totals(warm).groups == totals(uncached).groups
+    assert {"2026-03-10.jsonl", "2026-03-11.jsonl"} in compared
+    assert warm.stats.duplicates == uncached.stats.duplicates
+    assert {path.name for path in warm.joined_files(dt.date(2026, 3, 10), dt.date(2026, 3, 11))} >= {
+        "2026-03-10.jsonl", "2026-03-11.jsonl"}
+
+
 def test_a_cache_made_under_other_prices_or_zone_is_not_used(logs_dir: Path, tmp_path: Path) -> None:
     year_of_logs(logs_dir, days=3)
     cache = tmp_path / "cache"
@@ -234,15 +269,21 @@ def test_parallel_folding_equals_serial(
                                                       "output_tokens": 7})
     monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)
     span = date_range(dt.date(2026, 2, 20), dt.date(2026, 4, 1))
+    compared_here = []
+    shares = ledger_module._Seen.shares_an_id_with
+    monkeypatch.setattr(ledger_module._Seen, "shares_an_id_with",
+                        lambda seen, other: compared_here.append(1) or shares(seen, other))
     parallel = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), parallel=True)
     serial = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), parallel=False)
-    left, right = parallel.usage(span), serial.usage(span)
+    left = parallel.usage(span)
+    compared_by_parent = len(compared_here)
+    right = serial.usage(span)
     assert left.groups == right.groups and left.units == right.units
     assert parallel.stats.duplicates == serial.stats.duplicates
     joined = parallel.joined_files(span.start, span.end)
     assert joined == serial.joined_files(span.start, span.end)
     assert {path.name for path in joined} == {"2026-03-05.jsonl", "2026-03-06.jsonl", "2026-03-11.jsonl", "2026-03-13.jsonl"}
-    assert bool(parallel._verdicts) == workers_compare, "the workers should have compared neighbours"
+    assert (compared_by_parent < len(parallel._verdicts)) == workers_compare, "the workers should have compared neighbours"
     import gc
 
     assert gc.get_freeze_count() == 0, "objects frozen out of collections for the workers' sake must be let go"

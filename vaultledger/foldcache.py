@@ -48,6 +48,16 @@ class _CachedFileStats(msgspec.Struct, array_like=True, gc=False):
     problems: list[tuple[str, int, str]]
 
 
+class _CachedVerdict(msgspec.Struct, array_like=True, frozen=True, order=True, gc=False):
+    """Whether two neighbouring log files share a record id, valid while both are unchanged."""
+
+    first: str
+    first_signature: Signature
+    second: str
+    second_signature: Signature
+    shared: bool
+
+
 class _CachedMonth(msgspec.Struct, gc=False):
     """A whole month merged, valid while every file that can hold its days is unchanged."""
 
@@ -60,6 +70,7 @@ class _CachedMonth(msgspec.Struct, gc=False):
 
 _decode_month = msgspec.msgpack.Decoder(_CachedMonth).decode
 _decode_entry = msgspec.msgpack.Decoder(_CachedFold).decode
+_decode_verdicts = msgspec.msgpack.Decoder(list[_CachedVerdict]).decode
 _encode_entry = msgspec.msgpack.Encoder().encode
 
 
@@ -136,6 +147,41 @@ class FoldCache:
         except (OSError, OverflowError, msgspec.EncodeError):
             pass  # a read-only or full cache folder only makes the next run slower
 
+    def load_verdicts(self, signatures: dict[Path, Signature | None]) -> dict[frozenset[Path], bool]:
+        """Whether pairs of these files share a record id, as found when both were as they are now."""
+        found: dict[frozenset[Path], bool] = {}
+        by_name = {str(path): path for path, signature in signatures.items() if signature is not None}
+        for entry in self._load_verdicts():
+            first, second = by_name.get(entry.first), by_name.get(entry.second)
+            if (first is not None and second is not None and signatures[first] == entry.first_signature
+                    and signatures[second] == entry.second_signature):
+                found[frozenset((first, second))] = entry.shared
+        return found
+
+    def store_verdicts(self, signatures: dict[Path, Signature | None], verdicts: dict[frozenset[Path], bool]) -> None:
+        """Keep the verdicts on pairs of these files (as they are now); those on other files stay."""
+        mine = {str(path) for path in signatures}
+        fresh = {
+            _CachedVerdict(str(first), signatures[first], str(second), signatures[second], shared)  # type: ignore[arg-type]
+            for pair, shared in verdicts.items() if pair <= signatures.keys()
+            for first, second in [sorted(pair)]
+            if signatures[first] is not None and signatures[second] is not None
+        }
+        kept = set(self._load_verdicts())
+        entries = {entry for entry in kept if entry.first not in mine or entry.second not in mine} | fresh
+        if entries == kept:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.folder / "verdicts.msgpack", _encode_entry(sorted(entries)), durable=False)
+        except OSError:
+            pass
+
+    def _load_verdicts(self) -> list[_CachedVerdict]:
+        try:
+            return _decode_verdicts((self.folder / "verdicts.msgpack").read_bytes())
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            return []
 
     def load_month(
         self, month: str, signatures: dict[str, Signature | None]

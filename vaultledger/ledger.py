@@ -189,6 +189,7 @@ class Ledger:
     _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
     _listing: list[LogFile] | None = None  # the folder's files while one question is answered
     _verdicts: dict[frozenset[Path], bool] = field(default_factory=dict)  # file pairs compared id by id
+    _signatures: dict[Path, Signature | None] = field(default_factory=dict)  # each file's, when it was read
 
     @classmethod
     def from_settings(cls, settings: Settings, *, parallel: bool = True) -> Ledger:
@@ -301,21 +302,31 @@ class Ledger:
         if not pending:
             return
         fresh = {log.path for log in pending}
+        cache = self._cache()
+        signatures = {log.path: file_signature(log.path) for log in pending}
+        self._signatures.update(signatures)
+        if cache:
+            # Neighbours compared in an earlier run, both unchanged since, need no comparing again.
+            for pair, shared in cache.load_verdicts(self._signatures).items():
+                self._verdicts.setdefault(pair, shared)
         # The pending files cover one run of days; inside it, every neighbour of a file is read now.
         days = [log.day for log in pending]
         scan = _DuplicateScan(fresh, min(days), max(days), self._edge_folds, self._verdicts)
         earlier = self._nearby_folds(pending)
-        for log, fold in heapq.merge(earlier, self._fresh_folds(pending), key=_file_order):
+        for log, fold in heapq.merge(earlier, self._fresh_folds(pending, signatures), key=_file_order):
             scan.add(log, fold)
         scan.finish()
+        if cache:
+            cache.store_verdicts(self._signatures, self._verdicts)
         groups = _connected(scan.links, self._joined)
         if groups:
             self._fold_groups_jointly(groups)
 
-    def _fresh_folds(self, pending: Sequence[LogFile]) -> Iterator[tuple[LogFile, FileFold]]:
+    def _fresh_folds(
+        self, pending: Sequence[LogFile], signatures: dict[Path, Signature | None]
+    ) -> Iterator[tuple[LogFile, FileFold]]:
         """Each pending file's fold, from the cache or folded now, in file order, taken as it comes."""
         cache = self._cache()
-        signatures = {log.path: file_signature(log.path) for log in pending}
         cached = {log.path: cache.load(log.path, signatures[log.path]) for log in pending} if cache else {}
         folded = self._fold_all([log for log in pending if cached.get(log.path) is None], signatures)
         for log in pending:
@@ -506,9 +517,10 @@ class _DuplicateScan:
         for other in self._window:
             if log.path not in self.fresh and other.log.path not in self.fresh:
                 continue
-            shared = self.verdicts.get(frozenset((log.path, other.log.path)))
+            pair = frozenset((log.path, other.log.path))
+            shared = self.verdicts.get(pair)
             if shared is None:
-                shared = mine.shares_an_id_with(other)
+                shared = self.verdicts[pair] = mine.shares_an_id_with(other)
             if shared:
                 self.links.setdefault(log.path, set()).add(other.log.path)
                 self.links.setdefault(other.log.path, set()).add(log.path)

@@ -253,7 +253,12 @@ class DayFolder:
             return 0
         self._batch = batch
         first_day, last_day = span or self.day_span(batch)
-        midnight, numbers = (None, repeat(0)) if first_day == last_day else self._day_numbers(batch, first_day, last_day)
+        midnight: dt.datetime | None
+        numbers: Iterable[int]
+        if first_day == last_day:  # the usual file: every call on one local day
+            midnight, numbers = None, repeat(0)
+        else:
+            midnight, numbers = self._day_numbers(batch, first_day, last_day)
         groups, with_id = _group_calls(records, midnight, numbers, set() if ids is None else ids)
         for (number, *fields), (members, inputs, outputs, cache_reads, cache_writes, reasoning, units) in groups.items():
             day = first_day + dt.timedelta(days=number) if number else first_day
@@ -281,8 +286,8 @@ class DayFolder:
         return None, numbers
 
     def _midnights(self, batch: Batch, first_day: dt.date, last_day: dt.date) -> list[dt.datetime] | None:
-        """The local midnights after first_day up to last_day, to compare each `ts` with (in C)
-        rather than converting every `ts`; None where the zone's offset changes within the batch,
+        """The local midnights after first_day up to last_day, to compare each `ts` with rather
+        than converting every `ts`; None where the zone's offset changes within the batch,
         since local days then need not follow the order of instants."""
         assert batch.earliest is not None and batch.latest is not None
         if (last_day - first_day).days > MAX_SPLIT_DAYS:

@@ -123,7 +123,7 @@ _decoder = msgspec.json.Decoder(UsageRecord)
 
 class Known(NamedTuple):
     """What the types of the decoder that decoded a batch guarantee of every record in it, which
-    spares the checks and sums that would otherwise find it out one record at a time."""
+    spares the checks that would otherwise find it out one record at a time."""
 
     no_costs: bool = False  # no cost_usd
     normal_providers: bool = False  # every provider already in its normal form
@@ -138,14 +138,13 @@ class _BatchDecoder:
 
     Once learned, those fields decode as Literals: msgspec then hands out one shared str per
     value instead of a new one per record, which saves the allocation and makes grouping hash
-    each value once. Fields never seen set (cost_usd, service_tier, tags) or never seen above 0
-    (cache writes, reasoning) decode as that one value, so batches need not be scanned for them.
+    each value once. Fields never seen set (cost_usd, service_tier, tags) decode as that one
+    value, so batches need not be scanned for them.
     A value not seen before fails that decoder, and the batch is decoded again with the plain
     types, which are always the authority on what is valid.
     """
 
     FIELDS = ("provider", "model", "service_tier", "project", "use_case", "app")
-    ZERO_COUNTS = ("cache_write_tokens", "reasoning_tokens")
     MAX_VALUES = 256  # a field with more values than this stays a plain str
     MAX_RELEARNS = 64  # values trickling in forever should not cost a relearn per batch
 
@@ -155,7 +154,7 @@ class _BatchDecoder:
         # pairs one generation's decoder with another's guarantees.
         self._literal: tuple[msgspec.json.Decoder[list[RecordFields]], Known] | None = None
         self._known: dict[str, frozenset[str]] = {name: frozenset() for name in self.FIELDS}
-        self._seen: frozenset[str] = frozenset()  # of tags, cost_usd and ZERO_COUNTS: those seen set
+        self._seen: frozenset[str] = frozenset()  # of tags and cost_usd: those seen set
         self._relearns = 0
 
     def decode(self, text: bytes | bytearray) -> tuple[list[RecordFields], Known]:
@@ -176,7 +175,7 @@ class _BatchDecoder:
     def _learn(self, records: list[RecordFields]) -> None:
         known = {name: self._known[name] | (set(map(attrgetter(name), records)) - {None}) for name in self.FIELDS}
         costs = list(map(cost_usd_of, records))
-        seen = self._seen | {name for name in ("tags", *self.ZERO_COUNTS) if any(map(attrgetter(name), records))}
+        seen = self._seen | ({"tags"} if any(map(attrgetter("tags"), records)) else set())
         if costs.count(None) != len(costs):  # a cost_usd of 0 is set too
             seen |= {"cost_usd"}
         if known == self._known and seen == self._seen and self._literal is not None:
@@ -192,7 +191,6 @@ class _BatchDecoder:
             fields.append(("tags", tuple[()], ()))
         if "cost_usd" not in seen:
             fields.append(("cost_usd", None, None))
-        fields.extend((name, Literal[0], 0) for name in self.ZERO_COUNTS if name not in seen)
         # Every field declared anew rather than inherited from RecordFields: reading an inherited
         # field checks the record's class against the field's owner, a cost paid on every read.
         # The records have RecordFields' fields and checks, though not its class.

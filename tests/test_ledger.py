@@ -219,6 +219,39 @@ def test_neighbours_compared_in_an_earlier_run_are_not_compared_again_until_one_
         "2026-03-10.jsonl", "2026-03-11.jsonl"}
 
 
+@pytest.mark.slow
+def test_a_cold_quarter_with_a_cache_starts_workers_once_not_once_a_month(
+    logs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Months missing from the cache are read together: one pool of workers for a cold quarter,
+    and after a change in one month, that month alone is read again."""
+    import vaultledger.ledger as ledger_module
+
+    rng = random.Random(5)
+    start = dt.date(2026, 1, 1)
+    for offset in range(90):
+        day = start + dt.timedelta(days=offset)
+        write_lines(logs_dir / f"{day}.jsonl", *[{**random_call(rng, day), "id": f"{day}-{n}"} for n in range(20)])
+    pools = []
+    real_pool = ledger_module.ProcessPoolExecutor
+    monkeypatch.setattr(ledger_module, "ProcessPoolExecutor", lambda *args: pools.append(1) or real_pool(*args))
+    monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)
+    quarter = date_range(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    cache = tmp_path / "cache"
+    uncached = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False).usage(quarter)
+    assert Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache).usage(quarter).groups == uncached.groups
+    assert len(pools) == 1
+    write_lines(logs_dir / "2026-02-14.jsonl", {"ts": "2026-02-14T12:00:00Z", "provider": "openai",
+                                                "model": "gpt-4o-mini", "input_tokens": 1000, "output_tokens": 1})
+    pools.clear()
+    read = []
+    read_days = Ledger._read_days
+    monkeypatch.setattr(Ledger, "_read_days", lambda self, first, last: read.append((first, last)) or read_days(self, first, last))
+    again = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache).usage(quarter)
+    assert again.totals().calls == uncached.totals().calls + 1
+    assert read[0] == (dt.date(2026, 2, 1), dt.date(2026, 2, 28)), "February alone is read again"
+
+
 def test_a_cache_made_under_other_prices_or_zone_is_not_used(logs_dir: Path, tmp_path: Path) -> None:
     year_of_logs(logs_dir, days=3)
     cache = tmp_path / "cache"

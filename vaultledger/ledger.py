@@ -224,28 +224,43 @@ class Ledger:
     def _usage(self, period: Period) -> Usage:
         if self.cache_dir is None:
             return merge_days(self._day_parts(period.start, period.end))
+        spans = _split_at_months(period.start, period.end)
+        looked_up = [self._cached_month(span) if span.kind == "month" else None for span in spans]
+        # What the month caches lack is read in one go per run of such spans, so a cold year
+        # starts its worker processes once rather than once a month.
+        missing = [span for span, found in zip(spans, looked_up) if found is None or found.usage is None]
+        for first, last in _runs_of_spans(missing):
+            self._read_days(first, last)
         parts = []
-        for span in _split_at_months(period.start, period.end):
-            if span.kind == "month":
-                parts.append(self._month_usage(span))
-            else:
+        for span, found in zip(spans, looked_up):
+            if found is None:
                 parts.extend(self._day_parts(span.start, span.end))
+            elif found.usage is None:
+                parts.append(self._month_from_days(span, found))
+            else:
+                parts.append(found.usage)
         return merge_days(parts)
 
-    def _month_usage(self, month: Period) -> Usage:
+    def _cached_month(self, month: Period) -> _MonthLookup:
+        """The month's merged usage from the cache, if none of its files changed since; the
+        signatures it was checked against either way, taken before any of them is read."""
         cache = self._cache()
         files = self._files_for(month.start, month.end)
         signatures = {log.path.name: file_signature(log.path) for log in files}
         cached = cache.load_month(month.key, signatures) if cache else None
-        if cached is not None:
-            usage, file_stats = cached
-            for path, day, stats in file_stats:
-                self.file_stats.setdefault(path, (day, stats))  # their problems still count in reports
-            return usage
+        if cached is None:
+            return _MonthLookup(None, files, signatures)
+        usage, file_stats = cached
+        for path, day, stats in file_stats:
+            self.file_stats.setdefault(path, (day, stats))  # their problems still count in reports
+        return _MonthLookup(usage, files, signatures)
+
+    def _month_from_days(self, month: Period, found: _MonthLookup) -> Usage:
         usage = merge_days(self._day_parts(month.start, month.end))
+        cache = self._cache()
         if cache:
-            file_stats = [(log.path, *self.file_stats[log.path]) for log in files]
-            cache.store_month(month.key, signatures, usage, file_stats)
+            file_stats = [(log.path, *self.file_stats[log.path]) for log in found.files]
+            cache.store_month(month.key, found.signatures, usage, file_stats)
         return usage
 
     def _files_for(self, first: dt.date, last: dt.date) -> list[LogFile]:
@@ -587,6 +602,24 @@ def _connected(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]
         seen |= group
         groups.append(frozenset(group))
     return groups
+
+
+@dataclass
+class _MonthLookup:
+    usage: Usage | None  # None: not in the cache, or a file changed since
+    files: list[LogFile]
+    signatures: dict[str, Signature | None]
+
+
+def _runs_of_spans(spans: Sequence[Period]) -> list[tuple[dt.date, dt.date]]:
+    """Spans that follow each other without a gap, joined."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for span in spans:
+        if runs and runs[-1][1] + dt.timedelta(days=1) == span.start:
+            runs[-1] = (runs[-1][0], span.end)
+        else:
+            runs.append((span.start, span.end))
+    return runs
 
 
 def _split_at_months(first: dt.date, last: dt.date) -> list[Period]:

@@ -149,23 +149,24 @@ class FoldCache:
 
     def load_verdicts(self, signatures: dict[Path, Signature | None]) -> dict[frozenset[Path], bool]:
         """Whether pairs of these files share a record id, as found when both were as they are now."""
+        known = _known_signatures(signatures)
+        by_name = {str(path): path for path in known}
         found: dict[frozenset[Path], bool] = {}
-        by_name = {str(path): path for path, signature in signatures.items() if signature is not None}
         for entry in self._load_verdicts():
             first, second = by_name.get(entry.first), by_name.get(entry.second)
-            if (first is not None and second is not None and signatures[first] == entry.first_signature
-                    and signatures[second] == entry.second_signature):
+            if (first is not None and second is not None and known[first] == entry.first_signature
+                    and known[second] == entry.second_signature):
                 found[frozenset((first, second))] = entry.shared
         return found
 
     def store_verdicts(self, signatures: dict[Path, Signature | None], verdicts: dict[frozenset[Path], bool]) -> None:
         """Keep the verdicts on pairs of these files (as they are now); those on other files stay."""
         mine = {str(path) for path in signatures}
+        known = _known_signatures(signatures)
         fresh = {
-            _CachedVerdict(str(first), signatures[first], str(second), signatures[second], shared)  # type: ignore[arg-type]
-            for pair, shared in verdicts.items() if pair <= signatures.keys()
+            _CachedVerdict(str(first), known[first], str(second), known[second], shared)
+            for pair, shared in verdicts.items() if pair <= known.keys()
             for first, second in [sorted(pair)]
-            if signatures[first] is not None and signatures[second] is not None
         }
         kept = set(self._load_verdicts())
         entries = {entry for entry in kept if entry.first not in mine or entry.second not in mine} | fresh
@@ -211,6 +212,10 @@ class FoldCache:
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass
+
+
+def _known_signatures(signatures: dict[Path, Signature | None]) -> dict[Path, Signature]:
+    return {path: signature for path, signature in signatures.items() if signature is not None}
 
 
 def _plain_stats(stats: ReadStats) -> tuple[tuple[int, int, int, int], list[tuple[str, int, str]]]:

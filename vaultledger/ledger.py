@@ -39,7 +39,6 @@ PARALLEL_MIN_BYTES = 16 << 20
 RUNS_PER_WORKER = 16
 
 
-
 def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     """One file's usage per local day. Batches fold whole groups at a time; a file with duplicate
     ids or with calls dated far from its own day (both rare) is folded record by record instead,
@@ -125,13 +124,14 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str, forked: bool) -> 
 # neighbours meet here and are compared at once, sparing the parent the decoding of their ids.
 _worker_recent: deque[tuple[dt.date, int, set[str]]] = deque(maxlen=2 * NEIGHBOUR_DAYS)
 
-# (a neighbouring file, whether it shares an id with this one); workers name the file by its task
-# number, since a Path unpickled in the parent costs more to hash than the comparison itself.
-Verdicts = list[tuple[Path, bool]]
+Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
+# The same from a worker, which names the file by its task number: a Path unpickled in the
+# parent costs more to hash than the comparison itself.
+_WorkerVerdicts = list[tuple[int, bool]]
 _Task = tuple[int, Path, Signature | None, bool]
 
 
-def _fold_in_worker(task: _Task) -> tuple[bytes, list[tuple[int, bool]], bytes]:
+def _fold_in_worker(task: _Task) -> tuple[bytes, _WorkerVerdicts, bytes]:
     """A file's fold, encoded; how its ids compare with the neighbours this worker folded last;
     and, if a neighbour may have gone to another worker (`at_edge`), the hashes of its ids."""
     assert _worker_book is not None
@@ -144,7 +144,7 @@ def _fold_in_worker(task: _Task) -> tuple[bytes, list[tuple[int, bool]], bytes]:
     return encode_fold(path, signature, fold), _compare_with_recent(number, path, ids), hashes
 
 
-def _fold_run_in_worker(tasks: list[_Task]) -> list[tuple[bytes, list[tuple[int, bool]], bytes]]:
+def _fold_run_in_worker(tasks: list[_Task]) -> list[tuple[bytes, _WorkerVerdicts, bytes]]:
     return [_fold_in_worker(task) for task in tasks]
 
 
@@ -152,7 +152,7 @@ _encode_hashes = msgspec.msgpack.Encoder().encode
 _decode_hashes = msgspec.msgpack.Decoder(list[int]).decode
 
 
-def _compare_with_recent(number: int, path: Path, ids: set[str]) -> list[tuple[int, bool]]:
+def _compare_with_recent(number: int, path: Path, ids: set[str]) -> _WorkerVerdicts:
     day = file_day(path)
     if day is None:
         return []
@@ -506,9 +506,10 @@ def _file_order(item: tuple[LogFile, FileFold]) -> tuple[dt.date, str]:
 class _DuplicateScan:
     """Finds neighbouring files that hold the same record id, fed files in day order.
 
-    Each file is checked against the files of the NEIGHBOUR_DAYS days before it: pairs a worker
-    process already compared are taken as it found them; the others compare their id sets, one
-    set operation per pair in C. Memory holds only those days. A file whose every possible
+    Each file is checked against the files of the NEIGHBOUR_DAYS days before it: pairs already in
+    `verdicts` (compared by a worker process, or by an earlier run while both files were as they
+    are) are taken as found; the others compare their id sets, one set operation per pair in C,
+    and join `verdicts`. Memory holds only those days. A file whose every possible
     neighbour has been seen lets go of its fold, unless it lies near the edge of what has been
     read, where a later read may still bring one.
     """

@@ -84,6 +84,14 @@ class RecordFields(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     cache_read_tokens: Count = 0
     cache_write_tokens: Count = 0
     reasoning_tokens: Count = 0
+    cache_write_1h_tokens: Count = 0
+    input_audio_tokens: Count = 0
+    input_image_tokens: Count = 0
+    input_video_tokens: Count = 0
+    cache_read_audio_tokens: Count = 0
+    output_audio_tokens: Count = 0
+    output_image_tokens: Count = 0
+    web_search_requests: Count = 0
     cost_usd: Decimal | None = None
     id: str | None = None
     app: str | None = None
@@ -93,6 +101,7 @@ class RecordFields(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     session: str | None = None
     service_tier: str | None = None
     duration_ms: Count | None = None
+    void: bool = False
     tags: tuple[str, ...] = ()
     attrs: dict[str, Scalar] | None = None
 
@@ -110,6 +119,12 @@ class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
             raise ValueError("cache_read_tokens + cache_write_tokens exceed input_tokens")
         if self.reasoning_tokens > self.output_tokens:
             raise ValueError("reasoning_tokens exceed output_tokens")
+        if _has_parts(self):
+            problem = subset_problem(self)
+            if problem:
+                raise ValueError(problem)
+        if self.void and not self.id:
+            raise ValueError("void needs the id of the call it cancels")
         if self.cost_usd is not None and not _sane_cost(self.cost_usd):
             raise ValueError(f"cost_usd must be a number from 0 to {MAX_COST_USD:,}, got {self.cost_usd}")
         if not self.model.strip():
@@ -241,6 +256,37 @@ _MODEL = attrgetter("model")
 _YEAR = attrgetter("ts.year")
 
 
+# Counts that split a total into parts SPEC §1 prices apart; most records carry none of them.
+PART_FIELDS = (
+    "cache_write_1h_tokens", "input_audio_tokens", "input_image_tokens", "input_video_tokens",
+    "cache_read_audio_tokens", "output_audio_tokens", "output_image_tokens",
+)
+# Every count a fold sums, in the order Sums keeps them.
+COUNT_FIELDS = (
+    "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
+    *PART_FIELDS, "web_search_requests",
+)
+
+
+def _has_parts(record: RecordFields) -> bool:
+    return bool(record.cache_write_1h_tokens or record.input_audio_tokens or record.input_image_tokens
+                or record.input_video_tokens or record.cache_read_audio_tokens or record.output_audio_tokens
+                or record.output_image_tokens)
+
+
+def subset_problem(record: RecordFields) -> str | None:
+    """Why a record's parts do not fit in their wholes (SPEC §1), or None."""
+    if record.cache_write_1h_tokens > record.cache_write_tokens:
+        return "cache_write_1h_tokens exceed cache_write_tokens"
+    if record.cache_read_audio_tokens > record.cache_read_tokens:
+        return "cache_read_audio_tokens exceed cache_read_tokens"
+    if record.input_audio_tokens + record.input_image_tokens + record.input_video_tokens > record.input_tokens:
+        return "input_audio_tokens + input_image_tokens + input_video_tokens exceed input_tokens"
+    if record.output_audio_tokens + record.output_image_tokens > record.output_tokens:
+        return "output_audio_tokens + output_image_tokens exceed output_tokens"
+    return None
+
+
 def _sane_cost(cost: Decimal) -> bool:
     return cost.is_finite() and 0 <= cost <= MAX_COST_USD
 
@@ -254,6 +300,7 @@ class Batch(NamedTuple):
     earliest: dt.datetime | None = None
     latest: dt.datetime | None = None
     has_costs: bool = True
+    has_voids: bool = True
 
 
 def batch_of(records: list[RecordFields]) -> Batch:
@@ -261,7 +308,7 @@ def batch_of(records: list[RecordFields]) -> Batch:
     if not records:
         return Batch(records)
     stamps = list(map(ts_of, records))
-    return Batch(records, min(stamps), max(stamps))
+    return Batch(records, min(stamps), max(stamps), True, any(record.void for record in records))
 
 
 def parse_batch(text: bytes | bytearray) -> Batch | None:
@@ -279,7 +326,7 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
     span = _checked_span(records)
     if span is None:
         return None
-    earliest, latest = span
+    earliest, latest, has_voids = span
     # A ts's year is that of its own offset, which can differ from the instant's order near
     # a year's edge, so only batches near the allowed edges need every year checked.
     if earliest.year <= FIRST_YEAR + 1 or latest.year >= LAST_YEAR - 1:
@@ -300,17 +347,19 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
             return None
     if not known.named_models and not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest, has_costs)
+    return Batch(records, earliest, latest, has_costs, has_voids)
 
 
-def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime] | None:
-    """The earliest and latest `ts` of the records, if every ts has an offset and every call's
-    token subsets fit in their totals (as UsageRecord checks one call); else None.
+def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool] | None:
+    """The earliest and latest `ts` of the records and whether any is a void line, if every ts
+    has an offset and every call's token subsets fit in their totals (as UsageRecord checks one
+    call); else None.
 
     A plain loop: CPython reads a struct's fields in a loop for a fraction of what a C-level
     map(attrgetter) costs per value, and one pass touches each record once.
     """
     earliest = latest = records[0].ts
+    voids = False
     try:
         for record in records:
             ts = record.ts
@@ -321,11 +370,17 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
             if (record.cache_read_tokens + record.cache_write_tokens > record.input_tokens
                     or record.reasoning_tokens > record.output_tokens):
                 return None
+            if record.void:
+                if not record.id:
+                    return None
+                voids = True
+            if _has_parts(record) and subset_problem(record):
+                return None
     except TypeError:  # a naive ts compared with an aware one
         return None
     if earliest.tzinfo is None:  # all naive: none was compared with an aware one
         return None
-    return earliest, latest
+    return earliest, latest, voids
 
 
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)

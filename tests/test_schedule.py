@@ -8,6 +8,7 @@ restores it).
 
 from __future__ import annotations
 
+import ast
 import os
 import plistlib
 import shlex
@@ -377,6 +378,38 @@ def test_status_notices_a_record_the_scheduler_no_longer_has(fakes: FakeSchedule
     schedule.install(settings, "23:55")
     fakes.crontab.write_text(OTHER_LINES)  # the user deleted our block by hand
     assert "the scheduler no longer has it" in schedule.status()
+
+
+def test_status_reads_the_last_run_through_the_state_path_it_is_given(fakes: FakeSchedulers, tmp_path: Path) -> None:
+    state = tmp_path / "elsewhere" / "state.json"
+    asked: list[Path] = []
+
+    def state_path(cache_dir: Path) -> Path:
+        asked.append(cache_dir)
+        return state
+
+    assert f"none yet (no {state})" in schedule.status(state_path=state_path)
+    state.parent.mkdir()
+    state.write_text("{}")
+    assert "Last successful nightly run: 2" in schedule.status(state_path=state_path)
+    assert asked == [tmp_path / "cache"] * 2
+
+
+def test_the_default_state_file_is_the_one_the_nightly_run_writes() -> None:
+    from vaultledger.nightly import STATE_FILE
+
+    assert schedule.nightly_state_path(Path("/c")) == Path("/c") / STATE_FILE
+
+
+def test_schedule_imports_only_settings_errors_and_itself_from_vaultledger() -> None:
+    allowed = ("vaultledger.settings", "vaultledger.errors", "vaultledger.schedule")
+    for module in Path(schedule.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                if name.startswith("vaultledger"):
+                    assert name.startswith(allowed), f"{module.name} imports {name}"
 
 
 # ---------------------------------------------------------------- through the CLI

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import multiprocessing
 import random
 import zlib
 from decimal import Decimal
@@ -273,22 +274,21 @@ def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("tz", "workers_compare", "runs_per_worker"), [
-    ("UTC", True, 16), ("Pacific/Kiritimati", True, 2), ("UTC", False, 16), ("UTC", False, 2),
+@pytest.mark.parametrize(("tz", "start_method", "runs_per_worker"), [
+    ("UTC", "fork", 16), ("Pacific/Kiritimati", "fork", 2), ("UTC", "spawn", 16), ("UTC", "spawn", 2),
 ])
 def test_parallel_folding_equals_serial(
-    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, workers_compare: bool, runs_per_worker: int
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, start_method: str, runs_per_worker: int
 ) -> None:
-    """Workers compare neighbouring files' ids themselves: shared ids, ids whose CRC-32s
-    collide, and pairs split between workers must all come out as folding in one process
-    does; and so must pairs the parent compares (all of them, when workers compare none): by
-    the hashes workers send for files next to another run of days, else by the ids."""
+    """Workers compare neighbouring files' ids themselves and the parent compares the pairs split
+    between workers: shared ids, ids whose CRC-32s collide, and pairs split between workers must
+    all come out as folding in one process does, under fork and under spawn (macOS's default,
+    where workers share no hash seed with the parent)."""
     import vaultledger.ledger as ledger_module
 
-    if not workers_compare:
-        monkeypatch.setattr(ledger_module, "_compare_with_recent", lambda number, path, ids: [])
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{start_method} is not available here")
     monkeypatch.setattr(ledger_module, "RUNS_PER_WORKER", runs_per_worker)
-
     year_of_logs(logs_dir, days=24)
     call = {"ts": "2026-03-05T23:30:00Z", "provider": "openai", "model": "gpt-4o-mini",
             "input_tokens": 1000, "output_tokens": 1}
@@ -302,41 +302,47 @@ def test_parallel_folding_equals_serial(
                                                       "output_tokens": 7})
     monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)
     span = date_range(dt.date(2026, 2, 20), dt.date(2026, 4, 1))
-    compared_here = []
-    shares = ledger_module._Seen.shares_an_id_with
-    monkeypatch.setattr(ledger_module._Seen, "shares_an_id_with",
-                        lambda seen, other: compared_here.append(1) or shares(seen, other))
-    parallel = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), parallel=True)
+    parallel = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), parallel=True, start_method=start_method)
     serial = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), parallel=False)
     left = parallel.usage(span)
-    compared_by_parent = len(compared_here)
     right = serial.usage(span)
     assert left.groups == right.groups and left.units == right.units
     assert parallel.stats.duplicates == serial.stats.duplicates
     joined = parallel.joined_files(span.start, span.end)
     assert joined == serial.joined_files(span.start, span.end)
     assert {path.name for path in joined} == {"2026-03-05.jsonl", "2026-03-06.jsonl", "2026-03-11.jsonl", "2026-03-13.jsonl"}
-    assert (compared_by_parent < len(parallel._verdicts)) == workers_compare, "the workers should have compared neighbours"
+    assert parallel.counters["pools_started"] == 1
+    assert parallel.counters["pairs_compared"] < serial.counters["pairs_compared"], "the workers should have compared neighbours"
     import gc
 
     assert gc.get_freeze_count() == 0, "objects frozen out of collections for the workers' sake must be let go"
 
 
-def test_runs_shrink_at_the_end_and_only_files_next_to_another_run_are_edges() -> None:
-    """Workers take files in runs; a file whose neighbours (NEIGHBOUR_DAYS either side) all
-    share its run never needs its id hashes sent to the parent."""
-    from vaultledger.ledger import _run_edges, _runs
+def test_runs_shrink_at_the_end() -> None:
+    """Workers take files in runs of equal length, then shrinking ones, so they finish together."""
+    from vaultledger.ledger import _runs
 
     runs = _runs(365, 2)
     assert [index for run in runs for index in run] == list(range(365))
     assert len(runs[0]) == 11 and [len(run) for run in runs[-3:]] == [1, 1, 1], "equal runs, then shrinking ones"
-    start = dt.date(2026, 3, 1)
-    days = [start + dt.timedelta(days=offset) for offset in range(10)]
-    assert _run_edges(days, [range(0, 4), range(4, 8), range(8, 10)]) == [False, False] + [True] * 8
-    assert _run_edges(days, [range(0, 10)]) == [False] * 10
-    assert _run_edges(days, [range(index, index + 1) for index in range(10)]) == [True] * 10
-    apart = [start, start + dt.timedelta(days=1), start + dt.timedelta(days=9), start + dt.timedelta(days=10)]
-    assert _run_edges(apart, [range(0, 2), range(2, 4)]) == [False] * 4, "days too far apart share no id"
+
+
+def test_objects_an_app_froze_stay_frozen_after_a_parallel_read(logs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import vaultledger.ledger as ledger_module
+
+    year_of_logs(logs_dir, days=12)
+    monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        ledger = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), parallel=True)
+        totals(ledger)
+        assert ledger.counters["pools_started"] == 1
+        assert gc.get_freeze_count() >= frozen, "a library must not unfreeze what its host froze"
+    finally:
+        gc.unfreeze()
 
 
 def test_doctor_notices_a_cache_entry_that_disagrees_with_its_log(logs_dir: Path, tmp_path: Path) -> None:

@@ -48,7 +48,11 @@ OFFSET_PROBE_STEP = dt.timedelta(hours=6)
 
 
 class Sums(msgspec.Struct, array_like=True, gc=False):
-    """Calls, tokens and the known cost of a set of calls; unpriced calls add no cost."""
+    """Calls, tokens and the known cost of a set of calls; unpriced calls add no cost.
+
+    The counts after `unpriced_calls` are SPEC §1's parts (1-hour cache writes, modalities) and
+    web searches, in record.PART_FIELDS order; most calls carry none.
+    """
 
     calls: int = 0
     input_tokens: int = 0
@@ -58,15 +62,36 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
     reasoning_tokens: int = 0
     cost: Decimal = Decimal(0)
     unpriced_calls: int = 0
+    cache_write_1h_tokens: int = 0
+    input_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    input_video_tokens: int = 0
+    cache_read_audio_tokens: int = 0
+    output_audio_tokens: int = 0
+    output_image_tokens: int = 0
+    web_search_requests: int = 0
 
     def add_records(self, records: Sequence[RecordFields]) -> None:
-        """Add many calls at once; the sums run in C (map/sum), which is what makes big years fast."""
+        """Add many calls' counts at once."""
         self.calls += len(records)
-        self.input_tokens += sum(map(input_tokens_of, records))
-        self.output_tokens += sum(map(output_tokens_of, records))
-        self.cache_read_tokens += sum(map(cache_read_tokens_of, records))
-        self.cache_write_tokens += sum(map(cache_write_tokens_of, records))
-        self.reasoning_tokens += sum(map(reasoning_tokens_of, records))
+        for record in records:
+            self.input_tokens += record.input_tokens
+            self.output_tokens += record.output_tokens
+            self.cache_read_tokens += record.cache_read_tokens
+            self.cache_write_tokens += record.cache_write_tokens
+            self.reasoning_tokens += record.reasoning_tokens
+            self.add_extras(record)
+
+    def add_extras(self, record: RecordFields) -> None:
+        """A call's parts and web searches (zero for most calls)."""
+        self.cache_write_1h_tokens += record.cache_write_1h_tokens
+        self.input_audio_tokens += record.input_audio_tokens
+        self.input_image_tokens += record.input_image_tokens
+        self.input_video_tokens += record.input_video_tokens
+        self.cache_read_audio_tokens += record.cache_read_audio_tokens
+        self.output_audio_tokens += record.output_audio_tokens
+        self.output_image_tokens += record.output_image_tokens
+        self.web_search_requests += record.web_search_requests
 
     def add(self, other: Sums) -> None:
         self.calls += other.calls
@@ -77,6 +102,14 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
         self.reasoning_tokens += other.reasoning_tokens
         self.cost += other.cost
         self.unpriced_calls += other.unpriced_calls
+        self.cache_write_1h_tokens += other.cache_write_1h_tokens
+        self.input_audio_tokens += other.input_audio_tokens
+        self.input_image_tokens += other.input_image_tokens
+        self.input_video_tokens += other.input_video_tokens
+        self.cache_read_audio_tokens += other.cache_read_audio_tokens
+        self.output_audio_tokens += other.output_audio_tokens
+        self.output_image_tokens += other.output_image_tokens
+        self.web_search_requests += other.web_search_requests
 
     def copy(self) -> Sums:
         return msgspec.structs.replace(self)
@@ -228,6 +261,7 @@ class DayFolder:
         day = record.ts.astimezone(self.zone).date()
         added = Sums(1, record.input_tokens, record.output_tokens, record.cache_read_tokens,
                      record.cache_write_tokens, record.reasoning_tokens)
+        added.add_extras(record)
         units = {record.unit_id} if record.unit_id else set()
         self._add_group(day, self._usage_of(day), group_key(record), [record], added, units)
 
@@ -263,6 +297,9 @@ class DayFolder:
         for (number, *fields), (members, inputs, outputs, cache_reads, cache_writes, reasoning, units) in groups.items():
             day = first_day + dt.timedelta(days=number) if number else first_day
             added = Sums(len(members), inputs, outputs, cache_reads, cache_writes, reasoning)
+            if batch.has_extras:
+                for member in members:
+                    added.add_extras(member)
             self._add_group(day, self._usage_of(day), self._group_key(tuple(fields)), members, added, units)
         return with_id
 

@@ -21,9 +21,10 @@ from vaultledger.notes.write import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.reader import LineProblem, ReadStats
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 
 Signature = tuple[int, int, int, int]
+Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
 
 
 class _CachedDay(msgspec.Struct, array_like=True, gc=False):
@@ -36,7 +37,7 @@ class _CachedFold(msgspec.Struct, gc=False):
     path: str
     signature: Signature | None  # None only in transit from a worker: never stored
     days: list[_CachedDay]
-    stats: tuple[int, int, int, int]
+    stats: Counts
     problems: list[tuple[str, int, str]]
     ids: bytes = b""
 
@@ -44,7 +45,7 @@ class _CachedFold(msgspec.Struct, gc=False):
 class _CachedFileStats(msgspec.Struct, array_like=True, gc=False):
     path: str
     day: dt.date
-    stats: tuple[int, int, int, int]
+    stats: Counts
     problems: list[tuple[str, int, str]]
 
 
@@ -84,8 +85,6 @@ class FileFold:
     ids: bytes = b""  # msgpack of the ids, decoded only when a neighbour's must be compared
     # The ids themselves, where this process folded the file (never cached or sent).
     id_set: set[str] | None = field(default=None, compare=False, repr=False)
-    # msgpack of hash() of each id as this process computes it, sent by a forked worker (never cached).
-    id_hashes: bytes = field(default=b"", compare=False, repr=False)
 
     def id_strings(self) -> set[str]:
         if self.id_set is not None:
@@ -218,12 +217,11 @@ def _known_signatures(signatures: dict[Path, Signature | None]) -> dict[Path, Si
     return {path: signature for path, signature in signatures.items() if signature is not None}
 
 
-def _plain_stats(stats: ReadStats) -> tuple[tuple[int, int, int, int], list[tuple[str, int, str]]]:
-    counts = (stats.lines, stats.invalid_lines, stats.duplicates, stats.partial_lines)
-    return counts, [(str(problem.path), problem.line, problem.reason) for problem in stats.problems]
+def _plain_stats(stats: ReadStats) -> tuple[Counts, list[tuple[str, int, str]]]:
+    return stats.counts(), [(str(problem.path), problem.line, problem.reason) for problem in stats.problems]
 
 
-def _stats(counts: tuple[int, int, int, int], problems: list[tuple[str, int, str]]) -> ReadStats:
+def _stats(counts: Counts, problems: list[tuple[str, int, str]]) -> ReadStats:
     return ReadStats(*counts, [LineProblem(Path(path), line, reason) for path, line, reason in problems])
 
 

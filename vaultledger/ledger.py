@@ -7,7 +7,8 @@ import gc
 import heapq
 import multiprocessing
 import os
-from collections import deque
+import sys
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from concurrent.futures import ProcessPoolExecutor
@@ -25,10 +26,8 @@ from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices, parse_price_overrides
 from vaultledger.reader import (
-    NEIGHBOUR_DAYS, LogFile, ReadStats, file_day, files_for_days, list_log_files, outside_window, read_batches,
-    read_file,
+    NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records, file_day, files_for_days, list_log_files, read_batches,
 )
-from vaultledger.record import UsageRecord
 from vaultledger.settings import Settings
 
 # Folding in worker processes pays off once there is this much to read.
@@ -41,8 +40,8 @@ RUNS_PER_WORKER = 16
 
 def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     """One file's usage per local day. Batches fold whole groups at a time; a file with duplicate
-    ids or with calls dated far from its own day (both rare) is folded record by record instead,
-    so the last line of each id wins and every stray line is located."""
+    ids, void lines or calls dated far from its own day (all rare) is folded record by record
+    instead, by the rules every reader shares (`counted_records`)."""
     stats = ReadStats()
     folder = DayFolder(book, tz)
     window = _day_window(path)
@@ -51,7 +50,7 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
         if not batch.records:
             continue
         span = folder.day_span(batch)
-        if not _inside(span, window):
+        if batch.has_voids or not _inside(span, window):
             return _fold_carefully(path, book, tz)
         before = len(seen)
         with_id = folder.add_batch(batch, span, seen)
@@ -63,38 +62,21 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
 
 
 def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
-    stats = ReadStats()
-    folder = DayFolder(book, tz)
-    records = list(read_file(path, stats, outside_window(path, folder.zone)))
-    folder.add_all(records)
-    ids = {record.id for record in records if record.id}
-    return FileFold(folder.finish(), stats, encode_ids(ids), ids)
+    days, stats_by_path, ids = fold_jointly([path], book, tz)
+    return FileFold(days, stats_by_path[path], encode_ids(ids), ids)
 
 
-def read_jointly(
-    paths: Sequence[Path], zone: dt.tzinfo, stats_by_path: dict[Path, ReadStats]
-) -> Iterator[UsageRecord]:
-    """Neighbouring files that share a provider+id, read together so the id counts once, its last
-    line (in file-day order) winning, as SPEC §1 asks of every line."""
-    latest: dict[tuple[str, str], UsageRecord] = {}
-    for path in paths:
-        stats = stats_by_path.setdefault(path, ReadStats())
-        for record in read_file(path, stats, outside_window(path, zone)):
-            if not record.id:
-                yield record
-                continue
-            key = (record.provider, record.id)
-            if latest.pop(key, None) is not None:
-                stats.duplicates += 1
-            latest[key] = record
-    yield from latest.values()
-
-
-def fold_jointly(paths: Sequence[Path], book: PriceBook, tz: str) -> tuple[dict[dt.date, Usage], dict[Path, ReadStats]]:
+def fold_jointly(
+    paths: Sequence[Path], book: PriceBook, tz: str
+) -> tuple[dict[dt.date, Usage], dict[Path, ReadStats], set[str]]:
+    """Files that may share ids folded as one: each call counted once, as SPEC §2 says."""
     folder = DayFolder(book, tz)
     stats_by_path: dict[Path, ReadStats] = {}
-    folder.add_all(read_jointly(paths, folder.zone, stats_by_path))
-    return folder.finish(), stats_by_path
+    ids: set[str] = set()
+    folder.add_all(counted_records(paths, folder.zone, stats_by_path, ids))
+    for path in paths:
+        stats_by_path.setdefault(path, ReadStats())
+    return folder.finish(), stats_by_path, ids
 
 
 def _day_window(path: Path) -> tuple[dt.date, dt.date] | None:
@@ -109,13 +91,12 @@ def _inside(span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date] | Non
 
 
 _worker_book: tuple[PriceBook, str] | None = None
-_worker_forked = False  # whether this worker's str hashes are keyed as its parent's
 
 
-def _start_worker(overrides: Sequence[PriceOverride], tz: str, forked: bool) -> None:
-    global _worker_book, _worker_forked
-    _worker_book, _worker_forked = (PriceBook(overrides, tz), tz), forked
-    # Everything inherited from the parent is left out of collections: walking it would copy
+def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
+    global _worker_book
+    _worker_book = (PriceBook(overrides, tz), tz)
+    # Everything inherited from a forked parent is left out of collections: walking it would copy
     # every page it sits on into this process, which cost a tenth of a year's fold.
     gc.freeze()
 
@@ -128,28 +109,23 @@ Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an
 # The same from a worker, which names the file by its task number: a Path unpickled in the
 # parent costs more to hash than the comparison itself.
 _WorkerVerdicts = list[tuple[int, bool]]
-_Task = tuple[int, Path, Signature | None, bool]
+_Task = tuple[int, Path, Signature | None]
 
 
-def _fold_in_worker(task: _Task) -> tuple[bytes, _WorkerVerdicts, bytes]:
-    """A file's fold, encoded; how its ids compare with the neighbours this worker folded last;
-    and, if a neighbour may have gone to another worker (`at_edge`), the hashes of its ids."""
+def _fold_in_worker(task: _Task) -> tuple[bytes, _WorkerVerdicts]:
+    """A file's fold, encoded, and how its ids compare with the neighbours this worker folded last.
+
+    Pairs split between workers are compared by the parent on the ids themselves (the encoded
+    fold carries them), never on hash() values, which agree between processes only under fork.
+    """
     assert _worker_book is not None
-    number, path, signature, at_edge = task
+    number, path, signature = task
     fold = fold_log_file(path, *_worker_book)
-    ids = fold.id_set or set()
-    # The ids' hashes are already computed (the set holds them), and a forked worker's match
-    # its parent's: for pairs split between workers, the parent compares these, not strings.
-    hashes = _encode_hashes(list(map(hash, ids))) if _worker_forked and at_edge and ids else b""
-    return encode_fold(path, signature, fold), _compare_with_recent(number, path, ids), hashes
+    return encode_fold(path, signature, fold), _compare_with_recent(number, path, fold.id_set or set())
 
 
-def _fold_run_in_worker(tasks: list[_Task]) -> list[tuple[bytes, _WorkerVerdicts, bytes]]:
+def _fold_run_in_worker(tasks: list[_Task]) -> list[tuple[bytes, _WorkerVerdicts]]:
     return [_fold_in_worker(task) for task in tasks]
-
-
-_encode_hashes = msgspec.msgpack.Encoder().encode
-_decode_hashes = msgspec.msgpack.Decoder(list[int]).decode
 
 
 def _compare_with_recent(number: int, path: Path, ids: set[str]) -> _WorkerVerdicts:
@@ -166,7 +142,7 @@ def _compare_with_recent(number: int, path: Path, ids: set[str]) -> _WorkerVerdi
     return verdicts
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # nine caches: comparing or printing them would cost megabytes
 class Ledger:
     """Reads the logs of one folder in one time zone and prices them with one price book.
 
@@ -179,6 +155,8 @@ class Ledger:
     cache_dir: Path | None = None
     parallel: bool = True
     progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
+    start_method: str | None = None  # of worker processes; None: fork on Linux, the platform's default elsewhere
+    counters: Counter[str] = field(default_factory=Counter)  # what reading cost: files folded, pairs compared
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
     # Each day's parts (one per file that holds calls of that day), merged only when a day is
     # asked for on its own: a period's total merges every part at once, in one pass.
@@ -326,7 +304,7 @@ class Ledger:
                 self._verdicts.setdefault(pair, shared)
         # The pending files cover one run of days; inside it, every neighbour of a file is read now.
         days = [log.day for log in pending]
-        scan = _DuplicateScan(fresh, min(days), max(days), self._edge_folds, self._verdicts)
+        scan = _DuplicateScan(fresh, min(days), max(days), self._edge_folds, self._verdicts, self.counters)
         earlier = self._nearby_folds(pending)
         for log, fold in heapq.merge(earlier, self._fresh_folds(pending, signatures), key=_file_order):
             scan.add(log, fold)
@@ -377,7 +355,7 @@ class Ledger:
         joint: dict[Path, dict[dt.date, Usage]] = {}
         for group in groups:
             paths = sorted((path for path in group if path in logs), key=lambda path: (logs[path].day, path.name))
-            days, stats_by_path = fold_jointly(paths, self.book, self.tz)
+            days, stats_by_path, _ = fold_jointly(paths, self.book, self.tz)
             joint[paths[0]] = days
             for path in paths:
                 joint.setdefault(path, {})
@@ -440,37 +418,52 @@ class Ledger:
         with self.progress(sum(sizes)) as advance:
             if not self._worth_parallel(paths, sum(sizes)):
                 for path, size in zip(paths, sizes):
+                    self.counters["files_folded"] += 1
                     yield fold_log_file(path, self.book, self.tz), None, []
                     advance(size)
                 return
             workers = min(os.cpu_count() or 1, 4)
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            forked = context.get_start_method() == "fork"
-            if forked:
+            context = multiprocessing.get_context(self.start_method or _default_start_method())
+            if context.get_start_method() == "fork":
                 load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
             runs = _runs(len(paths), workers)
-            edges = _run_edges([log.day for log in logs], runs)
-            tasks = [(number, path, signatures[path], at_edge) for number, (path, at_edge) in enumerate(zip(paths, edges))]
-            # What this process holds stays out of its collections while the workers run: walking
-            # it would copy the pages forked workers share (as Python's gc docs advise), and cost a
-            # full collection in the middle of a cold year.
-            gc.freeze()
-            try:
-                with ProcessPoolExecutor(workers, context, _start_worker, (self.book.overrides, self.tz, forked)) as pool:
-                    folded = pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs])
-                    for (encoded, verdicts, hashes), size in zip(chain.from_iterable(folded), sizes):
-                        fold = self._share_keys(decode_fold(encoded))
-                        fold.id_hashes = hashes
-                        yield fold, encoded, [(paths[other], shared) for other, shared in verdicts]
-                        advance(size)
-            finally:
-                gc.unfreeze()
+            tasks = [(number, path, signatures[path]) for number, path in enumerate(paths)]
+            self.counters["pools_started"] += 1
+            with _frozen_while_forking(), ProcessPoolExecutor(
+                workers, context, _start_worker, (self.book.overrides, self.tz)
+            ) as pool:
+                folded = pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs])
+                for (encoded, verdicts), size in zip(chain.from_iterable(folded), sizes):
+                    self.counters["files_folded"] += 1
+                    yield self._share_keys(decode_fold(encoded)), encoded, [(paths[other], shared) for other, shared in verdicts]
+                    advance(size)
 
     def _worth_parallel(self, paths: Sequence[Path], total_bytes: int) -> bool:
         if not self.parallel or (os.cpu_count() or 1) < 2 or len(paths) < PARALLEL_MIN_FILES:
             return False
         return total_bytes >= PARALLEL_MIN_BYTES
+
+
+def _default_start_method() -> str | None:
+    """fork where it is safe and fast (Linux); elsewhere the platform's default (spawn on macOS and
+    Windows, where forking a process with threads is unsafe)."""
+    return "fork" if sys.platform.startswith("linux") else None
+
+
+@contextmanager
+def _frozen_while_forking() -> Iterator[None]:
+    """What this process holds stays out of its collections while workers run: walking it would
+    copy the pages forked workers share (as Python's gc docs advise), and cost a full collection
+    in the middle of a cold year. Only what this call froze is unfrozen again: objects an
+    embedding app froze before stay frozen."""
+    if gc.get_freeze_count():
+        yield  # someone else froze objects; unfreezing would undo their choice
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _runs(count: int, workers: int) -> list[range]:
@@ -484,19 +477,6 @@ def _runs(count: int, workers: int) -> list[range]:
         runs.append(range(start, start + size))
         start += size
     return runs
-
-
-def _run_edges(days: Sequence[dt.date], runs: Sequence[range]) -> list[bool]:
-    """For files in day order handed out in `runs`, whether each has a neighbour (a file within
-    NEIGHBOUR_DAYS) in another run, which may go to another worker."""
-    margin = dt.timedelta(days=NEIGHBOUR_DAYS)
-    edges = []
-    for run in runs:
-        for index in run:
-            before = run.start > 0 and days[run.start - 1] >= days[index] - margin
-            after = run.stop < len(days) and days[run.stop] <= days[index] + margin
-            edges.append(before or after)
-    return edges
 
 
 def _file_order(item: tuple[LogFile, FileFold]) -> tuple[dt.date, str]:
@@ -516,9 +496,10 @@ class _DuplicateScan:
 
     def __init__(
         self, fresh: set[Path], first: dt.date, last: dt.date, kept: dict[Path, tuple[LogFile, FileFold]],
-        verdicts: dict[frozenset[Path], bool],
+        verdicts: dict[frozenset[Path], bool], counters: Counter[str],
     ) -> None:
         self.fresh = fresh
+        self.counters = counters
         self.kept = kept
         self.verdicts = verdicts
         margin = dt.timedelta(days=NEIGHBOUR_DAYS)
@@ -536,6 +517,7 @@ class _DuplicateScan:
             pair = frozenset((log.path, other.log.path))
             shared = self.verdicts.get(pair)
             if shared is None:
+                self.counters["pairs_compared"] += 1
                 shared = self.verdicts[pair] = mine.shares_an_id_with(other)
             if shared:
                 self.links.setdefault(log.path, set()).add(other.log.path)
@@ -554,34 +536,19 @@ class _DuplicateScan:
 class _Seen:
     """A file in the scan's window; its ids are decoded only if a pair needs them."""
 
-    __slots__ = ("log", "fold", "_ids", "_hashes")
+    __slots__ = ("log", "fold", "_ids")
 
     def __init__(self, log: LogFile, fold: FileFold) -> None:
         self.log, self.fold = log, fold
         self._ids: set[str] | None = None
-        self._hashes: set[int] | None = None
 
     def shares_an_id_with(self, other: _Seen) -> bool:
-        if self.fold.id_set is None or other.fold.id_set is None:
-            # Hashes apart mean ids apart; hashes that meet are confirmed on the ids themselves.
-            mine, theirs = self.hashes(), other.hashes()
-            if mine is not None and theirs is not None and mine.isdisjoint(theirs):
-                return False
         return not self.ids().isdisjoint(other.ids())
 
     def ids(self) -> set[str]:
         if self._ids is None:
             self._ids = self.fold.id_strings()
         return self._ids
-
-    def hashes(self) -> set[int] | None:
-        """This process's hash() of each id, where known without decoding the ids."""
-        if self._hashes is None:
-            if self.fold.id_set is not None:
-                self._hashes = set(map(hash, self.fold.id_set))
-            elif self.fold.id_hashes or not self.fold.ids:
-                self._hashes = set(_decode_hashes(self.fold.id_hashes)) if self.fold.id_hashes else set()
-        return self._hashes
 
 
 def _connected(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:

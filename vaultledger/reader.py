@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vaultledger.errors import InvalidRecord
-from vaultledger.record import Batch, RecordFields, UsageRecord, batch_of, parse_batch, parse_line
+from vaultledger.record import MAX_LINE_BYTES, Batch, RecordFields, UsageRecord, batch_of, parse_batch, parse_line
 
-LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl(\.gz)?$")
+# YYYY-MM-DD.jsonl, or YYYY-MM-DD.HOST.jsonl where each machine of a synced folder writes its own (SPEC §2).
+LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.([A-Za-z0-9_-]+))?\.jsonl(\.gz)?$")
 # A writer's zone and the reader's may differ by up to 26 hours, so a day's records can sit
 # in the files of the two days before or after it.
 NEIGHBOUR_DAYS = 2
@@ -42,9 +43,11 @@ class ReadStats:
     """What reading saw besides good records; every summary reports these."""
 
     lines: int = 0
-    invalid_lines: int = 0
-    duplicates: int = 0
+    invalid_lines: int = 0  # every located problem, stray lines and cut files included
+    duplicates: int = 0  # lines that a later line of the same provider+id replaced (or voided)
     partial_lines: int = 0
+    stray_lines: int = 0  # of invalid_lines: valid lines dated too far from their file's day
+    truncated_files: int = 0  # files unreadable after some line (a cut .gz, a disk error)
     problems: list[LineProblem] = field(default_factory=list)
 
     def add_problem(self, problem: LineProblem) -> None:
@@ -52,11 +55,17 @@ class ReadStats:
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
 
+    def counts(self) -> tuple[int, int, int, int, int, int]:
+        return (self.lines, self.invalid_lines, self.duplicates, self.partial_lines, self.stray_lines,
+                self.truncated_files)
+
     def merge(self, other: ReadStats) -> None:
         self.lines += other.lines
         self.invalid_lines += other.invalid_lines
         self.duplicates += other.duplicates
         self.partial_lines += other.partial_lines
+        self.stray_lines += other.stray_lines
+        self.truncated_files += other.truncated_files
         room = MAX_PROBLEMS_KEPT - len(self.problems)
         self.problems.extend(other.problems[:max(room, 0)])
 
@@ -81,7 +90,11 @@ def list_log_files(logs_dir: Path) -> list[LogFile]:
                 found.append(LogFile(dt.date.fromisoformat(match.group(1)), logs_dir / entry.name))
             except ValueError:
                 continue  # 2026-02-30.jsonl is no day; not ours to read
-    return sorted(found, key=lambda log: (log.day, log.path.name))
+    return sorted(found, key=log_order)
+
+
+def log_order(log: LogFile) -> tuple[dt.date, str]:
+    return log.day, log.path.name
 
 
 def files_for_days(listing: Sequence[LogFile], first: dt.date, last: dt.date) -> list[LogFile]:
@@ -106,7 +119,7 @@ UNREADABLE = (OSError, EOFError, zlib.error)
 Reject = Callable[[UsageRecord], "str | None"]
 
 
-def iter_lines(handle: BinaryIO, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
+def iter_lines(handle: BinaryIO, stats: ReadStats, path: Path | None = None) -> Iterator[tuple[int, bytes]]:
     """Complete lines with their 1-based numbers; a last line without `\n` is still being written."""
     number = 0
     for number, line in enumerate(handle, start=1):
@@ -116,8 +129,33 @@ def iter_lines(handle: BinaryIO, stats: ReadStats) -> Iterator[tuple[int, bytes]
         stats.lines += 1
         if number == 1 and line.startswith(BOM):
             line = line[len(BOM):]
-        if line.strip():
+        if len(line) > MAX_LINE_BYTES:
+            stats.add_problem(LineProblem(path or Path(str(getattr(handle, "name", "?"))), number, _too_long(line)))
+        elif line.strip():
             yield number, line
+
+
+def _too_long(line: bytes) -> str:
+    return f"line is {len(line):,} bytes, over the {MAX_LINE_BYTES:,}-byte record limit"
+
+
+# Any line over the limit holds a whole aligned block of half the limit with no newline in it, so
+# looking for a newline in each such block finds every candidate with one memchr per block.
+_BLOCK = MAX_LINE_BYTES // 2
+
+
+def _has_long_line(lines: bytes) -> bool:
+    """Whether any `\n`-terminated line of `lines` is longer than MAX_LINE_BYTES."""
+    if len(lines) <= MAX_LINE_BYTES:
+        return False
+    find = lines.find
+    for start in range(0, len(lines) - _BLOCK + 1, _BLOCK):
+        if find(b"\n", start, start + _BLOCK) < 0:
+            begin = lines.rfind(b"\n", 0, start) + 1
+            end = find(b"\n", start)
+            if end - begin + 1 > MAX_LINE_BYTES:
+                return True
+    return False
 
 
 def read_file(path: Path, stats: ReadStats, reject: Reject | None = None) -> Iterator[UsageRecord]:
@@ -131,13 +169,15 @@ def read_file(path: Path, stats: ReadStats, reject: Reject | None = None) -> Ite
     number = 0
     try:
         with open_log(path) as handle:
-            for number, line in iter_lines(handle, stats):
+            for number, line in iter_lines(handle, stats, path):
                 try:
                     record = parse_line(line)
-                    reason = reject(record) if reject else None
                 except InvalidRecord as error:
-                    reason = str(error)
+                    stats.add_problem(LineProblem(path, number, str(error)))
+                    continue
+                reason = reject(record) if reject else None
                 if reason:
+                    stats.stray_lines += 1
                     stats.add_problem(LineProblem(path, number, reason))
                     continue
                 if not record.id:
@@ -149,7 +189,7 @@ def read_file(path: Path, stats: ReadStats, reject: Reject | None = None) -> Ite
                     del latest_by_id[key]  # re-insert so the dict keeps last-line order
                 latest_by_id[key] = record
     except UNREADABLE as error:
-        stats.add_problem(LineProblem(path, number + 1, f"unreadable from here on ({error})"))
+        _cut_short(stats, path, number + 1, error)
     yield from latest_by_id.values()
 
 
@@ -209,7 +249,12 @@ def read_batches(path: Path, stats: ReadStats) -> Iterator[Batch]:
         if unfinished:
             stats.partial_lines += 1
     except UNREADABLE as error:
-        stats.add_problem(LineProblem(path, first_line, f"unreadable from here on ({error})"))
+        _cut_short(stats, path, first_line, error)
+
+
+def _cut_short(stats: ReadStats, path: Path, line: int, error: BaseException) -> None:
+    stats.truncated_files += 1
+    stats.add_problem(LineProblem(path, line, f"unreadable from here on ({error})"))
 
 
 def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: ReadStats) -> Batch:
@@ -219,11 +264,15 @@ def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: 
     text = bytearray(b"[")
     text += lines
     text[-1] = ord("]")  # in place of the last newline
-    batch = parse_batch(text.replace(b"\n", b","))
-    if batch is not None and len(batch.records) == count:
-        return batch
+    if not _has_long_line(lines):
+        batch = parse_batch(text.replace(b"\n", b","))
+        if batch is not None and len(batch.records) == count:
+            return batch
     records: list[RecordFields] = []
     for number, line in enumerate(io.BytesIO(lines), start=first_line):
+        if len(line) > MAX_LINE_BYTES:
+            stats.add_problem(LineProblem(path, number, _too_long(line)))
+            continue
         if not line.strip():
             continue
         try:
@@ -231,3 +280,49 @@ def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: 
         except InvalidRecord as error:
             stats.add_problem(LineProblem(path, number, str(error)))
     return batch_of(records)
+
+
+def counted_records(
+    paths: Sequence[Path], zone: dt.tzinfo, stats_by_path: dict[Path, ReadStats], ids: set[str] | None = None
+) -> Iterator[UsageRecord]:
+    """The records that count (SPEC §2) among log files read together: one file, or neighbours
+    that share a provider+id.
+
+    Valid lines inside their file's window; of several lines of one provider+id, the last line of
+    the file of the latest day, and among files of one day (host files) the line with the latest
+    `ts`, then the larger output; a void line that wins cancels the call. Every id seen, void or
+    replaced, goes into `ids`, which is what neighbouring files are compared by.
+    """
+    latest: dict[tuple[str, str], tuple[dt.date, UsageRecord]] = {}
+    for path in sorted(paths, key=_path_order):
+        day = file_day(path) or dt.date.min
+        stats = stats_by_path.setdefault(path, ReadStats())
+        for record in read_file(path, stats, outside_window(path, zone)):
+            if not record.id:
+                yield record
+                continue
+            if ids is not None:
+                ids.add(record.id)
+            key = (record.provider, record.id)
+            held = latest.get(key)
+            if held is not None:
+                stats.duplicates += 1
+                if not _replaces(day, record, *held):
+                    continue
+                del latest[key]  # re-inserted below, so the dict keeps the order lines won in
+            latest[key] = (day, record)
+    for _, record in latest.values():
+        if not record.void:
+            yield record
+
+
+def _path_order(path: Path) -> tuple[dt.date, str]:
+    return file_day(path) or dt.date.min, path.name
+
+
+def _replaces(day: dt.date, record: UsageRecord, held_day: dt.date, held: UsageRecord) -> bool:
+    """Whether a line read later replaces the one held for its id: files come in day order, so a
+    later day wins; two files of one day (host files) are ordered by the calls themselves."""
+    if day != held_day:
+        return day > held_day
+    return (record.ts, record.output_tokens) >= (held.ts, held.output_tokens)

@@ -301,6 +301,7 @@ class Batch(NamedTuple):
     latest: dt.datetime | None = None
     has_costs: bool = True
     has_voids: bool = True
+    has_extras: bool = True  # any record with a part count or web searches (SPEC §1's optional counts)
 
 
 def batch_of(records: list[RecordFields]) -> Batch:
@@ -308,7 +309,8 @@ def batch_of(records: list[RecordFields]) -> Batch:
     if not records:
         return Batch(records)
     stamps = list(map(ts_of, records))
-    return Batch(records, min(stamps), max(stamps), True, any(record.void for record in records))
+    return Batch(records, min(stamps), max(stamps), True, any(record.void for record in records),
+                 any(_has_parts(record) or record.web_search_requests for record in records))
 
 
 def parse_batch(text: bytes | bytearray) -> Batch | None:
@@ -326,7 +328,7 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
     span = _checked_span(records)
     if span is None:
         return None
-    earliest, latest, has_voids = span
+    earliest, latest, has_voids, has_extras = span
     # A ts's year is that of its own offset, which can differ from the instant's order near
     # a year's edge, so only batches near the allowed edges need every year checked.
     if earliest.year <= FIRST_YEAR + 1 or latest.year >= LAST_YEAR - 1:
@@ -347,11 +349,12 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
             return None
     if not known.named_models and not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest, has_costs, has_voids)
+    return Batch(records, earliest, latest, has_costs, has_voids, has_extras)
 
 
-def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool] | None:
-    """The earliest and latest `ts` of the records and whether any is a void line, if every ts
+def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool, bool] | None:
+    """The earliest and latest `ts` of the records, whether any is a void line and whether any
+    carries a part count or web searches, if every ts
     has an offset and every call's token subsets fit in their totals (as UsageRecord checks one
     call); else None.
 
@@ -359,7 +362,7 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
     map(attrgetter) costs per value, and one pass touches each record once.
     """
     earliest = latest = records[0].ts
-    voids = False
+    voids = extras = False
     try:
         for record in records:
             ts = record.ts
@@ -374,13 +377,17 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
                 if not record.id:
                     return None
                 voids = True
-            if _has_parts(record) and subset_problem(record):
-                return None
+            if record.web_search_requests:
+                extras = True
+            if _has_parts(record):
+                if subset_problem(record):
+                    return None
+                extras = True
     except TypeError:  # a naive ts compared with an aware one
         return None
     if earliest.tzinfo is None:  # all naive: none was compared with an aware one
         return None
-    return earliest, latest, voids
+    return earliest, latest, voids, extras
 
 
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)

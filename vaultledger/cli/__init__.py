@@ -1,0 +1,76 @@
+"""The `vaultledger` command: a thin typer layer over the library; errors become exit codes here only.
+
+`main` answers `--version` and a plain `vaultledger log …` without loading typer or rich (see
+`vaultledger.cli.fast`); everything else, help and every mistake included, goes to the typer `app`,
+which is built on first use (`from vaultledger.cli import app` works as before).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from vaultledger.errors import VaultledgerError
+
+if TYPE_CHECKING:
+    import typer
+
+__all__ = ["app", "fail", "main", "user_errors"]
+
+APP_HELP = "Know what your LLM usage costs, right inside your Obsidian vault."
+
+
+def main() -> None:
+    """The console script: the fast path when it can answer, else the typer app."""
+    from vaultledger.cli.fast import answer_quickly
+
+    code = answer_quickly(sys.argv[1:])
+    if code is not None:
+        raise SystemExit(code)
+    build_app()()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Say `vaultledger: message` on stderr; raise the result to exit with `code`."""
+    import typer
+
+    typer.echo(f"vaultledger: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """The one place where library errors become a message on stderr and exit code 1."""
+    try:
+        yield
+    except VaultledgerError as error:
+        raise fail(str(error)) from None
+
+
+@functools.cache
+def build_app() -> typer.Typer:
+    """The typer app with every command; built once, on first use."""
+    import typer
+
+    from vaultledger.cli import admin, budget, export, imports, log, report, rollup, schedule, watch
+
+    app = typer.Typer(name="vaultledger", help=APP_HELP, no_args_is_help=True, add_completion=False,
+                      rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
+    app.callback()(admin.main_callback)
+    commands = {"log": log.log_command, "rollup": rollup.rollup_command, "watch": watch.watch_command,
+                "report": report.report_command, "export": export.export_command, "prices": admin.prices_command,
+                "doctor": admin.doctor_command, "budget": budget.budget_command, "archive": admin.archive_command}
+    for name, command in commands.items():
+        app.command(name)(command)
+    app.add_typer(schedule.schedule_app, name="schedule")
+    app.add_typer(imports.import_app, name="import")
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,35 @@
+"""`vaultledger budget`: how spending stands against the config's budgets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from vaultledger.cli import user_errors
+from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, VaultOpt, period_options
+from vaultledger.cli.resolve import chosen_period, settings_from, week_rule_for
+from vaultledger.period_flags import PeriodFlags
+
+
+@period_options(ranges=False, last=False)
+def budget_command(
+    period: PeriodFlags,
+    vault: VaultOpt = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None,
+    fail_over: Annotated[bool, typer.Option("--fail-over", help="Exit 3 when any budget is over.")] = False,
+) -> None:
+    """Show how spending stands against the budgets in the config.
+
+    Example: vaultledger budget --month 2026-03
+    """
+    from vaultledger.budget_report import budget_table, evaluate_budgets
+
+    with user_errors():
+        settings = settings_from(config, vault, logs, tz)
+        statuses = evaluate_budgets(settings, chosen_period(period, settings), week_rule_for(settings))
+    if not statuses:
+        typer.echo("no budgets configured: add a [budgets] table to the config (see README)")
+        return
+    budget_table(statuses)
+    if fail_over and any(status.level == "over" for status in statuses):
+        raise typer.Exit(3)

@@ -1,0 +1,68 @@
+"""What the shared options name: settings, the period, the week rule, and a ledger to read with."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vaultledger.cli import fail
+from vaultledger.period_flags import PeriodFlags
+
+if TYPE_CHECKING:
+    from vaultledger.ledger import Ledger
+    from vaultledger.periods import Period, WeekRule
+    from vaultledger.settings import Settings
+
+
+def settings_from(
+    config: Path | None, vault: Path | None = None, logs: Path | None = None, tz: str | None = None
+) -> Settings:
+    """Settings resolved flag > environment > config file > vault > default."""
+    from vaultledger.settings import resolve_settings
+
+    return resolve_settings(config=config, vault=vault, logs=logs, tz=tz)
+
+
+def chosen_period(flags: PeriodFlags, settings: Settings) -> Period | None:
+    """The period the flags name (None if none); contradictory flags are a usage error (exit 2)."""
+    from vaultledger.period_flags import UsageMistake, choose_period
+    from vaultledger.periods import today
+
+    try:
+        return choose_period(flags, today(settings.timezone.value), week_rule_for(settings))
+    except UsageMistake as mistake:
+        raise fail(str(mistake), code=2) from None
+
+
+def period_or_today(flags: PeriodFlags, settings: Settings) -> Period:
+    """The period the flags name, else today."""
+    from vaultledger.periods import day_of, today
+
+    return chosen_period(flags, settings) or day_of(today(settings.timezone.value))
+
+
+def week_rule_for(settings: Settings) -> WeekRule:
+    """Weeks follow the weekly note's format when a vault is known, else the config's week start."""
+    from vaultledger.notes.vault import is_vault, load_note_settings
+    from vaultledger.periods import week_rule_for_format
+
+    weekly_format = "gggg-[W]ww"
+    vault = settings.vault.value
+    if vault is not None and is_vault(vault):
+        weekly_format = load_note_settings(vault, settings.notes)["weekly"].format
+    elif "weekly" in settings.notes and settings.notes["weekly"].get("format"):
+        weekly_format = settings.notes["weekly"]["format"]
+    return week_rule_for_format(weekly_format, settings.week_start.value, settings.week_doy)
+
+
+def ledger_for(settings: Settings) -> Ledger:
+    """A Ledger whose long reads show a progress bar on a terminal."""
+    from vaultledger.ledger import Ledger
+
+    ledger = Ledger.from_settings(settings)
+    if sys.stderr.isatty():
+        from vaultledger.progress import terminal_progress
+
+        ledger.progress = terminal_progress
+    return ledger

@@ -1,0 +1,81 @@
+"""`vaultledger rollup`: write usage sections into the vault's notes."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vaultledger.cli import user_errors
+from vaultledger.cli.options import ConfigOpt, ForceOpt, LogsOpt, TzOpt, VaultOpt, period_options
+from vaultledger.cli.resolve import chosen_period, ledger_for, settings_from
+from vaultledger.period_flags import PeriodFlags
+
+if TYPE_CHECKING:
+    from vaultledger.rollup import RollupResult
+
+
+@period_options(last=False)
+def rollup_command(
+    period: PeriodFlags,
+    vault: VaultOpt = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+    no_create: Annotated[bool, typer.Option("--no-create", help="Never create missing notes.")] = False,
+    force: ForceOpt = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any log line was invalid.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print problems.")] = False,
+) -> None:
+    """Write usage sections into the vault's notes.
+
+    With no period: the nightly run (days whose logs changed since the last run, today and
+    yesterday, and their weeks, months and quarters). With a period: exactly that.
+
+    Example: vaultledger rollup --day 2026-03-14 --vault ~/Obsidian/Main
+    """
+    from vaultledger import nightly
+    from vaultledger.rollup import Rollup, open_vault
+
+    with user_errors():
+        settings = settings_from(config, vault, logs, tz)
+        chosen = chosen_period(period, settings)
+        rollup = Rollup(settings, open_vault(settings, force=force), ledger_for(settings),
+                        create=not no_create, dry_run=dry_run)
+        if chosen is None:
+            result = nightly.run_nightly(rollup)
+            result.warnings.extend(nightly.budget_alerts(settings, rollup.week_rule))
+        else:
+            result = rollup.run(nightly.periods_to_roll(chosen, rollup))
+    _print_rollup(result, dry_run, quiet)
+    invalid = rollup.ledger.stats.invalid_lines
+    if invalid:
+        typer.echo(f"vaultledger: warning: {invalid:,} invalid log lines skipped "
+                   "(run `vaultledger doctor` to list them)", err=True)
+    if result.errors or (strict and invalid):
+        raise typer.Exit(1)
+
+
+def _print_rollup(result: RollupResult, dry_run: bool, quiet: bool) -> None:
+    for warning in dict.fromkeys(result.warnings):
+        typer.echo(f"vaultledger: warning: {warning}", err=True)
+    for error in result.errors:
+        typer.echo(f"vaultledger: {error}", err=True)
+    if quiet:
+        return
+    for update in result.updates:
+        if not update.changed:
+            typer.echo(f"unchanged   {update.path}")
+            continue
+        verb = ("would create" if update.created else "would update") if dry_run else (
+            "created" if update.created else "updated")
+        typer.echo(f"{verb:<11} {update.path}")
+        if dry_run:
+            _print_diff(update.before or "", update.after, str(update.path))
+
+
+def _print_diff(before: str, after: str, name: str) -> None:
+    import difflib
+
+    sys.stdout.writelines(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                               name, name, n=1))
+

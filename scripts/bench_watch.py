@@ -89,7 +89,7 @@ def burst(append, poller: NotePoller, watcher, lines: int, done: int) -> tuple[f
     appended = time.perf_counter()
     poller.wait_for(done + lines)
     latency = poller.seen_at[done + lines] - appended
-    time.sleep(watcher.max_delay + 0.2)  # let anything still scheduled land before counting
+    time.sleep(watcher.schedule.max_delay + 0.2)  # let anything still scheduled land before counting
     return appended - start, latency, watcher.note_writes - writes
 
 
@@ -137,8 +137,8 @@ def main() -> None:
     watcher.ready.wait(10)
     poller = NotePoller(note)
     poller.start()
-    print(f"watcher: quiet window {ms(watcher.quiet_window)}, max delay {ms(watcher.max_delay)}, "
-          f"weekly every {watcher.weekly_every:.0f} s; vault {root / 'vault'}")
+    print(f"watcher: quiet window {ms(watcher.schedule.quiet_window)}, max delay {ms(watcher.schedule.max_delay)}, "
+          f"weekly every {watcher.schedule.weekly_every:.0f} s; vault {root / 'vault'}")
 
     done, all_latencies = 0, []
     for rate in (float(text) for text in args.rates.split(",") if text.strip()):

@@ -195,6 +195,10 @@ class Usage:
                 counts[f"{key.provider}/{key.model}"] += sums.unpriced_calls
         return dict(sorted(counts.items()))
 
+    def unknown_tier_calls(self) -> int:
+        """Calls whose service_tier is none of SPEC §1's words (they are priced as standard)."""
+        return sum(sums.calls for key, sums in self.groups.items() if not is_known_tier(key.service_tier))
+
     def cost_per_unit(self) -> list[tuple[str, int, Sums]]:
         """(use case, distinct unit ids, sums of that use case) for use cases with units."""
         by_use_case = dict(self.by("use_case"))
@@ -206,6 +210,14 @@ class Usage:
 
     def is_empty(self) -> bool:
         return not self.groups
+
+
+# SPEC §1: the tiers, and the providers' own words for the standard one.
+KNOWN_TIERS = frozenset({"standard", "batch", "flex", "priority", "default", "auto", "on_demand", ""})
+
+
+def is_known_tier(tier: str | None) -> bool:
+    return tier is None or tier.strip().lower() in KNOWN_TIERS
 
 
 def dimension_values(key: GroupKey, dimension: str) -> Iterator[str | None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +10,8 @@ from vaultledger.errors import VaultledgerError
 from vaultledger.ledger import Ledger
 from vaultledger.notes.splice import check_note
 from vaultledger.notes.vault import is_vault, load_note_settings
-from vaultledger.reader import ReadStats, list_log_files, outside_window, read_file
+from vaultledger.periods import date_range
+from vaultledger.reader import NEIGHBOUR_DAYS, list_log_files
 from vaultledger.settings import Settings
 
 
@@ -90,17 +90,17 @@ def _log_lines(settings: Settings, checkup: Checkup) -> None:
     if not logs_dir.is_dir():
         checkup.say(f"logs:      {logs_dir} does not exist yet (it is created by the first logged call)")
         return
-    stats = ReadStats()
     ledger = Ledger.from_settings(settings)
     unpriced: dict[str, int] = {}
-    zone = zoneinfo.ZoneInfo(settings.timezone.value)
-    for log in files:
-        for record in read_file(log.path, stats, outside_window(log.path, zone)):
-            if ledger.book.cost_of(record).cost is None:
-                ref = f"{record.provider}/{record.model}"
-                unpriced[ref] = unpriced.get(ref, 0) + 1
+    if files:
+        # The whole folder through the ledger every report reads with: the same problems, the same duplicates.
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        unpriced = ledger.usage(date_range(files[0].day - margin, files[-1].day + margin)).unpriced_models()
+    stats = ledger.stats
     checkup.say(f"log files: {len(files)}, {stats.lines:,} lines, {stats.duplicates:,} duplicates, "
                 f"{stats.partial_lines} partial last line(s)")
+    if stats.truncated_files:
+        checkup.problem(f"{stats.truncated_files} log file(s) cut short: the calls after the line named below are missing")
     for problem in stats.problems:
         checkup.problem(str(problem))
     if stats.invalid_lines > len(stats.problems):

@@ -8,6 +8,7 @@ import heapq
 import multiprocessing
 import os
 import sys
+import zoneinfo
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -28,6 +29,7 @@ from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices, p
 from vaultledger.reader import (
     NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records, file_day, files_for_days, list_log_files, read_batches,
 )
+from vaultledger.record import UsageRecord
 from vaultledger.settings import Settings
 
 # Folding in worker processes pays off once there is this much to read.
@@ -157,6 +159,8 @@ class Ledger:
     progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
     start_method: str | None = None  # of worker processes; None: fork on Linux, the platform's default elsewhere
     counters: Counter[str] = field(default_factory=Counter)  # what reading cost: files folded, pairs compared
+    # Where folds come from instead of the cache and workers: watch mode's folds kept current as files grow.
+    folds: Callable[[Path], FileFold] | None = None
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
     # Each day's parts (one per file that holds calls of that day), merged only when a day is
     # asked for on its own: a period's total merges every part at once, in one pass.
@@ -253,6 +257,23 @@ class Ledger:
         self.days(first, last)
         return dict(self._joined)
 
+    def records(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, UsageRecord]]:
+        """(local day, record) for every call that counts in [first, last]: exactly the calls
+        `usage` sums, by the same rules (files that share ids are read together)."""
+        zone = zoneinfo.ZoneInfo(self.tz)
+        joined = self.joined_files(first, last)
+        done: set[Path] = set()
+        with self._one_listing():
+            for log in files_for_days(self._log_files(), first, last):
+                if log.path in done:
+                    continue
+                paths = sorted(joined.get(log.path, {log.path}), key=lambda path: path.name)
+                done.update(paths)
+                for record in counted_records(paths, zone, {}):
+                    day = record.ts.astimezone(zone).date()
+                    if first <= day <= last:
+                        yield day, record
+
     def _cache(self) -> FoldCache | None:
         return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
 
@@ -321,6 +342,8 @@ class Ledger:
         """Each pending file's fold, from the cache or folded now, in file order, taken as it comes."""
         cache = self._cache()
         cached = {log.path: cache.load(log.path, signatures[log.path]) for log in pending} if cache else {}
+        if self.folds is not None:
+            cached = {log.path: self.folds(log.path) for log in pending}
         folded = self._fold_all([log for log in pending if cached.get(log.path) is None], signatures)
         for log in pending:
             fold = cached.get(log.path)
@@ -391,6 +414,8 @@ class Ledger:
             groups.extend(extra)
 
     def _individual_fold(self, log: LogFile) -> FileFold:
+        if self.folds is not None:
+            return self.folds(log.path)
         cache = self._cache()
         fold = cache.load(log.path, file_signature(log.path)) if cache else None
         return fold or fold_log_file(log.path, self.book, self.tz)

@@ -222,16 +222,29 @@ def outside_window(path: Path, zone: dt.tzinfo) -> Reject | None:
     return reject
 
 
-def read_batches(path: Path, stats: ReadStats) -> Iterator[Batch]:
+@dataclass
+class ReadPosition:
+    """Where complete lines end in a file being read in pieces: the byte offset after the last
+    complete line, and the number the next line will have."""
+
+    offset: int = 0
+    line: int = 1
+
+
+def read_batches(path: Path, stats: ReadStats, position: ReadPosition | None = None) -> Iterator[Batch]:
     """Valid records of one file in batches, in line order, duplicates NOT removed (callers check).
 
     A batch whose lines are all valid is decoded in one go; a batch with any bad or blank line is
-    decoded line by line, so every problem is still located by its line number.
+    decoded line by line, so every problem is still located by its line number. With a
+    `position`, reading starts there and the position follows the complete lines read, so a
+    growing file can be read on from where it was left (an unfinished last line is not consumed).
     """
-    first_line = 1
+    position = position if position is not None else ReadPosition()
     unfinished = b""  # a line cut by the batch's edge, or the file's last line still being written
     try:
         with open_log(path) as handle:
+            if position.offset:
+                handle.seek(position.offset)
             while chunk := handle.read(BATCH_BYTES):
                 text = unfinished + chunk if unfinished else chunk
                 end = text.rfind(b"\n") + 1
@@ -239,17 +252,19 @@ def read_batches(path: Path, stats: ReadStats) -> Iterator[Batch]:
                 if not end:
                     continue
                 lines = text[:end] if unfinished else text
-                if first_line == 1 and lines.startswith(BOM):
+                start = position.offset
+                if start == 0 and lines.startswith(BOM):
                     lines = lines[len(BOM):]
                 # Deleting the newlines finds them with memchr, far faster than bytes.count.
                 count = len(lines) - len(lines.replace(b"\n", b""))
                 stats.lines += count
-                yield _decode_batch(path, lines, count, first_line, stats)
-                first_line += count
+                batch = _decode_batch(path, lines, count, position.line, stats)
+                position.offset, position.line = start + end, position.line + count
+                yield batch
         if unfinished:
             stats.partial_lines += 1
     except UNREADABLE as error:
-        _cut_short(stats, path, first_line, error)
+        _cut_short(stats, path, position.line, error)
 
 
 def _cut_short(stats: ReadStats, path: Path, line: int, error: BaseException) -> None:

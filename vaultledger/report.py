@@ -13,10 +13,12 @@ from vaultledger.ledger import Ledger
 from vaultledger.periods import Period, WeekRule, day_of, month_of, week_of
 from vaultledger.pricing import format_usd
 from vaultledger.reader import ReadStats
+from vaultledger.record import COUNT_FIELDS
 from vaultledger.render import format_share
 
 BREAKDOWNS = ("provider", "model", "project", "use_case")
-TOTAL_FIELDS = (
+TOTAL_FIELDS = ("calls", *COUNT_FIELDS)
+CSV_FIELDS = (
     "calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
 )
 ROW_FIELDS = ("key", "calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
@@ -43,7 +45,10 @@ def report_json(period: Period, usage: Usage, stats: ReadStats, by: Sequence[str
     for dimension in dict.fromkeys([*BREAKDOWNS, *by]):
         document[f"by_{dimension}"] = [{"key": key, **sums_json(sums)} for key, sums in usage.by(dimension)]
     document["unpriced_models"] = usage.unpriced_models()
-    document["problems"] = {"invalid_lines": stats.invalid_lines, "duplicates": stats.duplicates}
+    document["problems"] = {
+        "invalid_lines": stats.invalid_lines, "duplicates": stats.duplicates, "stray_lines": stats.stray_lines,
+        "truncated_files": stats.truncated_files, "unknown_tiers": usage.unknown_tier_calls(),
+    }
     return document
 
 
@@ -59,7 +64,7 @@ def report_csv(usage: Usage, by: str) -> str:
 
 
 def _csv_numbers(sums: Sums) -> list[Any]:
-    return [*(getattr(sums, name) for name in TOTAL_FIELDS), f"{sums.cost:f}", sums.unpriced_calls]
+    return [*(getattr(sums, name) for name in CSV_FIELDS), f"{sums.cost:f}", sums.unpriced_calls]
 
 
 def _share(sums: Sums, total: Sums) -> str:

@@ -1,0 +1,213 @@
+"""One number, one definition: watch's live ledger, the nightly rollup's ledger (cold and warm
+cache), `export`'s records and `report --format json` agree on any log folder (SPEC §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from vaultledger.ledger import Ledger
+from vaultledger.livefold import LiveLedger
+from vaultledger.periods import date_range
+from vaultledger.pricing import PriceBook, parse_price_overrides
+from vaultledger.record import MAX_LINE_BYTES
+from vaultledger.report import report_json
+
+FIRST = dt.date(2026, 3, 12)
+SPAN = date_range(FIRST - dt.timedelta(days=4), FIRST + dt.timedelta(days=8))
+OVERRIDES = parse_price_overrides(
+    [{"provider": "openai", "model": "gpt-*", "input": 2.5, "output": 10, "cache_read": 1.25}], "test"
+)
+
+
+def line(ts: str, output: int, *, call_id: str | None = None, provider: str = "openai", void: bool = False,
+         model: str = "gpt-4o", cache_write_1h: int = 0) -> bytes:
+    record: dict[str, object] = {"ts": ts, "provider": provider, "model": model, "input_tokens": 1000,
+                                 "output_tokens": output}
+    if call_id:
+        record["id"] = call_id
+    if void:
+        record["void"] = True
+    if cache_write_1h:
+        record |= {"cache_write_tokens": cache_write_1h, "cache_write_1h_tokens": cache_write_1h}
+    return json.dumps(record).encode() + b"\n"
+
+
+def cold(logs: Path, cache: Path | None = None) -> Ledger:
+    return Ledger(logs, "UTC", PriceBook(OVERRIDES, "UTC"), cache, parallel=False)
+
+
+def figures(ledger: Ledger | LiveLedger) -> tuple[object, ...]:
+    usage = ledger.usage(SPAN)
+    stats = ledger.stats_between(SPAN.start - dt.timedelta(days=2), SPAN.end + dt.timedelta(days=2))
+    return json.dumps(report_json(SPAN, usage, stats), default=str), ledger.days(SPAN.start, SPAN.end)
+
+
+def test_the_issue_repro_counts_one_call_on_the_15th_one_duplicate_one_located_problem(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "2026-03-14.jsonl").write_bytes(line("2026-03-14T23:59:58Z", 1, call_id="msg_1"))
+    (logs / "2026-03-15.jsonl").write_bytes(line("2026-03-15T00:00:03Z", 500, call_id="msg_1"))
+    (logs / "2026-03-13.jsonl").write_bytes(line("2026-03-16T12:00:00Z", 1))
+    for ledger in (cold(logs), cold(logs, tmp_path / "cache"), cold(logs, tmp_path / "cache"), live_over(logs)):
+        days = ledger.days(dt.date(2026, 3, 13), dt.date(2026, 3, 16))
+        assert {day.day: (u.totals().calls, u.totals().output_tokens) for day, u in days.items()} == {15: (1, 500)}
+        stats = ledger.stats_between(dt.date(2026, 3, 11), dt.date(2026, 3, 18))
+        assert (stats.duplicates, stats.invalid_lines, stats.stray_lines) == (1, 1, 1)
+
+
+def live_over(logs: Path) -> LiveLedger:
+    live = LiveLedger(logs, "UTC", PriceBook(OVERRIDES, "UTC"))
+    live.watch_around(FIRST)
+    live.refresh()
+    return live
+
+
+def test_a_void_line_cancels_its_call_in_the_same_file_and_from_a_later_day(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "2026-03-12.jsonl").write_bytes(
+        line("2026-03-12T10:00:00Z", 10, call_id="a") + line("2026-03-12T10:01:00Z", 20, call_id="b")
+        + line("2026-03-12T10:02:00Z", 0, call_id="a", void=True) + line("2026-03-12T10:03:00Z", 30, call_id="c"))
+    (logs / "2026-03-13.jsonl").write_bytes(line("2026-03-13T00:10:00Z", 0, call_id="c", void=True))
+    ledger = cold(logs)
+    assert ledger.usage(SPAN).totals().output_tokens == 20
+    assert [record.id for _, record in ledger.records(SPAN.start, SPAN.end)] == ["b"]
+    (logs / "2026-03-14.jsonl").write_bytes(line("2026-03-14T08:00:00Z", 33, call_id="c"))  # a corrected line
+    assert cold(logs).usage(SPAN).totals().output_tokens == 53
+
+
+def test_host_files_of_one_day_keep_the_latest_then_the_larger_line(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "2026-03-12.laptop.jsonl").write_bytes(line("2026-03-12T10:00:05Z", 7, call_id="x")
+                                                   + line("2026-03-12T11:00:00Z", 3, call_id="y"))
+    (logs / "2026-03-12.desk.jsonl").write_bytes(line("2026-03-12T10:00:00Z", 9, call_id="x")
+                                                 + line("2026-03-12T11:00:00Z", 4, call_id="y"))
+    usage = cold(logs).usage(SPAN).totals()
+    assert (usage.calls, usage.output_tokens) == (2, 7 + 4)
+
+
+def test_a_line_over_the_record_limit_is_invalid_on_read_on_every_path(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    long = json.loads(line("2026-03-12T10:00:00Z", 5))
+    long["attrs"] = {"note": "x" * MAX_LINE_BYTES}
+    lines = [line("2026-03-12T09:00:00Z", 1)] * 3000 + [json.dumps(long).encode() + b"\n", line("2026-03-12T11:00:00Z", 2)]
+    (logs / "2026-03-12.jsonl").write_bytes(b"".join(lines))
+    for ledger in (cold(logs), live_over(logs)):
+        assert ledger.usage(SPAN).totals().calls == 3001
+        problems = [str(problem) for problem in ledger.stats_between(SPAN.start, SPAN.end).problems]
+        assert len(problems) == 1 and ":3001: line is " in problems[0] and "record limit" in problems[0]
+
+
+def test_new_counts_reach_the_report_json(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "2026-03-12.jsonl").write_bytes(line("2026-03-12T10:00:00Z", 5, cache_write_1h=300)
+                                            + line("2026-03-12T10:00:01Z", 5))
+    ledger = cold(logs)
+    document = report_json(SPAN, ledger.usage(SPAN), ledger.stats)
+    assert document["totals"]["cache_write_1h_tokens"] == 300 and document["totals"]["web_search_requests"] == 0
+    assert document["by_model"][0]["cache_write_1h_tokens"] == 300
+    assert set(document["problems"]) >= {"invalid_lines", "duplicates", "stray_lines", "truncated_files", "unknown_tiers"}
+
+
+# ---------------------------------------------------------------- the property
+
+IDS = ["a", "b", "c", "d"]
+
+
+@st.composite
+def log_lines(draw: st.DrawFn, day: dt.date) -> bytes:
+    offset = draw(st.sampled_from([0, 0, 0, -1, 1, 3]))  # 3 days away: a stray line
+    when = dt.datetime.combine(day + dt.timedelta(days=offset), dt.time(draw(st.sampled_from([0, 12, 23])), 30),
+                               dt.timezone.utc)
+    kind = draw(st.sampled_from(["plain", "id", "id", "void", "bad", "blank"]))
+    if kind == "bad":
+        return b'{"ts": "nonsense"}\n'
+    if kind == "blank":
+        return b"\n"
+    call_id = draw(st.sampled_from(IDS)) if kind in ("id", "void") else None
+    return line(when.isoformat(), draw(st.integers(0, 900)), call_id=call_id, void=kind == "void",
+                model=draw(st.sampled_from(["gpt-4o", "mystery-model"])))
+
+
+@st.composite
+def log_folders(draw: st.DrawFn) -> dict[str, list[bytes]]:
+    names = draw(st.lists(st.sampled_from(["2026-03-11", "2026-03-12", "2026-03-13", "2026-03-14", "2026-03-16",
+                                            "2026-03-12.laptop"]), min_size=1, max_size=4, unique=True))
+    return {name: draw(st.lists(log_lines(dt.date.fromisoformat(name[:10])), min_size=1, max_size=8))
+            for name in names}
+
+
+REPRO = {
+    "2026-03-14": [line("2026-03-14T23:59:58Z", 1, call_id="msg_1")],
+    "2026-03-15": [line("2026-03-15T00:00:03Z", 500, call_id="msg_1")],
+    "2026-03-13": [line("2026-03-16T12:00:00Z", 1)],
+}
+
+
+@settings(max_examples=200, deadline=None, derandomize=bool(os.environ.get("CI")),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@example(folder=REPRO, cuts=[1, 2, 3], partial=False)
+@given(folder=log_folders(), cuts=st.lists(st.integers(1, 40), max_size=4), partial=st.booleans())
+def test_watch_equals_rollup_equals_export_equals_report(
+    folder: dict[str, list[bytes]], cuts: list[int], partial: bool
+) -> None:
+    root = Path(tempfile.mkdtemp())
+    try:
+        logs, cache = root / "logs", root / "cache"
+        logs.mkdir()
+        live = LiveLedger(logs, "UTC", PriceBook(OVERRIDES, "UTC"))
+        live.watch_around(FIRST)
+        # Appends arrive in pieces, cut anywhere (inside a line too), read by the same incremental fold watch uses.
+        whole = {name: b"".join(lines) for name, lines in folder.items()}
+        if partial:
+            whole[next(iter(whole))] += b'{"ts": "2026-03-12T'  # a last line still being written
+        written = dict.fromkeys(whole, 0)
+        for step, cut in enumerate([*cuts, 10**6]):
+            for name, data in whole.items():
+                upto = min(len(data), written[name] + cut * (step + 1))
+                with (logs / f"{name}.jsonl").open("ab") as handle:
+                    handle.write(data[written[name]:upto])
+                written[name] = upto
+            live.refresh()
+            assert figures(live) == figures(cold(logs)), f"after piece {step}"
+        nightly = figures(cold(logs))
+        assert figures(cold(logs, cache)) == nightly, "cold cache"
+        assert figures(cold(logs, cache)) == nightly, "warm cache"
+        ledger = cold(logs)
+        usage = ledger.usage(SPAN).totals()
+        exported = list(ledger.records(SPAN.start, SPAN.end))
+        costs = [ledger.book.cost_of(record).cost for _, record in exported]
+        assert len(exported) == usage.calls
+        assert sum(record.output_tokens for _, record in exported) == usage.output_tokens
+        assert sum((cost for cost in costs if cost is not None), Decimal(0)) == usage.cost
+        assert sum(cost is None for cost in costs) == usage.unpriced_calls
+    finally:
+        shutil.rmtree(root)
+
+
+def test_the_live_fold_reads_only_what_was_appended(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    path = logs / "2026-03-12.jsonl"
+    path.write_bytes(b"".join(line("2026-03-12T10:00:00Z", 1, call_id=f"id-{n}") for n in range(2000)))
+    live = live_over(logs)
+    with path.open("ab") as handle:
+        handle.write(line("2026-03-12T11:00:00Z", 7, call_id="new"))
+    held = live.folds._files[path]
+    before = held.position.offset
+    assert live.refresh().touched == {dt.date(2026, 3, 12)}
+    assert held is live.folds._files[path] and held.position.offset > before, "the fold went on, not again"
+    assert live.usage(SPAN).totals().calls == 2001

@@ -1,0 +1,206 @@
+"""Watch mode's read side: folds kept current as log files grow, fed to the same Ledger.
+
+A live fold is the fold `fold_log_file` makes, continued: the bytes appended since the last read
+go through the same batch decoder and the same DayFolder, so a growing file costs only its new
+lines. Whatever the fast fold cannot continue (a repeated id, a void line, a stray line, a file
+replaced or cut) is folded again whole, by the same rules. `LiveLedger` answers each question
+with a fresh `Ledger` over these folds, so window, duplicate and void rules are the nightly
+rollup's own: a live note and the nightly note are the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultledger.aggregate import DayFolder, Usage, merge_days
+from vaultledger.foldcache import FileFold, Signature, encode_ids, file_signature
+from vaultledger.ledger import Ledger, _day_window, _inside, fold_log_file
+from vaultledger.periods import Period
+from vaultledger.pricing import PriceBook, parse_price_overrides
+from vaultledger.reader import (
+    NEIGHBOUR_DAYS, LineProblem, ReadPosition, ReadStats, file_day, list_log_files, read_batches,
+)
+from vaultledger.settings import Settings
+
+HEAD_BYTES = 128  # a file whose first bytes changed was replaced in place, not appended to
+# Files this far from today are let go: a week's note needs its days and their neighbours.
+KEEP_DAYS = 10
+
+
+@dataclass
+class _Growing:
+    """One file's fold so far, and where to read on from."""
+
+    signature: Signature
+    head: bytes
+    position: ReadPosition
+    folder: DayFolder | None  # None: the file needed the careful fold, which cannot be continued
+    ids: set[str]
+    stats: ReadStats
+    fold: FileFold
+
+
+class LiveFolds:
+    """The fold of each log file as it is now, reading only what was appended since last asked."""
+
+    def __init__(self, book: PriceBook, tz: str) -> None:
+        self.book, self.tz = book, tz
+        self._files: dict[Path, _Growing] = {}
+
+    def fold(self, path: Path) -> FileFold:
+        signature = file_signature(path)
+        held = self._files.get(path)
+        if signature is None:
+            self._files.pop(path, None)
+            return FileFold({}, ReadStats())
+        if held is not None and held.signature == signature:
+            return held.fold
+        if held is None or not self._continue(path, held, signature):
+            self._files[path] = self._start(path, signature)
+        return self._files[path].fold
+
+    def held_days(self, path: Path) -> set[dt.date]:
+        """The days of the fold last handed out for `path` (none if it was never asked for)."""
+        held = self._files.get(path)
+        return set(held.fold.days) if held else set()
+
+    def let_go(self, keep: set[Path]) -> None:
+        for path in [path for path in self._files if path not in keep]:
+            del self._files[path]
+
+    def _start(self, path: Path, signature: Signature) -> _Growing:
+        grown = _Growing(signature, _head(path), ReadPosition(), DayFolder(self.book, self.tz), set(), ReadStats(),
+                         FileFold({}, ReadStats()))
+        if path.name.endswith(".gz") or not self._read_on(path, grown):
+            return self._whole(path, signature)
+        return grown
+
+    def _whole(self, path: Path, signature: Signature) -> _Growing:
+        fold = fold_log_file(path, self.book, self.tz)
+        return _Growing(signature, _head(path), ReadPosition(), None, set(), fold.stats, fold)
+
+    def _continue(self, path: Path, held: _Growing, signature: Signature) -> bool:
+        """Read on from where the last read stopped, if the file only grew since."""
+        same_file = signature[3] == held.signature[3] and signature[0] >= held.position.offset
+        head = _head(path)
+        if held.folder is None or not same_file or head[:len(held.head)] != held.head:
+            return False
+        held.signature, held.head = signature, head
+        if not self._read_on(path, held):
+            self._files[path] = self._whole(path, signature)
+        return True
+
+    def _read_on(self, path: Path, grown: _Growing) -> bool:
+        """Fold the complete lines after `grown.position`; False where only a whole fold will do."""
+        assert grown.folder is not None
+        stats = ReadStats()
+        window = _day_window(path)
+        for batch in read_batches(path, stats, grown.position):
+            if not batch.records:
+                continue
+            span = grown.folder.day_span(batch)
+            if batch.has_voids or not _inside(span, window):
+                return False
+            before = len(grown.ids)
+            with_id = grown.folder.add_batch(batch, span, grown.ids)
+            if len(grown.ids) != before + with_id:  # a repeated id: the last line must win
+                return False
+        if stats.truncated_files:
+            return False
+        partial = stats.partial_lines
+        stats.partial_lines = 0
+        grown.stats.merge(stats)
+        # The fold's days are copies: the folder goes on adding to its own.
+        days = {day: merge_days([usage]) for day, usage in grown.folder.finish().items()}
+        shown = ReadStats()
+        shown.merge(grown.stats)
+        shown.partial_lines = partial
+        grown.fold = FileFold(days, shown, encode_ids(grown.ids), grown.ids)
+        return True
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+@dataclass
+class Refresh:
+    """What one refresh found: whether anything changed, and which days' numbers may differ."""
+
+    changed: bool = False
+    touched: set[dt.date] = field(default_factory=set)
+
+
+class LiveLedger:
+    """The ledger a running watch asks: each refresh reads what the logs folder gained and answers
+    from a fresh `Ledger` over the live folds until the next refresh."""
+
+    def __init__(self, logs_dir: Path, tz: str, book: PriceBook) -> None:
+        self.logs_dir, self.tz, self.book = logs_dir, tz, book
+        self.today = dt.date.today()
+        self.folds = LiveFolds(book, tz)
+        self._ledger = self._new_ledger()
+        self._signatures: dict[Path, Signature | None] = {}
+        self._problems: list[LineProblem] = []
+        self._errors: list[str] = []
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LiveLedger:
+        tz = settings.timezone.value
+        overrides = parse_price_overrides(list(settings.prices), settings.config_label)
+        return cls(settings.logs.value, tz, PriceBook(overrides, tz))
+
+    def watch_around(self, today: dt.date) -> None:
+        self.today = today
+
+    def refresh(self) -> Refresh:
+        """Read what changed in the logs folder. `touched` holds every day whose numbers may have
+        moved: the days the changed files held before and hold now, and the days of the files
+        they share ids with (a later line of an id changes the day of its earlier one)."""
+        listing = list_log_files(self.logs_dir)
+        now = {log.path: file_signature(log.path) for log in listing}
+        changed = [path for path in now.keys() | self._signatures.keys()
+                   if now.get(path) != self._signatures.get(path)]
+        self._signatures = now
+        if not changed:
+            return Refresh()
+        touched = {day for path in changed for day in self.folds.held_days(path)}
+        self._ledger = self._new_ledger()
+        for path in changed:
+            if path in now:
+                fold = self.folds.fold(path)
+                touched.update(fold.days)
+                self._problems.extend(fold.stats.problems)
+        days = [day for path in changed if (day := file_day(path)) is not None]
+        if days:
+            joined = self._ledger.joined_files(min(days), max(days))
+            for path in changed:
+                for other in joined.get(path, frozenset()) - {path}:
+                    touched.update(self.folds.fold(other).days)
+        keep_from, keep_to = self.today - dt.timedelta(days=KEEP_DAYS), self.today + dt.timedelta(days=NEIGHBOUR_DAYS)
+        self.folds.let_go({log.path for log in listing if keep_from <= log.day <= keep_to})
+        return Refresh(True, touched)
+
+    def days(self, first: dt.date, last: dt.date) -> dict[dt.date, Usage]:
+        return self._ledger.days(first, last)
+
+    def usage(self, period: Period) -> Usage:
+        return self._ledger.usage(period)
+
+    def stats_between(self, first: dt.date, last: dt.date) -> ReadStats:
+        return self._ledger.stats_between(first, last)
+
+    def take_problems(self) -> tuple[list[LineProblem], list[str]]:
+        """Invalid lines and unreadable files found since the last call."""
+        problems, errors = self._problems, self._errors
+        self._problems, self._errors = [], []
+        return problems, errors
+
+    def _new_ledger(self) -> Ledger:
+        return Ledger(self.logs_dir, self.tz, self.book, parallel=False, folds=self.folds.fold)

@@ -1,0 +1,69 @@
+"""A fold cache entry pinned byte for byte in meaning: a change in what a fold holds or means
+that does not bump CACHE_FORMAT would let old entries serve old numbers, so it fails here."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import msgspec
+
+from vaultledger.foldcache import CACHE_FORMAT, encode_fold
+from vaultledger.ledger import fold_log_file
+from vaultledger.pricing import PriceBook, parse_price_overrides
+
+GOLDEN = Path(__file__).parent / "golden" / "cache"
+OVERRIDES = parse_price_overrides([
+    {"provider": "openai", "model": "gpt-4o*", "input": 2.5, "output": 10, "cache_read": 1.25},
+    {"provider": "anthropic", "model": "claude-*", "input": 3, "output": 15, "cache_read": 0.3, "cache_write": 3.75},
+    {"provider": "anthropic", "model": "claude-*", "valid_from": "2026-03-13", "input": 2.7, "output": 13.5},
+], "golden")
+CALLS = [
+    {"ts": "2026-03-12T09:00:00+01:00", "provider": "openai", "model": "gpt-4o", "input_tokens": 1200,
+     "cache_read_tokens": 200, "output_tokens": 300, "app": "poet", "use_case": "poem", "unit_id": "p1", "id": "r1"},
+    {"ts": "2026-03-12T23:30:00Z", "provider": "anthropic", "model": "claude-sonnet-4-5", "input_tokens": 5000,
+     "cache_write_tokens": 1000, "cache_write_1h_tokens": 400, "output_tokens": 50, "tags": ["nightly"],
+     "web_search_requests": 2, "id": "r2"},
+    {"ts": "2026-03-12T10:00:00Z", "provider": "openai", "model": "gpt-4o", "input_tokens": 10, "output_tokens": 1,
+     "cost_usd": 0.5, "service_tier": "batch", "project": "orbis"},
+    {"ts": "2026-03-12T11:00:00Z", "provider": "mistral", "model": "mystery", "input_tokens": 10, "output_tokens": 1,
+     "input_audio_tokens": 4, "output_image_tokens": 1},
+    {"ts": "2026-03-12T12:00:00Z", "provider": "ollama", "model": "llama3", "input_tokens": 99, "output_tokens": 9},
+]
+CAREFUL = [*CALLS, {**CALLS[0], "output_tokens": 301}, {**CALLS[1], "void": True},
+           {**CALLS[2], "ts": "2026-03-20T10:00:00Z"}]
+
+
+def canonical(entry: bytes) -> object:
+    """The entry's content with set-ordered parts (ids, unit ids) sorted, so it is stable across runs."""
+    plain = msgspec.msgpack.decode(entry)
+    plain["problems"] = [[Path(path).name, line, reason] for path, line, reason in plain["problems"]]
+    plain["ids"] = sorted(msgspec.msgpack.decode(plain["ids"])) if plain["ids"] else []
+    for day in plain["days"]:
+        units = msgspec.msgpack.decode(day[2]) if day[2] else {}
+        day[2] = {use_case: sorted(ids) for use_case, ids in sorted(units.items())}
+        day[1] = sorted(day[1], key=json.dumps)
+    return json.loads(json.dumps(plain, default=str))
+
+
+def folds(tmp_path: Path) -> dict[str, object]:
+    out = {}
+    for name, calls in (("fast", CALLS), ("careful", CAREFUL)):
+        path = tmp_path / "2026-03-12.jsonl"
+        path.write_text("".join(json.dumps(call) + "\n" for call in calls) + "not json\n")
+        fold = fold_log_file(path, PriceBook(OVERRIDES, "Europe/Berlin"), "Europe/Berlin")
+        out[name] = canonical(encode_fold(Path("2026-03-12.jsonl"), (1, 2, 3, 4), fold))
+    return out
+
+
+def test_a_fold_entry_means_what_it_meant_when_the_cache_format_was_set(tmp_path: Path) -> None:
+    golden = GOLDEN / f"fold-format-{CACHE_FORMAT}.json"
+    made = folds(tmp_path)
+    if os.environ.get("VAULTLEDGER_WRITE_GOLDEN"):
+        golden.write_text(json.dumps(made, indent=1, sort_keys=True) + "\n")
+    assert golden.exists(), (f"no golden entry for CACHE_FORMAT {CACHE_FORMAT}: after bumping it, write one with "
+                             "VAULTLEDGER_WRITE_GOLDEN=1 and review it")
+    assert made == json.loads(golden.read_text()), (
+        "a fold entry changed without a CACHE_FORMAT bump: bump it in foldcache.py, then write a new golden "
+        "with VAULTLEDGER_WRITE_GOLDEN=1")

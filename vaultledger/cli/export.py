@@ -28,7 +28,6 @@ def export_command(
     """
     from vaultledger.export import FORMATS, export_rows, write_export
     from vaultledger.ledger import Ledger
-    from vaultledger.reader import ReadStats
 
     if fmt not in FORMATS:
         raise fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}", code=2)
@@ -36,10 +35,9 @@ def export_command(
         settings = settings_from(config, vault, logs, tz)
         chosen = period_or_today(period, settings)
         ledger = Ledger.from_settings(settings)
-        stats = ReadStats()
-        rows = export_rows(settings.logs.value, chosen, settings.timezone.value, ledger.book, stats,
-                           ledger.joined_files(chosen.start, chosen.end))
+        rows = export_rows(ledger, chosen)
         count = write_export(rows, sys.stdout, fmt) if output is None else _export_to_file(output, rows, fmt)
+        stats = ledger.stats  # what the report of the period counts
     typer.echo(f"exported {count:,} records ({chosen.kind} {chosen.key})", err=True)
     if stats.invalid_lines:
         typer.echo(f"vaultledger: warning: {stats.invalid_lines:,} invalid log lines skipped", err=True)

@@ -1,7 +1,10 @@
 """Watch mode through the real thing: a real watchdog observer, real log files, real notes, real processes.
 
-In-process tests run the Watcher in a thread with a clock that starts on 2026-03-14 and ticks in real
-time, so the day never depends on when the tests run; only the midnight test starts it late at night.
+In-process tests run the Watcher in a thread with a wall clock that starts on 2026-03-14 and ticks in
+real time, so the day never depends on when the tests run; the midnight test moves that clock itself.
+These tests wait for real events (with generous timeouts) and assert what lands in the notes, never how
+fast: the timing itself (quiet window, maximum delay, weekly throttle, midnight, idling) is checked on
+the pure schedule with a fake clock in test_watch_schedule.py.
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ import pytest
 from conftest import call, write_lines
 from vaultledger.ledger import Ledger
 from vaultledger.notes.vault import note_path
-from vaultledger.periods import week_of
+from vaultledger.periods import week_of, zone_named
 from vaultledger.settings import Settings, resolve_settings
-from vaultledger.watch import LiveLedger, Watcher, seconds_until_midnight, watch_forever
+from vaultledger.watch import LONGEST_SLEEP, LiveLedger, Refresh, Watcher, seconds_until_midnight, watch_forever
 
 T = TypeVar("T")
 UTC = dt.timezone.utc
@@ -39,10 +42,17 @@ CALLS = re.compile(r"· ([\d,]+) calls? ·")
 DEADLINE = 5.0
 
 
-def ticking_from(start: dt.datetime) -> Callable[[], dt.datetime]:
-    """A clock that starts at `start` and then runs as fast as the real one."""
-    origin = time.monotonic()
-    return lambda: start + dt.timedelta(seconds=time.monotonic() - origin)
+class WallClock:
+    """A wall clock that starts at `start` and runs as fast as the real one, until a test sets it."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.set(start)
+
+    def __call__(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._origin)
+
+    def set(self, when: dt.datetime) -> None:
+        self._start, self._origin = when, time.monotonic()
 
 
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float = DEADLINE) -> T:
@@ -96,7 +106,7 @@ def note(vault: Path) -> Path:
 @contextmanager
 def watching(settings: Settings, **options: Any) -> Iterator[Watcher]:
     """A Watcher running in a thread; it must stop within a second when the test is done."""
-    options.setdefault("now", ticking_from(NOON))
+    options.setdefault("now", WallClock(NOON))
     options.setdefault("quiet", True)
     watcher = Watcher(settings, **options)
     thread = threading.Thread(target=watcher.run, name="watcher")
@@ -108,6 +118,13 @@ def watching(settings: Settings, **options: Any) -> Iterator[Watcher]:
         watcher.stop()
         thread.join(1.0)
         assert not thread.is_alive(), "the watcher did not stop within a second"
+
+
+def live_ledger(settings: Settings, today: dt.date = DAY) -> LiveLedger:
+    live = LiveLedger.from_settings(settings)
+    assert isinstance(live, LiveLedger)
+    live.watch_around(today)
+    return live
 
 
 def weekly_note(watcher: Watcher, day: dt.date) -> Path:
@@ -128,22 +145,21 @@ def test_appended_line_shows_in_todays_note_with_a_status_line(settings: Setting
     assert re.search(r"^12:00:\d\d  today 2 calls  \$\S+  \(1 unpriced\)$", out.getvalue(), re.M), out.getvalue()
 
 
-def test_half_written_line_waits_for_its_newline(settings: Settings, log: Path, note: Path) -> None:
+def test_half_written_line_waits_for_its_newline(settings: Settings, log: Path) -> None:
+    # The watcher rolls only when a refresh says something changed: a half line must not.
     write_lines(log, call(at()))
-    err = io.StringIO()
-    with watching(settings, err=err) as watcher:
-        wait_for_calls(note, 1)
-        line = json.dumps(call(at(clock="12:00:02"))).encode()
-        with log.open("ab") as handle:
-            handle.write(line[:40])
-        updates = watcher.updates
-        time.sleep(0.4)  # well past the quiet window: the half line was seen and left alone
-        assert watcher.updates == updates
-        with log.open("ab") as handle:
-            handle.write(line[40:] + b"\n")
-        wait_for_calls(note, 2)
-    assert "invalid" not in note.read_text(encoding="utf-8")
-    assert "warning" not in err.getvalue()
+    live = live_ledger(settings)
+    assert live.refresh().changed
+    line = json.dumps(call(at(clock="12:00:02"))).encode()
+    with log.open("ab") as handle:
+        handle.write(line[:40])
+    assert live.refresh() == Refresh(changed=False, touched=set())
+    assert live.take_problems() == ([], [])
+    with log.open("ab") as handle:
+        handle.write(line[40:] + b"\n")
+    assert live.refresh() == Refresh(changed=True, touched={DAY})
+    assert live.days(DAY, DAY)[DAY].totals().calls == 2
+    assert live.take_problems() == ([], []) and live.stats_between(DAY, DAY).invalid_lines == 0
 
 
 def test_invalid_line_is_counted_in_the_note_and_warned_once(settings: Settings, log: Path, note: Path) -> None:
@@ -167,39 +183,32 @@ def test_repeated_id_counts_once_with_the_last_line_winning(settings: Settings, 
     assert "8,000 in" in note.read_text(encoding="utf-8")
 
 
-def test_burst_of_1000_appends_makes_a_handful_of_note_writes(settings: Settings, log: Path, note: Path) -> None:
-    with watching(settings) as watcher:
-        writes = watcher.note_writes
+def test_burst_of_1000_appends_all_reach_the_note(settings: Settings, log: Path, note: Path) -> None:
+    with watching(settings):
         with log.open("a", encoding="utf-8") as handle:
             for number in range(1000):
                 handle.write(json.dumps(call(at(), id=f"msg_{number}")) + "\n")
                 handle.flush()  # one write() per line, as the logger does: 1,000 watchdog events
-        wait_for_calls(note, 1000)
-        time.sleep(0.3)  # anything still scheduled would land now
-        assert watcher.note_writes - writes <= 5
+        wait_for_calls(note, 1000, timeout=15)
 
 
-def test_weekly_section_is_throttled_then_caught_up(settings: Settings, log: Path, note: Path) -> None:
+def test_weekly_section_waits_for_its_slot_and_stopping_writes_it(settings: Settings, log: Path,
+                                                                  note: Path) -> None:
     write_lines(log, call(at()))
-    with watching(settings, weekly_every=1.5) as watcher:
+    with watching(settings) as watcher:
         week = weekly_note(watcher, DAY)
         wait_for_calls(week, 1)
-        first_weekly = time.monotonic()
         write_lines(log, call(at(clock="12:00:01")))
         wait_for_calls(note, 2)
         assert calls_in(week) == 1  # the daily section moved on; the weekly one waits for its slot
-        wait_for_calls(week, 2)
-        assert time.monotonic() - first_weekly >= 1.4
+    assert calls_in(week) == 2  # ...which stopping does not wait for
 
 
-def test_idle_watcher_sleeps_without_waking(settings: Settings, log: Path) -> None:
+def test_idle_watcher_has_nothing_to_wake_for_but_the_clock(settings: Settings, log: Path) -> None:
     write_lines(log, call(at()))
     with watching(settings) as watcher:
-        time.sleep(0.2)
-        wakeups, cpu = watcher.wakeups, time.process_time()
-        time.sleep(1.0)
-        assert watcher.wakeups == wakeups
-        assert time.process_time() - cpu < 0.05
+        wait_for("an idle schedule", lambda: watcher.schedule.seconds_to_wait() > LONGEST_SLEEP - 1)
+        assert not watcher.schedule.due()
 
 
 # ---------------------------------------------------------------- survival
@@ -273,7 +282,6 @@ def test_note_deleted_or_renamed_is_made_again_on_the_next_change(settings: Sett
             note.unlink()
         else:
             note.rename(note.with_name("renamed.md"))
-        time.sleep(0.2)
         write_lines(log, call(at(clock="12:00:03")))
         wait_for_calls(note, 2)
     if how == "renamed":
@@ -340,19 +348,20 @@ def test_midnight_makes_the_new_day_today_and_gives_yesterday_its_final_numbers(
     settings: Settings, logs_dir: Path, vault: Path
 ) -> None:
     day, next_day = DAY, DAY + dt.timedelta(days=1)  # Saturday 14th ends the week; Sunday starts the next
-    first = write_lines(logs_dir / f"{day}.jsonl", call(at(day, "23:59:00")))
-    clock = ticking_from(dt.datetime(2026, 3, 14, 23, 59, 57, 500_000, tzinfo=UTC))
+    first = write_lines(logs_dir / f"{day}.jsonl", call(at(day, "23:58:00")))
+    clock = WallClock(dt.datetime(2026, 3, 14, 23, 59, 0, tzinfo=UTC))  # a minute to spare
     with watching(settings, now=clock) as watcher:
         week = weekly_note(watcher, day)
         assert week != weekly_note(watcher, next_day)
         wait_for_calls(vault / f"{day}.md", 1)
         wait_for_calls(week, 1)
-        write_lines(first, call(at(day, "23:59:58")))
+        write_lines(first, call(at(day, "23:59:01")))
         wait_for_calls(vault / f"{day}.md", 2)
         assert calls_in(week) == 1  # the weekly section is throttled to once a minute...
-        wait_for_calls(week, 2, timeout=4)  # ...but midnight gives the ending week its final numbers
+        clock.set(dt.datetime(2026, 3, 15, 0, 0, 0, tzinfo=UTC))
+        write_lines(logs_dir / f"{next_day}.jsonl", call(at(next_day, "00:00:01")))  # wakes the watcher now
+        wait_for_calls(week, 2)  # ...but midnight gives the ending week its final numbers
         assert watcher.day == next_day
-        write_lines(logs_dir / f"{next_day}.jsonl", call(at(next_day, "00:00:01")))
         wait_for_calls(vault / f"{next_day}.md", 1)
         write_lines(first, call(at(day, "23:59:59")))  # a late line for yesterday still lands
         wait_for_calls(vault / f"{day}.md", 3)
@@ -362,7 +371,7 @@ def test_watch_forever_returns_when_stop_is_set(settings: Settings, log: Path, n
     write_lines(log, call(at()))
     stop = threading.Event()
     thread = threading.Thread(target=watch_forever, args=(settings,),
-                              kwargs={"quiet": True, "stop": stop, "now": ticking_from(NOON)})
+                              kwargs={"quiet": True, "stop": stop, "now": WallClock(NOON)})
     thread.start()
     wait_for_calls(note, 1)
     stop.set()
@@ -370,24 +379,49 @@ def test_watch_forever_returns_when_stop_is_set(settings: Settings, log: Path, n
     assert not thread.is_alive()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_watch_command_follows_appends_and_stops_cleanly_on_a_signal(vault: Path, logs_dir: Path,
-                                                                     signum: int) -> None:
+def test_watch_forever_stops_cleanly_on_a_signal(settings: Settings, log: Path, note: Path,
+                                                 capsys: pytest.CaptureFixture[str], signum: int) -> None:
+    assert threading.current_thread() is threading.main_thread(), "signal handlers need the main thread"
+    write_lines(log, call(at()))
+
+    def append_then_signal() -> None:
+        wait_for_calls(note, 1)
+        write_lines(log, call(at(clock="12:00:01")))
+        wait_for_calls(note, 2)
+        os.kill(os.getpid(), signum)
+
+    before = signal.getsignal(signum)
+    sender = threading.Thread(target=append_then_signal)
+    sender.start()
+    watch_forever(settings, now=WallClock(NOON))  # returns, rather than raising, once the signal came
+    sender.join(DEADLINE)
+    assert signal.getsignal(signum) == before  # the previous handler is back
+    assert "today 2 calls" in capsys.readouterr().out
+
+
+def local_zone_near_noon() -> tuple[str, dt.date]:
+    """A fixed-offset zone where it is now between 11:00 and 13:00, and its date: a test using the real
+    clock there cannot straddle midnight."""
+    offset = (12 - dt.datetime.now(UTC).hour + 12) % 24 - 12  # -11 ... +12 hours
+    zone = "Etc/GMT" + (f"{-offset:+d}" if offset else "")  # Etc/GMT-3 is three hours ahead of UTC
+    return zone, dt.datetime.now(zone_named(zone)).date()
+
+
+@pytest.mark.slow
+def test_watch_command_follows_appends_and_stops_cleanly_on_sigterm(vault: Path, logs_dir: Path) -> None:
+    zone, today = local_zone_near_noon()
     command = [sys.executable, "-m", "vaultledger", "watch", "--vault", str(vault), "--logs", str(logs_dir),
-               "--tz", "UTC"]
+               "--tz", zone]
     watch = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        now = dt.datetime.now(UTC)
-        log, note = logs_dir / f"{now.date()}.jsonl", vault / f"{now.date()}.md"
-        write_lines(log, call(now.isoformat()))
+        log, note = logs_dir / f"{today}.jsonl", vault / f"{today}.md"
+        write_lines(log, call(dt.datetime.now(UTC).isoformat()))
         wait_for_calls(note, 1, timeout=15)  # interpreter start-up included
-        write_lines(log, call(now.isoformat()))
+        write_lines(log, call(dt.datetime.now(UTC).isoformat()))
         wait_for_calls(note, 2)
-        sent = time.monotonic()
-        watch.send_signal(signum)
-        out, err = watch.communicate(timeout=2)
-        assert time.monotonic() - sent < 2
+        watch.send_signal(signal.SIGTERM)
+        out, err = watch.communicate(timeout=10)
     finally:
         watch.kill()
     assert watch.returncode == 0, err
@@ -407,9 +441,7 @@ def test_live_ledger_fed_in_pieces_equals_reading_the_files_whole(tmp_path: Path
     lines = [json.dumps(call(f"2026-03-14T{hour:02d}:30:00Z", id=f"r{hour % 5}", unit_id=f"u{hour}",
                              use_case="poem", input_tokens=100 * hour)) for hour in range(24)]
     blob = ("\n".join([*lines, "[]"]) + "\n").encode()
-    live = LiveLedger.from_settings(settings)
-    assert isinstance(live, LiveLedger)
-    live.watch_around(DAY)
+    live = live_ledger(settings)
     for cut in range(0, len(blob), 997):  # pieces that end mid-line
         with today.open("ab") as handle:
             handle.write(blob[cut:cut + 997])
@@ -432,8 +464,6 @@ def test_live_ledger_fed_in_pieces_equals_reading_the_files_whole(tmp_path: Path
 ])
 def test_seconds_until_midnight_counts_real_seconds_across_dst(now: dt.datetime, expected: float) -> None:
     zone = "Europe/Berlin" if now.month != 3 or now.day != 14 else "UTC"
-    from vaultledger.periods import zone_named
-
     assert seconds_until_midnight(now, zone_named(zone)) == expected
 
 

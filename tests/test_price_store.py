@@ -1,0 +1,106 @@
+"""Day prices remembered in the cache folder: the same answers as genai-prices, without importing it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from vaultledger.pricing import VARIES, PriceBook, parse_price_overrides
+from vaultledger.pricing.store import DayPriceStore
+
+DAY = date(2026, 3, 14)
+KEYS = [
+    ("openai", "gpt-4o-mini", None, DAY),
+    ("anthropic", "claude-sonnet-4-5-20250929", None, DAY),  # tiered above 200k input tokens
+    ("anthropic", "claude-sonnet-4-5-20250929", "batch", DAY),
+    ("acme", "nothing-9", None, DAY),
+    ("ollama", "llama3:8b", None, DAY),
+]
+
+
+def remembered_book(cache: Path, overrides: list | None = None) -> PriceBook:
+    book = PriceBook(overrides or [], "Europe/Berlin")
+    book.remember_in(cache)
+    return book
+
+
+def test_a_remembered_book_answers_like_a_plain_one(tmp_path: Path) -> None:
+    plain = PriceBook([], "Europe/Berlin")
+    first = remembered_book(tmp_path)
+    answers = [first.price_for_day(*key) for key in KEYS]
+    second = remembered_book(tmp_path)  # a later run: everything comes from the file
+    assert answers == [plain.price_for_day(*key) for key in KEYS] == [second.price_for_day(*key) for key in KEYS]
+    assert second._lookups == {}
+
+
+PROBE = """
+import json, sys
+from datetime import date
+from vaultledger.pricing import PriceBook
+book = PriceBook([], "Europe/Berlin")
+book.remember_in(__import__("pathlib").Path(sys.argv[1]))
+keys = json.loads(sys.argv[2])
+prices = [book.price_for_day(p, m, t, date.fromisoformat(d)) for p, m, t, d in keys]
+shown = [None if p is None else [str(p.input), str(p.output), str(p.cache_read), str(p.cache_write),
+         str(p.per_call), p.source, p.model_id, p.tiered_from] for p in prices]
+print(json.dumps({"loaded": "genai_prices" in sys.modules, "prices": shown}))
+"""
+
+
+def test_a_fresh_process_prices_from_the_cache_without_genai_prices(tmp_path: Path) -> None:
+    keys = json.dumps([[p, m, t, d.isoformat()] for p, m, t, d in KEYS])
+
+    def run() -> dict:
+        done = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path), keys], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    cold, warm = run(), run()
+    assert cold["loaded"] is True and warm["loaded"] is False
+    assert warm["prices"] == cold["prices"]
+    assert cold["prices"][1][-1] == 200_000 and cold["prices"][3] is None
+
+
+def test_a_restored_tiered_price_costs_calls_above_the_tier_like_genai_prices(tmp_path: Path) -> None:
+    key = KEYS[1]
+    plain = PriceBook([], "Europe/Berlin").price_for_day(*key)
+    remembered_book(tmp_path).price_for_day(*key)
+    restored = remembered_book(tmp_path).price_for_day(*key)
+    for tokens in ((1000, 500, 0, 0), (300_000, 1000, 20_000, 10_000)):
+        assert restored.cost(*tokens) == plain.cost(*tokens)  # type: ignore[union-attr]
+
+
+def test_other_overrides_never_see_remembered_prices(tmp_path: Path) -> None:
+    key = KEYS[0]
+    remembered_book(tmp_path).price_for_day(*key)
+    cheaper = parse_price_overrides([{"provider": "openai", "model": "gpt-4o-mini", "input": 1, "output": 1}], "t")
+    assert remembered_book(tmp_path, cheaper).price_for_day(*key).input == 1  # type: ignore[union-attr]
+
+
+def test_varies_and_unpriced_round_trip_and_a_partial_line_is_a_miss(tmp_path: Path) -> None:
+    store = DayPriceStore(tmp_path / "prices.jsonl")
+    at = datetime(2026, 3, 14, tzinfo=UTC)
+    store.remember(("p", "a", None, "2026-03-14"), VARIES, at)
+    store.remember(("p", "b", "flex", "*"), None, at)
+    store.close()
+    with (tmp_path / "prices.jsonl").open("a") as handle:
+        handle.write('{"k":["p","c",null,"*"],"p":nu')
+    again = DayPriceStore(tmp_path / "prices.jsonl")
+    assert again.get(("p", "a", None, "2026-03-14")) is VARIES
+    assert again.get(("p", "b", "flex", "2027-01-01")) is None
+    from vaultledger.pricing.store import MISS
+
+    assert again.get(("p", "c", None, "2026-03-14")) is MISS
+
+
+@pytest.mark.parametrize("module", ["vaultledger.pricing", "vaultledger.ledger", "vaultledger.report"])
+def test_importing_the_read_side_does_not_import_genai_prices(module: str) -> None:
+    probe = f"import sys, {module}; print('genai_prices' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

@@ -1,0 +1,60 @@
+"""Decimal cost for a record (SPEC §3): the record's own `cost_usd`, then the user's `[[prices]]`
+overrides, then local models at $0, then the bundled genai-prices data (offline), else unpriced.
+
+Prices are USD per million tokens (MTok). Token counts follow OpenTelemetry: `input_tokens` includes
+`cache_read_tokens` and `cache_write_tokens`, so uncached input = input - cache reads - cache writes.
+
+Importing this package does not import genai-prices: `bundled` does, on the first price it must look up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vaultledger.pricing.book import (
+    LOCAL_PROVIDERS, PriceBook, cost_of, default_book, estimate, parse_model_ref,
+)
+from vaultledger.pricing.overrides import PriceOverride, parse_price_overrides
+from vaultledger.pricing.price import MTOK, VARIES, ZERO, Price, RecordCost, format_usd
+from vaultledger.pricing.store import GENAI_PRICES_VERSION
+
+__all__ = [
+    "GENAI_PRICES_VERSION",
+    "GENAI_PROVIDER_IDS",
+    "LOCAL_PROVIDERS",
+    "MTOK",
+    "VARIES",
+    "ZERO",
+    "Price",
+    "PriceBook",
+    "PriceOverride",
+    "RecordCost",
+    "cost_of",
+    "default_book",
+    "estimate",
+    "find_genai_model",
+    "format_usd",
+    "load_bundled_prices",
+    "parse_model_ref",
+    "parse_price_overrides",
+    "price_context",
+]
+
+_FROM_BUNDLED = {"GENAI_PROVIDER_IDS", "STANDARD_TIERS", "find_genai_model", "price_context"}
+_RENAMED = {"_price_from_genai": "price_from_genai", "_BundledModel": "BundledModel"}
+
+
+def load_bundled_prices() -> None:
+    """Load genai-prices and its price data now (before forking workers that would each load it)."""
+    from vaultledger.pricing import bundled
+
+    bundled.load_bundled_prices()
+
+
+def __getattr__(name: str) -> Any:
+    """Names that live with the bundled data, imported (with genai-prices) only when asked for."""
+    if name in _FROM_BUNDLED or name in _RENAMED:
+        from vaultledger.pricing import bundled
+
+        return getattr(bundled, _RENAMED.get(name, name))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,140 @@
+"""The user's `[[prices]]` overrides (SPEC §3, §9): parsed, validated, matched by provider and model glob."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from vaultledger.errors import PriceError
+from vaultledger.pricing.price import Price
+from vaultledger.record import normalise_provider
+
+_OVERRIDE_KEYS = ("provider", "model", "valid_from", "input", "output", "cache_read", "cache_write")
+
+
+@dataclass(frozen=True)
+class PriceOverride:
+    """One `[[prices]]` entry: USD per MTok for models of `provider` matching `model_glob`.
+
+    `model_glob` is an fnmatch pattern, matched case-insensitively; `provider` is an OpenTelemetry
+    name (or `*` for any). `valid_from` is a day in the configured time zone (from its midnight).
+    `parse_price_overrides` defaults `cache_read` and `cache_write` to `input` when omitted.
+    """
+
+    provider: str
+    model_glob: str
+    valid_from: date | None
+    input: Decimal
+    output: Decimal
+    cache_read: Decimal
+    cache_write: Decimal
+    origin: str = ""
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "provider", normalise_provider(self.provider))
+        object.__setattr__(self, "_pattern", re.compile(fnmatch.translate(self.model_glob), re.IGNORECASE))
+
+    @property
+    def specificity(self) -> int:
+        """Non-wildcard characters in the glob (a `[...]` class counts as one): more wins."""
+        without_classes = re.sub(r"\[[^\]]*\]", "x", self.model_glob)
+        return sum(1 for char in without_classes if char not in "*?")
+
+    def matches(self, provider: str | None, model: str) -> bool:
+        """Whether this entry prices `model` of (already normalised) `provider`."""
+        provider_ok = self.provider == "*" or self.provider == provider
+        return provider_ok and self._pattern.match(model) is not None
+
+    def to_price(self) -> Price:
+        """This entry as a flat (untiered) price."""
+        since = f" from {self.valid_from.isoformat()}" if self.valid_from else ""
+        return Price(
+            input=self.input,
+            output=self.output,
+            cache_read=self.cache_read,
+            cache_write=self.cache_write,
+            source=f"your [[prices]] {self.provider}/{self.model_glob}{since}",
+            model_id=self.model_glob,
+        )
+
+
+def parse_price_overrides(entries: Sequence[Mapping[str, Any]], source: str) -> list[PriceOverride]:
+    """Validate the config's `[[prices]]` tables; entries are numbered from 1 in error messages.
+
+    Raises PriceError like "vaultledger.toml: [[prices]] #2: 'output' must be a number >= 0".
+    """
+    if not isinstance(entries, list | tuple):
+        raise PriceError(f"{source}: [[prices]] must be an array of tables")
+    return [_parse_override(entry, f"{source}: [[prices]] #{number}") for number, entry in enumerate(entries, 1)]
+
+
+def _parse_override(entry: Mapping[str, Any], where: str) -> PriceOverride:
+    if not isinstance(entry, Mapping):
+        raise PriceError(f"{where}: must be a table with provider, model, input and output")
+    unknown = sorted(set(entry) - set(_OVERRIDE_KEYS))
+    if unknown:
+        raise PriceError(f"{where}: unknown key '{unknown[0]}' (allowed: {', '.join(_OVERRIDE_KEYS)})")
+    input_price = _price_value(entry, "input", where)
+    return PriceOverride(
+        provider=_text_value(entry, "provider", where),
+        model_glob=_text_value(entry, "model", where),
+        valid_from=_date_value(entry.get("valid_from"), where),
+        input=input_price,
+        output=_price_value(entry, "output", where),
+        cache_read=_price_value(entry, "cache_read", where, default=input_price),
+        cache_write=_price_value(entry, "cache_write", where, default=input_price),
+        origin=where,
+    )
+
+
+def _text_value(entry: Mapping[str, Any], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise PriceError(f"{where}: '{key}' must be a non-empty string")
+    return value.strip()
+
+
+def _price_value(entry: Mapping[str, Any], key: str, where: str, default: Decimal | None = None) -> Decimal:
+    if key not in entry:
+        if default is not None:
+            return default
+        raise PriceError(f"{where}: '{key}' is required (USD per million tokens)")
+    price = _as_decimal(entry[key])
+    if price is None or not price.is_finite() or price < 0:
+        raise PriceError(f"{where}: '{key}' must be a number >= 0 (USD per million tokens), got {entry[key]!r}")
+    return price
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    """TOML numbers (floats via their shortest repr, so 2.70 stays 2.7) and numeric strings."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    try:
+        if isinstance(value, float):
+            return Decimal(str(value))
+        if isinstance(value, str):
+            return Decimal(value.strip())
+    except InvalidOperation:
+        return None
+    return None
+
+
+def _date_value(value: object, where: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PriceError(f"{where}: 'valid_from' must be a date like 2026-01-01, got {value!r}")

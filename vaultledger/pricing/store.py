@@ -1,0 +1,133 @@
+"""Day prices resolved before, kept in the cache folder, so a warm run never loads genai-prices.
+
+One JSON line per (provider, model, service tier, day) the book resolved, in a file named by the price
+data's version, the time zone and the overrides: a new genai-prices release or a changed `[[prices]]`
+entry starts a new file. Lines are only appended; a partial or unreadable line is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from vaultledger.pricing.price import VARIES, BundledRef, Price
+
+STORE_FORMAT = 1
+MISS = object()  # the store has no answer for this key
+
+DayKey = tuple[str | None, str, str | None, str]  # provider, model, service tier, ISO day or "*" (every day)
+
+
+def bundled_data_version() -> str:
+    """genai-prices' version, read from its install record without importing it (that costs ~100 ms)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("genai_prices")
+    folder = Path(spec.origin).parent.parent if spec and spec.origin else None
+    for entry in (os.listdir(folder) if folder and folder.is_dir() else ()):
+        name, _, version = entry.removesuffix(".dist-info").partition("-")
+        if entry.endswith(".dist-info") and name.replace("-", "_").lower() == "genai_prices":
+            return version
+    from importlib.metadata import version as installed_version
+
+    return installed_version("genai_prices")
+
+
+GENAI_PRICES_VERSION: str = bundled_data_version()
+
+
+class DayPriceStore:
+    """(provider, model, service tier, day) -> Price, None (unpriced) or VARIES, on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._known: dict[DayKey, Any] | None = None
+        self._descriptor: int | None = None
+
+    @classmethod
+    def for_book(cls, cache_dir: Path, tz: str, overrides: Sequence[object]) -> DayPriceStore:
+        """The store for a price book: data version, time zone and overrides name its file."""
+        material = repr((STORE_FORMAT, GENAI_PRICES_VERSION, tz, sorted(map(repr, overrides))))
+        return cls(cache_dir / f"prices-{hashlib.sha256(material.encode()).hexdigest()[:20]}.jsonl")
+
+    def get(self, key: DayKey) -> Any:
+        """The remembered answer for the key (a day's, else every day's), or MISS."""
+        known = self._load()
+        answer = known.get(key, MISS)
+        return known.get((*key[:3], "*"), MISS) if answer is MISS else answer
+
+    def remember(self, key: DayKey, answer: Any, at: datetime) -> None:
+        """Keep an answer (`at`: a time it holds at, to load a tiered price's tiers again)."""
+        known = self._load()
+        if key in known:
+            return
+        known[key] = answer
+        line = json.dumps({"k": list(key), "p": _encode(answer, at)}, separators=(",", ":")) + "\n"
+        try:
+            self._append(line.encode())
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+    def close(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+
+    def _append(self, line: bytes) -> None:
+        if self._descriptor is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(self._descriptor, line)
+
+    def _load(self) -> dict[DayKey, Any]:
+        if self._known is None:
+            self._known = {}
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            for line in text.splitlines(keepends=True):
+                entry = _decode_line(line)
+                if entry is not None:
+                    self._known.setdefault(*entry)
+        return self._known
+
+
+def _encode(answer: Any, at: datetime) -> Any:
+    if answer is None:
+        return None
+    if answer is VARIES:
+        return "varies"
+    price: Price = answer
+    rates = [str(price.input), str(price.output), str(price.cache_read), str(price.cache_write), str(price.per_call)]
+    return {"rates": rates, "source": price.source, "model_id": price.model_id, "tiered_from": price.tiered_from,
+            "at": at.isoformat() if price.tiered_from is not None else None}
+
+
+def _decode_line(line: str) -> tuple[DayKey, Any] | None:
+    if not line.endswith("\n"):
+        return None  # a line still being written
+    try:
+        entry = json.loads(line)
+        provider, model, tier, day = entry["k"]
+        return (provider, model, tier, day), _decode(entry["p"], provider, model, tier)
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return None
+
+
+def _decode(value: Any, provider: str | None, model: str, tier: str | None) -> Any:
+    if value is None:
+        return None
+    if value == "varies":
+        return VARIES
+    input_rate, output, cache_read, cache_write, per_call = map(Decimal, value["rates"])
+    tiered_from = value["tiered_from"]
+    ref = BundledRef(provider, model, tier, datetime.fromisoformat(value["at"])) if tiered_from is not None else None
+    return Price(input_rate, output, cache_read, cache_write, source=value["source"], model_id=value["model_id"],
+                 tiered_from=tiered_from, per_call=per_call, _genai_price=ref)

@@ -11,7 +11,8 @@ import pytest
 
 from vaultledger.errors import NoteError
 from vaultledger.notes.splice import Splice, splice_section
-from vaultledger.notes.write import MAX_ATTEMPTS, atomic_write_text, update_note
+from vaultledger._fs import atomic_write_text
+from vaultledger.notes.write import MAX_ATTEMPTS, update_note
 
 GOLDEN = Path(__file__).parent / "golden" / "splice"
 

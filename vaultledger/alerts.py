@@ -23,7 +23,7 @@ from typing import Any
 from vaultledger import __version__
 from vaultledger.budgets import BudgetStatus
 from vaultledger.errors import ConfigError
-from vaultledger.notes.write import atomic_write_text
+from vaultledger._fs import atomic_write_text
 from vaultledger.pricing import format_usd
 from vaultledger.settings import Settings
 

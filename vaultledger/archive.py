@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vaultledger.errors import ConfigError, VaultledgerError
-from vaultledger.notes.write import atomic_write_bytes, sync_folder
+from vaultledger._fs import atomic_write_bytes, sync_folder
 from vaultledger.reader import list_log_files
 
 MIN_AGE_DAYS = 2

@@ -17,7 +17,7 @@ import msgspec
 
 from vaultledger import __version__
 from vaultledger.aggregate import GroupKey, Sums, Usage
-from vaultledger.notes.write import atomic_write_bytes
+from vaultledger._fs import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.reader import LineProblem, ReadStats
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vaultledger.errors import VaultError
-from vaultledger.notes.write import atomic_write_text
+from vaultledger._fs import atomic_write_text
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, today, week_of
 from vaultledger.reader import NEIGHBOUR_DAYS, list_log_files
 

@@ -57,10 +57,13 @@ def week_rule_for(settings: Settings) -> WeekRule:
 
 
 def ledger_for(settings: Settings) -> Ledger:
-    """A Ledger whose long reads show a progress bar on a terminal."""
+    """A Ledger whose long reads show a progress bar on a terminal, and whose day prices are kept in
+    the cache folder (a warm report then never loads genai-prices)."""
     from vaultledger.ledger import Ledger
 
     ledger = Ledger.from_settings(settings)
+    if settings.cache_dir.value:
+        ledger.book.remember_in(settings.cache_dir.value)
     if sys.stderr.isatty():
         from vaultledger.progress import terminal_progress
 

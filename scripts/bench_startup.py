@@ -1,0 +1,113 @@
+"""How fast do whole `vaultledger` processes start and answer? Ratios against `python -c pass`.
+
+    .venv/bin/python scripts/bench_startup.py                  # the year holds 1,000,000 calls
+    .venv/bin/python scripts/bench_startup.py --calls 20000    # a quick run
+
+Every figure is a whole process (start-up and imports included), the median of --runs runs, and
+runs alternate between commands so a machine whose speed drifts slows them all alike:
+  log       `vaultledger log …` into a temp logs folder            target <= 9x python -c pass
+  version   `vaultledger --version`                                target <= 5.5x
+  cold      `vaultledger report --format json` over the year, empty cache folder (for reference)
+  warm      the same report after 100 new lines, cache warm        target <= 5 % of cold
+Logs are generated once into --data (scripts/generate_logs.py), as scripts/bench_report.py does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+YEAR = 2025
+NEW_LINE = json.dumps({"v": 1, "ts": f"{YEAR}-12-31T12:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+                       "input_tokens": 1000, "output_tokens": 500}) + "\n"
+
+
+def vaultledger() -> list[str]:
+    """The installed console script beside this Python, else `python -m vaultledger`."""
+    script = Path(sys.executable).with_name("vaultledger")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "vaultledger"]
+
+
+def seconds(command: list[str], env: dict[str, str], before: Callable[[], None] = lambda: None) -> float:
+    before()
+    start = time.perf_counter()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def ensure_logs(folder: Path, calls: int) -> Path:
+    logs = folder / f"year-{calls}"
+    if not (logs / f"{YEAR}-12-31.jsonl").exists():
+        print(f"generating {calls:,} calls into {logs} ...", flush=True)
+        subprocess.run([sys.executable, str(SCRIPTS / "generate_logs.py"), "--start", f"{YEAR}-01-01",
+                        "--days", "365", "--calls", str(calls), "--out", str(logs), "--growth", "1.0"], check=True)
+    return logs
+
+
+def append_new_lines(logs: Path, count: int = 100) -> None:
+    with (logs / f"{YEAR}-12-31.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(NEW_LINE * count)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=1_000_000, help="calls in the generated year")
+    parser.add_argument("--runs", type=int, default=9, help="runs per command (median; at least 7)")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "vaultledger-bench")
+    args = parser.parse_args()
+    runs = max(args.runs, 7)
+    work = Path(tempfile.mkdtemp(prefix="vaultledger-startup-"))
+    shutil.copytree(ensure_logs(args.data, args.calls), work / "year")
+    env = {**os.environ, "VAULTLEDGER_TZ": "UTC", "VAULTLEDGER_CACHE_DIR": str(work / "cache"),
+           "HOME": str(work), "XDG_CONFIG_HOME": str(work / "config")}
+    env.pop("VAULTLEDGER_TZ")  # `log` as users run it: the system zone, looked up
+    tool = vaultledger()
+    report = [*tool, "report", "--format", "json", "--from", f"{YEAR}-01-01", "--to", f"{YEAR}-12-31",
+              "--logs", str(work / "year"), "--tz", "UTC"]
+    commands: dict[str, tuple[list[str], Callable[[], None]]] = {
+        "python -c pass": ([sys.executable, "-c", "pass"], lambda: None),
+        "vaultledger log ...": ([*tool, "log", "--provider", "openai", "--model", "gpt-4o-mini", "--input-tokens",
+                                 "1200", "--output-tokens", "300", "--app", "bench", "--logs", str(work / "logs")],
+                                lambda: None),
+        "vaultledger --version": ([*tool, "--version"], lambda: None),
+        "report, cold (year)": (report, lambda: shutil.rmtree(work / "cache", ignore_errors=True)),
+    }
+    times: dict[str, list[float]] = {name: [] for name in [*commands, "report, warm (+100 lines)"]}
+    seconds(report, env)  # fill the cache once
+    for _ in range(runs):
+        for name, (command, before) in commands.items():
+            times[name].append(seconds(command, env, before))
+        seconds(report, env)  # warm the cache again after the cold run
+        times["report, warm (+100 lines)"].append(seconds(report, env, lambda: append_new_lines(work / "year")))
+    show(times, runs, args.calls)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def show(times: dict[str, list[float]], runs: int, calls: int) -> None:
+    median = {name: statistics.median(values) for name, values in times.items()}
+    base, cold = median["python -c pass"], median["report, cold (year)"]
+    targets: dict[str, tuple[str, bool]] = {
+        "vaultledger log ...": ("<= 9x", median["vaultledger log ..."] <= 9 * base),
+        "vaultledger --version": ("<= 5.5x", median["vaultledger --version"] <= 5.5 * base),
+        "report, warm (+100 lines)": ("<= 5 % of cold", median["report, warm (+100 lines)"] <= 0.05 * cold),
+    }
+    print(f"median of {runs} whole-process runs each; the year holds {calls:,} calls")
+    print(f"{'command':<28} {'median ms':>10} {'ratio':>8} {'% of cold':>10}  {'target':<15} result")
+    for name, value in median.items():
+        target, passed = targets.get(name, ("", True))
+        verdict = ("pass" if passed else "FAIL") if target else ""
+        print(f"{name:<28} {value * 1000:10.1f} {value / base:7.1f}x {value / cold * 100:9.1f}%  {target:<15} {verdict}")
+
+
+if __name__ == "__main__":
+    main()

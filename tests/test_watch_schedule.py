@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -63,7 +65,7 @@ class Loop:
         self.woke_at: list[float] = []
         self.actions: list[tuple[float, str]] = []  # (monotonic seconds, "update" | "weekly" | "midnight")
 
-    def run_until(self, end: float, events: list[float] = ()) -> None:  # type: ignore[assignment]
+    def run_until(self, end: float, events: Sequence[float] = ()) -> None:
         pending = sorted(events)
         while True:
             wake_at = self.clock() + self.schedule.seconds_to_wait()
@@ -216,7 +218,7 @@ def test_a_warning_is_said_once(clock: FakeClock) -> None:
     assert err.getvalue() == "2026-03-14 12:00:00 vaultledger: warning: disk full\n"
 
 
-def test_invalid_lines_are_shown_a_few_per_file_then_summed_up(clock: FakeClock, tmp_path) -> None:  # noqa: ANN001
+def test_invalid_lines_are_shown_a_few_per_file_then_summed_up(clock: FakeClock, tmp_path: Path) -> None:
     console, err = console_on(clock)
     noisy, other = tmp_path / "2026-03-14.jsonl", tmp_path / "2026-03-13.jsonl"
     problems = [LineProblem(noisy, line, "not JSON") for line in range(1, 10)] + [LineProblem(other, 1, "not JSON")]

@@ -30,7 +30,7 @@ import pytest
 from conftest import call, write_lines
 from vaultledger.ledger import Ledger
 from vaultledger.notes.vault import note_path
-from vaultledger.periods import week_of, zone_named
+from vaultledger.periods import day_of, week_of, zone_named
 from vaultledger.settings import Settings, resolve_settings
 from vaultledger.watch import LONGEST_SLEEP, LiveLedger, Refresh, Watcher, seconds_until_midnight, watch_forever
 
@@ -449,7 +449,7 @@ def test_live_ledger_fed_in_pieces_equals_reading_the_files_whole(tmp_path: Path
     whole = Ledger.from_settings(settings)
     first, last = dt.date(2026, 3, 10), dt.date(2026, 3, 16)
     assert live.days(first, last) == whole.days(first, last)
-    assert today in live.tails and logs / "2026-03-12.jsonl" in live.tails
+    assert live.folds.held(today) is not None and live.folds.held(logs / "2026-03-12.jsonl") is not None
     live_stats, whole_stats = live.stats_between(first, last), whole.stats_between(first, last)
     assert (live_stats.lines, live_stats.invalid_lines, live_stats.duplicates) == (
         whole_stats.lines, whole_stats.invalid_lines, whole_stats.duplicates)
@@ -489,3 +489,25 @@ def test_a_budget_crossed_while_watching_notifies_the_desktop_once(
         wait_for_calls(note, 3)
     lines = calls_file.read_text().splitlines()
     assert len(lines) == 2 and "Daily budget" in lines[0]  # the warning, then "over" once
+
+
+def test_watch_writes_the_note_the_nightly_rollup_would_write(settings: Settings, vault: Path, logs_dir: Path) -> None:
+    """The issue's reproduction, appended while a real observer watches: an id logged on the 14th
+    and again, final, on the 15th, and a line filed three days from its day. The nightly rollup
+    over the same logs finds every note watch wrote already right, byte for byte."""
+    from vaultledger.rollup import Rollup, open_vault
+
+    day = dt.date(2026, 3, 15)
+    now = WallClock(dt.datetime(2026, 3, 15, 12, 0, tzinfo=UTC))
+    with watching(settings, now=now):
+        write_lines(logs_dir / "2026-03-14.jsonl", call("2026-03-14T23:59:58Z", id="msg_1", output_tokens=1))
+        write_lines(logs_dir / "2026-03-13.jsonl", call("2026-03-16T12:00:00Z"))
+        write_lines(logs_dir / "2026-03-15.jsonl", call("2026-03-15T00:00:03Z", id="msg_1", output_tokens=500))
+        note = vault / "2026-03-15.md"
+        wait_for("the 15th's note with the one call, 500 out",
+                 lambda: calls_in(note) == 1 and " / 500 out" in text_of(note))
+    watched = {path: path.read_bytes() for path in vault.glob("*.md")}
+    nightly = Rollup(settings, open_vault(settings), Ledger.from_settings(settings), create=True)
+    result = nightly.run([day_of(day - dt.timedelta(days=1)), day_of(day), week_of(day, nightly.week_rule)])
+    assert not result.errors
+    assert {path: path.read_bytes() for path in vault.glob("*.md")} == watched

@@ -61,10 +61,10 @@ class LiveFolds:
             self._files[path] = self._start(path, signature)
         return self._files[path].fold
 
-    def held_days(self, path: Path) -> set[dt.date]:
-        """The days of the fold last handed out for `path` (none if it was never asked for)."""
+    def held(self, path: Path) -> FileFold | None:
+        """The fold last handed out for `path`, without reading (None if it was never asked for)."""
         held = self._files.get(path)
-        return set(held.fold.days) if held else set()
+        return held.fold if held else None
 
     def let_go(self, keep: set[Path]) -> None:
         for path in [path for path in self._files if path not in keep]:
@@ -110,6 +110,9 @@ class LiveFolds:
         if stats.truncated_files:
             return False
         partial = stats.partial_lines
+        if not stats.lines and grown.position.offset:
+            grown.fold.stats.partial_lines = partial  # no complete line arrived: the same fold, told of the half line
+            return True
         stats.partial_lines = 0
         grown.stats.merge(stats)
         # The fold's days are copies: the folder goes on adding to its own.
@@ -170,13 +173,21 @@ class LiveLedger:
         self._signatures = now
         if not changed:
             return Refresh()
-        touched = {day for path in changed for day in self.folds.held_days(path)}
+        before = {path: self.folds.held(path) for path in changed}
         self._ledger = self._new_ledger()
+        touched: set[dt.date] = set()
+        moved = False
         for path in changed:
-            if path in now:
-                fold = self.folds.fold(path)
-                touched.update(fold.days)
-                self._problems.extend(fold.stats.problems)
+            after = self.folds.fold(path) if path in now else None
+            if after is not None and after is before[path]:
+                continue  # only a half-written line arrived: nothing counts differently yet
+            moved = True
+            for fold in (before[path], after):
+                touched.update(fold.days if fold else ())
+            if after is not None:
+                self._problems.extend(after.stats.problems)
+        if not moved:
+            return Refresh()
         days = [day for path in changed if (day := file_day(path)) is not None]
         if days:
             joined = self._ledger.joined_files(min(days), max(days))

@@ -1,6 +1,7 @@
 """`vaultledger watch`: watchdog -> a schedule of updates -> the live ledger and the same Rollup (SPEC §8).
 
-- `live`: `TailedLog` and `LiveLedger`, the log files around today read incrementally, in memory;
+- `live`: file signatures; the ledger itself is `vaultledger.livefold.LiveLedger`, the nightly Ledger over
+  folds kept current as the log files grow;
 - `schedule`: `UpdateSchedule`, pure: the quiet window, the maximum delay, the weekly throttle, midnight;
 - `console`: `Console`, what the user is told (warn-once, a few problems per file, errors once a minute);
 - `observe`: the watchdog observer on the logs folder and the vault's settings, and the wake-up pipe;
@@ -12,7 +13,7 @@ there is always a folder to watch; if it is deleted while watching, it is create
 """
 
 from vaultledger.watch.console import ERROR_REPEAT_EVERY, PROBLEMS_SHOWN_PER_FILE, Console
-from vaultledger.watch.live import LiveLedger, Refresh, TailedLog, TailUpdate
+from vaultledger.livefold import LiveLedger, Refresh
 from vaultledger.watch.loop import Watcher, watch_forever
 from vaultledger.watch.schedule import (
     LONGEST_SLEEP,
@@ -27,6 +28,6 @@ from vaultledger.watch.schedule import (
 
 __all__ = [
     "ERROR_REPEAT_EVERY", "LONGEST_SLEEP", "MAX_DELAY", "PROBLEMS_SHOWN_PER_FILE", "QUIET_WINDOW", "WEEKLY_EVERY",
-    "Console", "Due", "LiveLedger", "Refresh", "TailUpdate", "TailedLog", "UpdateSchedule", "Watcher",
+    "Console", "Due", "LiveLedger", "Refresh", "UpdateSchedule", "Watcher",
     "seconds_until_midnight", "utc_now", "watch_forever",
 ]

@@ -12,13 +12,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TextIO, cast
+from typing import TextIO
 
 from vaultledger.periods import Period, day_of, week_of, zone_named
 from vaultledger.rollup import Rollup, open_vault
 from vaultledger.settings import Settings
 from vaultledger.watch.console import Console
-from vaultledger.watch.live import LiveLedger
+from vaultledger.livefold import LiveLedger
 from vaultledger.watch.observe import FolderObserver, Wakeup
 from vaultledger.watch.rolling import LiveRollup
 from vaultledger.watch.schedule import MAX_DELAY, ONE_DAY, QUIET_WINDOW, WEEKLY_EVERY, UpdateSchedule, utc_now
@@ -52,7 +52,7 @@ class Watcher:
         self.zone = zone_named(settings.timezone.value)
         self._clock = now or utc_now
         self.console = Console(self.zone, quiet=quiet, wall_clock=self._clock, clock=monotonic, out=out, err=err)
-        self.ledger = cast(LiveLedger, LiveLedger.from_settings(settings))
+        self.ledger = LiveLedger.from_settings(settings)
         self.notes = LiveRollup(settings, self.vault, self.ledger, self.console,
                                 lambda: self._clock().astimezone(self.zone))
         self.schedule = UpdateSchedule(

@@ -13,7 +13,7 @@ from vaultledger.periods import Period, WeekRule, day_of, week_of
 from vaultledger.rollup import NOTE_KIND_FOR_PERIOD, Rollup, RollupResult
 from vaultledger.settings import Settings
 from vaultledger.watch.console import Console
-from vaultledger.watch.live import LiveLedger
+from vaultledger.livefold import LiveLedger
 from vaultledger.watch.observe import vault_settings_signature
 
 

@@ -1,4 +1,8 @@
-"""Set up .venv with the test extras and run the whole test suite: `python3 scripts/test.py [pytest args]`."""
+"""Set up .venv with the test extras and run the fast test tier: `python3 scripts/test.py [pytest args]`.
+
+The slow tier (tests marked `slow`: real subprocesses, kill loops, parallel workers under fork and
+spawn) runs with `python3 scripts/test.py -m slow`; `.ci/run` runs both.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ from _venv import REPO, ensure_venv
 
 def main() -> int:
     python = ensure_venv("test")
-    workers = ["-n", str(min(os.cpu_count() or 1, 4))] if "-n" not in sys.argv[1:] else []
-    return subprocess.run([str(python), "-m", "pytest", *workers, *sys.argv[1:]], cwd=REPO).returncode
+    args = sys.argv[1:]
+    workers = ["-n", str(min(os.cpu_count() or 1, 4))] if "-n" not in args else []
+    tier = ["-m", "not slow"] if "-m" not in args else []
+    return subprocess.run([str(python), "-m", "pytest", *workers, *tier, *args], cwd=REPO).returncode
 
 
 if __name__ == "__main__":

@@ -505,7 +505,7 @@ def test_watch_writes_the_note_the_nightly_rollup_would_write(settings: Settings
         write_lines(logs_dir / "2026-03-15.jsonl", call("2026-03-15T00:00:03Z", id="msg_1", output_tokens=500))
         note = vault / "2026-03-15.md"
         wait_for("the 15th's note with the one call, 500 out",
-                 lambda: calls_in(note) == 1 and " / 500 out" in text_of(note))
+                 lambda: calls_in(note) == 1 and " / 500 out" in text_of(note), timeout=15)
     watched = {path: path.read_bytes() for path in vault.glob("*.md")}
     nightly = Rollup(settings, open_vault(settings), Ledger.from_settings(settings), create=True)
     result = nightly.run([day_of(day - dt.timedelta(days=1)), day_of(day), week_of(day, nightly.week_rule)])

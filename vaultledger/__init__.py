@@ -4,10 +4,32 @@
     log_usage(provider="openai", model="gpt-4o-mini", input_tokens=1200, output_tokens=300, app="mybot")
 """
 
-from vaultledger.capture import record_response
-from vaultledger.context import context
-from vaultledger.logger import log_record, log_usage
-from vaultledger.record import UsageRecord
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = ["UsageRecord", "__version__", "context", "log_record", "log_usage", "record_response"]
+
+# The public names load on first use: every command imports this package first, and most
+# (`--version`, `report`) never need the logger or the SDK shapes.
+_HOMES = {
+    "record_response": "vaultledger.capture", "context": "vaultledger.context", "log_record": "vaultledger.logger",
+    "log_usage": "vaultledger.logger", "UsageRecord": "vaultledger.record",
+}
+
+if TYPE_CHECKING:
+    from vaultledger.capture import record_response
+    from vaultledger.context import context
+    from vaultledger.logger import log_record, log_usage
+    from vaultledger.record import UsageRecord
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'vaultledger' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value

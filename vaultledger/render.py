@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 from vaultledger.aggregate import Sums, Usage
 from vaultledger.pricing import format_usd
@@ -26,6 +27,8 @@ def bundled_templates_dir() -> Path:
 
 @lru_cache(maxsize=8)
 def template_environment(user_dir: Path | None) -> jinja2.Environment:
+    import jinja2  # here: reports import this module for its formatting, and need no templates
+
     search = [str(user_dir)] if user_dir else []
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*search, str(bundled_templates_dir())]),

@@ -46,13 +46,13 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     instead, by the rules every reader shares (`counted_records`)."""
     stats = ReadStats()
     folder = DayFolder(book, tz)
-    window = _day_window(path)
+    window = day_window(path)
     seen: set[str] = set()
     for batch in read_batches(path, stats):
         if not batch.records:
             continue
         span = folder.day_span(batch)
-        if batch.has_voids or not _inside(span, window):
+        if batch.has_voids or not span_inside(span, window):
             return _fold_carefully(path, book, tz)
         before = len(seen)
         with_id = folder.add_batch(batch, span, seen)
@@ -81,14 +81,14 @@ def fold_jointly(
     return folder.finish(), stats_by_path, ids
 
 
-def _day_window(path: Path) -> tuple[dt.date, dt.date] | None:
+def day_window(path: Path) -> tuple[dt.date, dt.date] | None:
     named = file_day(path)
     if named is None:
         return None
     return named - dt.timedelta(days=NEIGHBOUR_DAYS), named + dt.timedelta(days=NEIGHBOUR_DAYS)
 
 
-def _inside(span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date] | None) -> bool:
+def span_inside(span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date] | None) -> bool:
     return window is None or (window[0] <= span[0] and span[1] <= window[1])
 
 

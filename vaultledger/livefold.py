@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vaultledger.aggregate import DayFolder, Usage, merge_days
 from vaultledger.foldcache import FileFold, Signature, encode_ids, file_signature
-from vaultledger.ledger import Ledger, _day_window, _inside, fold_log_file
+from vaultledger.ledger import Ledger, day_window, span_inside, fold_log_file
 from vaultledger.periods import Period
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.reader import (
@@ -96,12 +96,12 @@ class LiveFolds:
         """Fold the complete lines after `grown.position`; False where only a whole fold will do."""
         assert grown.folder is not None
         stats = ReadStats()
-        window = _day_window(path)
+        window = day_window(path)
         for batch in read_batches(path, stats, grown.position):
             if not batch.records:
                 continue
             span = grown.folder.day_span(batch)
-            if batch.has_voids or not _inside(span, window):
+            if batch.has_voids or not span_inside(span, window):
                 return False
             before = len(grown.ids)
             with_id = grown.folder.add_batch(batch, span, grown.ids)

@@ -52,7 +52,7 @@ def report_seconds(logs: Path, cache: Path | None) -> tuple[float, int]:
     from vaultledger.ledger import Ledger
     from vaultledger.periods import date_range
     from vaultledger.pricing import PriceBook
-    from vaultledger.report import report_json
+    from vaultledger.reports.report import report_json
 
     start = time.perf_counter()
     ledger = Ledger(logs, "UTC", PriceBook([], "UTC"), cache)

@@ -115,7 +115,7 @@ def main() -> None:
     os.chdir(root)  # no ./vaultledger.toml of the caller's
     (root / "vault" / ".obsidian").mkdir(parents=True)
 
-    from vaultledger.logger import UsageLog
+    from vaultledger.capture.logger import UsageLog
     from vaultledger.periods import today
     from vaultledger.record import make_record
     from vaultledger.settings import resolve_settings

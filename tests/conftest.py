@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from vaultledger.aggregate import DayFolder, Usage
+from vaultledger.ledger.fold import DayFolder, Usage
 from vaultledger.pricing import PriceBook
-from vaultledger.reader import ReadStats, read_file
+from vaultledger.ledger.files import ReadStats, read_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import call, write_lines
-from vaultledger.alerts import SENT_FILE_NAME, send_budget_alerts
-from vaultledger.budget_report import evaluate_budgets
+from vaultledger.budgets.alerts import SENT_FILE_NAME, send_budget_alerts
+from vaultledger.budgets.report import evaluate_budgets
 from vaultledger.budgets import Budget, BudgetStatus
 from vaultledger.errors import ConfigError
 from vaultledger.periods import WeekRule, month_of

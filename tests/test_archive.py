@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import call, write_lines
-from vaultledger.archive import archive_file, archive_logs, parse_age
+from vaultledger.ops.archive import archive_file, archive_logs, parse_age
 from vaultledger.errors import ConfigError, VaultledgerError
 from vaultledger.ledger import Ledger
-from vaultledger.logger import UsageLog
+from vaultledger.capture.logger import UsageLog
 from vaultledger.periods import date_range
 from vaultledger.pricing import PriceBook
 from vaultledger.record import make_record

@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from conftest import call, write_lines
-from vaultledger.budget_report import budget_table, evaluate_budgets
+from vaultledger.budgets.report import budget_table, evaluate_budgets
 from vaultledger.budgets import Budget, BudgetStatus, parse_budgets
 from vaultledger.cli import app
 from vaultledger.errors import ConfigError, PeriodError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 
-from vaultledger.foldcache import CACHE_FORMAT, encode_fold
+from vaultledger.ledger.cache import CACHE_FORMAT, encode_fold
 from vaultledger.ledger import fold_log_file
 from vaultledger.pricing import PriceBook, parse_price_overrides
 

@@ -12,11 +12,11 @@ from typing import Any
 import pydantic
 import pytest
 
-import vaultledger.logger
+import vaultledger.capture.logger
 from vaultledger.capture import record_response, usage_from_response
-from vaultledger.context import context
+from vaultledger.capture.context import context
 from vaultledger.errors import InvalidRecord
-from vaultledger.logger import UsageLog
+from vaultledger.capture.logger import UsageLog
 from vaultledger.record import parse_line, to_line
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sdk-responses"
@@ -270,7 +270,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("VAULTLEDGER_CONFIG", raising=False)
     monkeypatch.setenv("VAULTLEDGER_LOGS", str(logs))
     monkeypatch.setenv("VAULTLEDGER_TZ", "UTC")
-    monkeypatch.setattr(vaultledger.logger, "_warned", set())
+    monkeypatch.setattr(vaultledger.capture.logger, "_warned", set())
     return logs
 
 

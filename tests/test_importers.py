@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from vaultledger.importers import ImportSummary, SourceNotFound, importer_for, run_import
-from vaultledger.importers.claude_code import default_roots as claude_roots
-from vaultledger.importers.claude_code import import_claude_code
-from vaultledger.importers.codex import default_roots as codex_roots
-from vaultledger.importers.codex import import_codex
-from vaultledger.importers.llm_db import default_path as llm_default_path
-from vaultledger.importers.llm_db import import_llm
-from vaultledger.importers.state import STATE_FILE_NAME
-from vaultledger.logger import UsageLog
+from vaultledger.capture.importers import ImportSummary, SourceNotFound, importer_for, run_import
+from vaultledger.capture.importers.claude_code import default_roots as claude_roots
+from vaultledger.capture.importers.claude_code import import_claude_code
+from vaultledger.capture.importers.codex import default_roots as codex_roots
+from vaultledger.capture.importers.codex import import_codex
+from vaultledger.capture.importers.llm_db import default_path as llm_default_path
+from vaultledger.capture.importers.llm_db import import_llm
+from vaultledger.capture.importers.state import STATE_FILE_NAME
+from vaultledger.capture.logger import UsageLog
 from vaultledger.record import UsageRecord, parse_line
 
 FIXTURES = Path(__file__).parent / "fixtures"

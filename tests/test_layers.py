@@ -12,21 +12,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "vaultledger"
 # Lowest first. A module belongs to the first entry whose name is it or a package above it.
 LAYERS: list[tuple[str, ...]] = [
     ("vaultledger.errors", "vaultledger._fs", "vaultledger.settings", "vaultledger.periods", "vaultledger.progress"),
-    ("vaultledger.record", "vaultledger.redact", "vaultledger.context"),
-    ("vaultledger.logger", "vaultledger.capture", "vaultledger.importers"),
+    ("vaultledger.record",),
+    ("vaultledger.capture",),
     ("vaultledger.pricing",),
-    ("vaultledger.reader", "vaultledger.aggregate", "vaultledger.foldcache", "vaultledger.ledger",
-     "vaultledger.livefold"),
-    ("vaultledger.notes", "vaultledger.sections", "vaultledger.render", "vaultledger.trend", "vaultledger.rollup",
-     "vaultledger.nightly", "vaultledger.budgets", "vaultledger.budget_report", "vaultledger.alerts",
-     "vaultledger.report", "vaultledger.export"),
-    ("vaultledger.watch", "vaultledger.schedule", "vaultledger.doctor", "vaultledger.archive",
-     "vaultledger.period_flags", "vaultledger.cli", "vaultledger.__main__"),
+    ("vaultledger.ledger",),
+    ("vaultledger.notes", "vaultledger.budgets", "vaultledger.reports"),
+    ("vaultledger.watch", "vaultledger.schedule", "vaultledger.ops", "vaultledger.cli", "vaultledger.__main__"),
 ]
 FACADE = "vaultledger"  # __init__: the public names and __version__, importable from anywhere
 MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 150
 # Modules still over the limit, each held at its size until it is split (never let one grow).
-OVERSIZED = {"aggregate.py": 491, "ledger.py": 638, "periods.py": 437, "record.py": 435, "vault.py": 439}
+OVERSIZED = {"ledger/fold.py": 491, "ledger/__init__.py": 638, "periods.py": 437, "record/__init__.py": 435, "notes/vault.py": 439}
 OVERSIZED_CLASSES = {"DayFolder": 199, "Ledger": 322}
 
 
@@ -75,7 +71,7 @@ def test_imports_point_down_the_layers(path: Path) -> None:
 
 
 def test_a_deliberate_upward_import_is_caught() -> None:
-    assert upward_imports("from vaultledger.notes.write import update_note\n", "vaultledger.foldcache")
+    assert upward_imports("from vaultledger.notes.write import update_note\n", "vaultledger.ledger.cache")
     assert upward_imports("def f():\n    import vaultledger.cli\n", "vaultledger.ledger")
     assert not upward_imports("from vaultledger.record import UsageRecord\n", "vaultledger.ledger")
 
@@ -84,7 +80,7 @@ def test_a_deliberate_upward_import_is_caught() -> None:
 def test_no_module_over_400_lines_and_no_class_over_150(path: Path) -> None:
     """STYLE.md's sizes; the few modules still over them may shrink but never grow."""
     source = path.read_text(encoding="utf-8")
-    limit = OVERSIZED.get(path.name, MAX_MODULE_LINES)
+    limit = OVERSIZED.get(path.relative_to(PACKAGE).as_posix(), MAX_MODULE_LINES)
     assert len(source.splitlines()) <= limit, f"{path.name} has {len(source.splitlines())} lines"
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ClassDef):

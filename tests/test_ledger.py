@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import same_days, slow_fold, write_lines
-from vaultledger.aggregate import Usage
+from vaultledger.ledger.fold import Usage
 from vaultledger.ledger import Ledger, fold_log_file
 from vaultledger.periods import date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
-from vaultledger import reader
+from vaultledger.ledger import files as reader
 
 MODELS = [
     ("anthropic", "claude-sonnet-4-5-20250929"),  # long-context tier above 200k input
@@ -349,7 +349,7 @@ def test_doctor_notices_a_cache_entry_that_disagrees_with_its_log(logs_dir: Path
     from typer.testing import CliRunner
 
     from vaultledger.cli import app
-    from vaultledger.foldcache import FoldCache, file_signature, fingerprint
+    from vaultledger.ledger.cache import FoldCache, file_signature, fingerprint
 
     write_lines(logs_dir / "2026-03-14.jsonl", {"ts": "2026-03-14T09:00:00Z", "provider": "openai",
                                                 "model": "gpt-4o-mini", "input_tokens": 10, "output_tokens": 5})

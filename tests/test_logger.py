@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import vaultledger
-from vaultledger.logger import UsageLog, log_usage
-from vaultledger.reader import ReadStats, read_file
+from vaultledger.capture.logger import UsageLog, log_usage
+from vaultledger.ledger.files import ReadStats, read_file
 from vaultledger.record import make_record
 
 WRITER = """

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vaultledger.ledger import Ledger
-from vaultledger.livefold import LiveLedger
+from vaultledger.ledger.live import LiveLedger
 from vaultledger.periods import date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.record import MAX_LINE_BYTES
-from vaultledger.report import report_json
+from vaultledger.reports.report import report_json
 
 FIRST = dt.date(2026, 3, 12)
 SPAN = date_range(FIRST - dt.timedelta(days=4), FIRST + dt.timedelta(days=8))

@@ -27,9 +27,9 @@ def test_the_wheel_carries_templates_and_renders_from_them(tmp_path: Path) -> No
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
                     str(wheel)], check=True, timeout=300)
-    probe = ("import vaultledger.render as r, genai_prices;"
+    probe = ("import vaultledger.notes.render as r, genai_prices;"
              "print(r.bundled_templates_dir());"
-             "print(r.render_section('daily', {'total': __import__('vaultledger.aggregate').aggregate.Sums(),"
+             "print(r.render_section('daily', {'total': __import__('vaultledger.ledger.fold').ledger.fold.Sums(),"
              " 'day': '2026-03-14', 'budgets': [], 'by_provider': [], 'by_model': [], 'by_project': [],"
              " 'by_use_case': [], 'unpriced': {}, 'problems': ''}))")
     env = {**os.environ, "PYTHONPATH": str(target)}

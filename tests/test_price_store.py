@@ -99,7 +99,7 @@ def test_varies_and_unpriced_round_trip_and_a_partial_line_is_a_miss(tmp_path: P
     assert again.get(("p", "c", None, "2026-03-14")) is MISS
 
 
-@pytest.mark.parametrize("module", ["vaultledger.pricing", "vaultledger.ledger", "vaultledger.report"])
+@pytest.mark.parametrize("module", ["vaultledger.pricing", "vaultledger.ledger", "vaultledger.reports.report"])
 def test_importing_the_read_side_does_not_import_genai_prices(module: str) -> None:
     probe = f"import sys, {module}; print('genai_prices' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)

@@ -17,7 +17,7 @@ from vaultledger.ledger import Ledger, fold_log_file
 from vaultledger.periods import day_of
 from vaultledger.pricing import PriceBook
 from vaultledger.record import RecordFields, _BatchDecoder, normalise_provider
-from vaultledger.reader import BOM, ReadStats, files_for_days, list_log_files, read_file
+from vaultledger.ledger.files import BOM, ReadStats, files_for_days, list_log_files, read_file
 
 INVALID_LINES = [
     ("not json at all", "not JSON"),

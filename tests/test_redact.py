@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from vaultledger.record import UsageRecord, make_record
-from vaultledger.redact import redact_record, redact_text
+from vaultledger.capture.redact import redact_record, redact_text
 
 TS = dt.datetime(2026, 3, 14, 9, 12, 3, tzinfo=dt.timezone.utc)
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from conftest import call, write_lines
 from vaultledger.cli import app
 from vaultledger.errors import PeriodError
-from vaultledger.period_flags import PeriodFlags, UsageMistake, choose_period, last_span
+from vaultledger.cli.period_flags import PeriodFlags, UsageMistake, choose_period, last_span
 from vaultledger.periods import WeekRule
 
 runner = CliRunner()

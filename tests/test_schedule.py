@@ -228,7 +228,7 @@ def test_begin_marker_without_end_is_not_guessed_at() -> None:
 
 def test_plist_runs_the_command_daily_and_logs_to_the_cache() -> None:
     agent = plistlib.loads(schedule.launchd_plist(SPACED_JOB))
-    assert agent["Label"] == "io.vaultledger.nightly"
+    assert agent["Label"] == "io.vaultledger.notes.nightly"
     assert agent["ProgramArguments"] == list(SPACED_JOB.argv)
     assert agent["StartCalendarInterval"] == {"Hour": 7, "Minute": 5}
     assert agent["StandardOutPath"] == agent["StandardErrorPath"] == "/home/u/.cache/vault ledger/nightly.log"
@@ -331,13 +331,13 @@ def test_no_systemd_and_no_crontab_is_an_error(settings) -> None:
 
 def test_launchd_agent_is_bootstrapped_and_booted_out(fakes: FakeSchedulers, settings, isolated_home: Path) -> None:
     report = schedule.install(settings, "23:55", system="darwin")
-    plist = isolated_home / "Library" / "LaunchAgents" / "io.vaultledger.nightly.plist"
+    plist = isolated_home / "Library" / "LaunchAgents" / "io.vaultledger.notes.nightly.plist"
     assert f"wrote {plist}" in report
     assert plistlib.loads(plist.read_bytes())["StartCalendarInterval"] == {"Hour": 23, "Minute": 55}
     assert fakes.calls() == [f"launchctl bootstrap gui/{os.getuid()} {plist}"]
     assert "Installed: a launchd agent" in schedule.status(system="darwin")
     removed = schedule.remove(system="darwin")
-    assert f"launchctl bootout gui/{os.getuid()}/io.vaultledger.nightly" in removed and not plist.exists()
+    assert f"launchctl bootout gui/{os.getuid()}/io.vaultledger.notes.nightly" in removed and not plist.exists()
 
 
 def test_launchd_falls_back_to_load_on_old_macos(fakes: FakeSchedulers, settings) -> None:
@@ -396,7 +396,7 @@ def test_status_reads_the_last_run_through_the_state_path_it_is_given(fakes: Fak
 
 
 def test_the_default_state_file_is_the_one_the_nightly_run_writes() -> None:
-    from vaultledger.nightly import STATE_FILE
+    from vaultledger.notes.nightly import STATE_FILE
 
     assert schedule.nightly_state_path(Path("/c")) == Path("/c") / STATE_FILE
 

@@ -495,7 +495,7 @@ def test_watch_writes_the_note_the_nightly_rollup_would_write(settings: Settings
     """The issue's reproduction, appended while a real observer watches: an id logged on the 14th
     and again, final, on the 15th, and a line filed three days from its day. The nightly rollup
     over the same logs finds every note watch wrote already right, byte for byte."""
-    from vaultledger.rollup import Rollup, open_vault
+    from vaultledger.notes.rollup import Rollup, open_vault
 
     day = dt.date(2026, 3, 15)
     now = WallClock(dt.datetime(2026, 3, 15, 12, 0, tzinfo=UTC))

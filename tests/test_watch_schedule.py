@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from vaultledger.periods import WeekRule, week_of, zone_named
-from vaultledger.reader import LineProblem
+from vaultledger.ledger.files import LineProblem
 from vaultledger.watch import (
     ERROR_REPEAT_EVERY,
     LONGEST_SLEEP,

@@ -15,14 +15,14 @@ __all__ = ["UsageRecord", "__version__", "context", "log_record", "log_usage", "
 # The public names load on first use: every command imports this package first, and most
 # (`--version`, `report`) never need the logger or the SDK shapes.
 _HOMES = {
-    "record_response": "vaultledger.capture", "context": "vaultledger.context", "log_record": "vaultledger.logger",
-    "log_usage": "vaultledger.logger", "UsageRecord": "vaultledger.record",
+    "record_response": "vaultledger.capture.response", "context": "vaultledger.capture.context", "log_record": "vaultledger.capture.logger",
+    "log_usage": "vaultledger.capture.logger", "UsageRecord": "vaultledger.record",
 }
 
 if TYPE_CHECKING:
     from vaultledger.capture import record_response
-    from vaultledger.context import context
-    from vaultledger.logger import log_record, log_usage
+    from vaultledger.capture.context import context
+    from vaultledger.capture.logger import log_record, log_usage
     from vaultledger.record import UsageRecord
 
 

@@ -10,155 +10,19 @@ Only usage metadata is read: prompts and completions are never copied into a rec
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Mapping
-from typing import Any, Protocol
-
-from vaultledger.capture import anthropic, bedrock, gemini, ollama, openai
-from vaultledger.context import with_context_defaults
-from vaultledger.errors import InvalidRecord, VaultledgerError
-from vaultledger.logger import UsageLog, warn_once, log_record
-from vaultledger.record import UsageRecord, make_record, normalise_provider
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["record_response", "usage_from_response"]
 
-
-class Shape(Protocol):
-    def matches(self, body: Mapping[str, Any]) -> bool: ...
-    def extract(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
+if TYPE_CHECKING:
+    from vaultledger.capture.response import record_response, usage_from_response
 
 
-# Order matters: the Responses API's usage also has `input_tokens`, so OpenAI is asked before Anthropic.
-SHAPES: tuple[Shape, ...] = (openai, anthropic, gemini, bedrock, ollama)
-
-# Top-level attributes worth dumping from an SDK object; the rest (content, choices…) is never read.
-USAGE_KEYS = frozenset({
-    "id", "model", "type", "object", "usage", "service_tier", "created_at", "completed_at", "x_groq",
-    "usage_metadata", "usageMetadata", "model_version", "modelVersion", "response_id", "responseId",
-    "done", "prompt_eval_count", "eval_count", "total_duration", "metrics", "ResponseMetadata",
-    "message", "response", "metadata",
-})
-
-
-def usage_from_response(response: Any, provider: str | None = None, model: str | None = None) -> dict[str, Any]:
-    """SPEC §1 fields read from `response` (SDK object, JSON dict/text, or an Anthropic event list).
-
-    The response's model wins over `model=`; `provider=` overrides the guessed provider.
-    Raises InvalidRecord when the shape is unknown or no model is known.
-    """
-    body = unwrap(as_body(response))
-    fields = shape_for(body).extract(body)
-    fields["model"] = fields.get("model") or model
-    if provider:
-        fields["provider"] = normalise_provider(provider)
-    if not fields["model"]:
-        raise InvalidRecord(missing_model_reason(fields["provider"]))
-    return fields
-
-
-def record_response(
-    response: Any,
-    *,
-    provider: str | None = None,
-    model: str | None = None,
-    ts: dt.datetime | str | None = None,
-    log: bool = True,
-    usage_log: UsageLog | None = None,
-    **fields: Any,
-) -> UsageRecord | None:
-    """Log one call from its response: `record_response(resp, project="orbis", use_case="poem")`.
-
-    Extra keyword arguments are SPEC §1 fields (`app`, `project`, `use_case`, `unit_id`, `session`,
-    `tags`, `attrs`, `id`, `service_tier`, `duration_ms`, `cost_usd`…) and win over what the
-    response says (except the model); `vaultledger.context()` fills what is still missing.
-    Returns the record (written unless `log=False`), or None after one warning: never raises.
-    """
-    try:
-        record = build_record(response, provider=provider, model=model, ts=ts, fields=fields)
-    except VaultledgerError as error:
-        warn_once(f"vaultledger: usage not logged: {error}")
-        return None
-    except Exception as error:  # a surprising object must never break the app that called us
-        warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
-        return None
-    return log_record(record, usage_log) if log else record
-
-
-def build_record(
-    response: Any, *, provider: str | None, model: str | None, ts: Any, fields: Mapping[str, Any]
-) -> UsageRecord:
-    """Merge extracted usage, the caller's fields and the context's defaults into a valid record."""
-    usage = usage_from_response(response, provider=provider, model=model)
-    given = {key: value for key, value in fields.items() if value is not None}
-    merged = {**usage, **given, "model": usage["model"]}
-    if usage.get("attrs") and given.get("attrs"):
-        merged["attrs"] = {**usage["attrs"], **given["attrs"]}
-    merged = with_context_defaults(merged)
-    merged["ts"] = ts or usage.get("ts") or dt.datetime.now(dt.timezone.utc).astimezone()
-    return make_record(**merged)
-
-
-def as_body(response: Any) -> Any:
-    """A plain JSON value for `response`: dicts as they are, SDK objects dumped (usage keys only)."""
-    if isinstance(response, Mapping):
-        return response
-    if isinstance(response, (str, bytes, bytearray)):
-        return parse_json(response)
-    if isinstance(response, (list, tuple)):
-        return [as_body(item) for item in response]
-    return dump_object(response)
-
-
-def dump_object(response: Any) -> Mapping[str, Any]:
-    """Duck-typed: pydantic v2 (`model_dump`), then `to_dict()` / `dict()` as older SDKs offer."""
-    dump = getattr(response, "model_dump", None)
-    if callable(dump):
-        try:
-            return dump(mode="json", include=USAGE_KEYS, warnings=False)
-        except TypeError:  # not pydantic v2's signature
-            return dump()
-    for name in ("to_dict", "dict"):
-        method = getattr(response, name, None)
-        if callable(method):
-            value = method()
-            if isinstance(value, Mapping):
-                return value
-    raise InvalidRecord(f"cannot read usage from a {type(response).__name__} (no usage found)")
-
-
-def parse_json(raw: str | bytes | bytearray) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise InvalidRecord("response text is not JSON") from None
-
-
-def unwrap(body: Any) -> Mapping[str, Any]:
-    """The message inside stream events and wrappers: Anthropic event lists, OpenAI
-    `response.completed`, Bedrock ConverseStream `metadata`."""
-    if isinstance(body, list) and all(isinstance(event, Mapping) for event in body) and anthropic.is_stream(body):
-        return anthropic.fold_stream(body)
-    if not isinstance(body, Mapping):
-        raise InvalidRecord(f"expected a response object or JSON object, got {type(body).__name__}")
-    if str(body.get("type", "")).startswith("response.") and isinstance(body.get("response"), Mapping):
-        return body["response"]
-    if body.get("type") == "message_start" and isinstance(body.get("message"), Mapping):
-        return body["message"]
-    if isinstance(body.get("metadata"), Mapping) and "usage" in body["metadata"]:
-        return body["metadata"]
-    return body
-
-
-def shape_for(body: Mapping[str, Any]) -> Shape:
-    for shape in SHAPES:
-        if shape.matches(body):
-            return shape
-    keys = ", ".join(sorted(map(str, body))[:8]) or "none"
-    raise InvalidRecord(f"no usage found in the response (top-level keys: {keys})")
-
-
-def missing_model_reason(provider: str) -> str:
-    if provider == bedrock.PROVIDER:
-        return "Bedrock Converse responses do not name the model: pass model='<model id you called>'"
-    return "the response names no model: pass model='...'"
+def __getattr__(name: str) -> Any:
+    # Lazily, so that `vaultledger log` can load capture.logger without every SDK shape.
+    if name not in __all__:
+        raise AttributeError(f"module 'vaultledger.capture' has no attribute {name!r}")
+    value = getattr(import_module("vaultledger.capture.response"), name)
+    globals()[name] = value
+    return value

@@ -86,7 +86,7 @@ def doctor_command(
 
     Example: vaultledger doctor --vault ~/Obsidian/Main
     """
-    from vaultledger.doctor import run_checkup
+    from vaultledger.ops.doctor import run_checkup
 
     with user_errors():
         checkup = run_checkup(settings_from(config, vault, logs, tz))
@@ -108,7 +108,7 @@ def archive_command(
 
     Example: vaultledger archive --older-than 90d
     """
-    from vaultledger.archive import archive_logs, parse_age
+    from vaultledger.ops.archive import archive_logs, parse_age
     from vaultledger.periods import today
 
     with user_errors():

@@ -31,7 +31,7 @@ def append_from_flags(
     logs: Path | None, tz: str | None, config: Path | None,
 ) -> Path:
     """Append the record the flags describe; returns the file written. Raises VaultledgerError."""
-    from vaultledger.logger import UsageLog
+    from vaultledger.capture.logger import UsageLog
     from vaultledger.record import make_record
     from vaultledger.settings import resolve_settings
 

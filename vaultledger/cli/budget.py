@@ -9,7 +9,7 @@ import typer
 from vaultledger.cli import user_errors
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, VaultOpt, period_options
 from vaultledger.cli.resolve import chosen_period, settings_from, week_rule_for
-from vaultledger.period_flags import PeriodFlags
+from vaultledger.cli.period_flags import PeriodFlags
 
 
 @period_options(ranges=False, last=False)
@@ -22,7 +22,7 @@ def budget_command(
 
     Example: vaultledger budget --month 2026-03
     """
-    from vaultledger.budget_report import budget_table, evaluate_budgets
+    from vaultledger.budgets.report import budget_table, evaluate_budgets
 
     with user_errors():
         settings = settings_from(config, vault, logs, tz)

@@ -12,7 +12,7 @@ import typer
 from vaultledger.cli import fail, user_errors
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, VaultOpt, period_options
 from vaultledger.cli.resolve import period_or_today, settings_from
-from vaultledger.period_flags import PeriodFlags
+from vaultledger.cli.period_flags import PeriodFlags
 
 
 @period_options()
@@ -26,7 +26,7 @@ def export_command(
 
     Example: vaultledger export --quarter 2026Q1 --format csv --output q1.csv
     """
-    from vaultledger.export import FORMATS, export_rows, write_export
+    from vaultledger.reports.export import FORMATS, export_rows, write_export
     from vaultledger.ledger import Ledger
 
     if fmt not in FORMATS:
@@ -48,7 +48,7 @@ def _export_to_file(output: Path, rows: Iterable[Any], fmt: str) -> int:
     import os
     import tempfile
 
-    from vaultledger.export import write_export
+    from vaultledger.reports.export import write_export
 
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)

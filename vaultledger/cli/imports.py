@@ -18,8 +18,8 @@ PathArg = Annotated[Optional[Path], typer.Argument(help="Where the tool keeps it
 
 
 def _import(kind: str, path: Path | None, logs: Path | None, tz: str | None, config: Path | None) -> None:
-    from vaultledger import importers
-    from vaultledger.logger import UsageLog
+    from vaultledger.capture import importers
+    from vaultledger.capture.logger import UsageLog
 
     with user_errors():
         settings = settings_from(config, logs=logs, tz=tz)

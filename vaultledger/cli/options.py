@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-from vaultledger.period_flags import PeriodFlags
+from vaultledger.cli.period_flags import PeriodFlags
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Config file (TOML).", show_default=False)]
 VaultOpt = Annotated[Optional[Path], typer.Option("--vault", help="Obsidian vault folder.", show_default=False)]

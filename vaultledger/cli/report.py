@@ -10,10 +10,10 @@ import typer
 from vaultledger.cli import fail, user_errors
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, VaultOpt, period_options
 from vaultledger.cli.resolve import ledger_for, period_or_today, settings_from, week_rule_for
-from vaultledger.period_flags import PeriodFlags
+from vaultledger.cli.period_flags import PeriodFlags
 
 if TYPE_CHECKING:
-    from vaultledger.aggregate import Usage
+    from vaultledger.ledger.fold import Usage
     from vaultledger.ledger import Ledger
     from vaultledger.periods import Period
     from vaultledger.settings import Settings
@@ -55,7 +55,7 @@ def report_command(
 
 
 def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Usage:
-    from vaultledger.report import TIME_UNITS, usage_by_time
+    from vaultledger.reports.report import TIME_UNITS, usage_by_time
 
     if by in TIME_UNITS:
         return usage_by_time(ledger, period, by, week_rule_for(settings))
@@ -63,7 +63,7 @@ def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Us
 
 
 def _print_report(period: Period, usage: Usage, ledger: Ledger, by: str, fmt: str) -> None:
-    from vaultledger import report
+    from vaultledger.reports import report
 
     if fmt == "json":
         document = report.report_json(period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by])
@@ -79,7 +79,7 @@ def _print_report(period: Period, usage: Usage, ledger: Ledger, by: str, fmt: st
 
 
 def _print_comparison(period: Period, usage: Usage, other: Period, other_usage: Usage, by: str, fmt: str) -> None:
-    from vaultledger import report
+    from vaultledger.reports import report
 
     if fmt == "json":
         typer.echo(json.dumps(report.compare_json(period, usage, other, other_usage, by), indent=2, ensure_ascii=False))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vaultledger.cli import fail
-from vaultledger.period_flags import PeriodFlags
+from vaultledger.cli.period_flags import PeriodFlags
 
 if TYPE_CHECKING:
     from vaultledger.ledger import Ledger
@@ -26,7 +26,7 @@ def settings_from(
 
 def chosen_period(flags: PeriodFlags, settings: Settings) -> Period | None:
     """The period the flags name (None if none); contradictory flags are a usage error (exit 2)."""
-    from vaultledger.period_flags import UsageMistake, choose_period
+    from vaultledger.cli.period_flags import UsageMistake, choose_period
     from vaultledger.periods import today
 
     try:

@@ -10,10 +10,10 @@ import typer
 from vaultledger.cli import user_errors
 from vaultledger.cli.options import ConfigOpt, ForceOpt, LogsOpt, TzOpt, VaultOpt, period_options
 from vaultledger.cli.resolve import chosen_period, ledger_for, settings_from
-from vaultledger.period_flags import PeriodFlags
+from vaultledger.cli.period_flags import PeriodFlags
 
 if TYPE_CHECKING:
-    from vaultledger.rollup import RollupResult
+    from vaultledger.notes.rollup import RollupResult
 
 
 @period_options(last=False)
@@ -33,8 +33,8 @@ def rollup_command(
 
     Example: vaultledger rollup --day 2026-03-14 --vault ~/Obsidian/Main
     """
-    from vaultledger import nightly
-    from vaultledger.rollup import Rollup, open_vault
+    from vaultledger.notes import nightly
+    from vaultledger.notes.rollup import Rollup, open_vault
 
     with user_errors():
         settings = settings_from(config, vault, logs, tz)

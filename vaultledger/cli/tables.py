@@ -12,9 +12,9 @@ from rich.table import Table
 from vaultledger.pricing import format_usd
 
 if TYPE_CHECKING:
-    from vaultledger.aggregate import Usage
+    from vaultledger.ledger.fold import Usage
     from vaultledger.periods import Period
-    from vaultledger.reader import ReadStats
+    from vaultledger.ledger.files import ReadStats
 
 
 def _console() -> Console:
@@ -24,7 +24,7 @@ def _console() -> Console:
 
 def print_report_table(period: Period, usage: Usage, stats: ReadStats, by: str) -> None:
     """The period's totals, one row per `by` key, then unpriced models and skipped lines."""
-    from vaultledger.report import report_table_rows
+    from vaultledger.reports.report import report_table_rows
 
     console = _console()
     total = usage.totals()
@@ -47,7 +47,7 @@ def print_report_table(period: Period, usage: Usage, stats: ReadStats, by: str) 
 
 def print_comparison_table(period: Period, usage: Usage, other: Period, other_usage: Usage, by: str) -> None:
     """Both periods' totals and the change, then one row per `by` key."""
-    from vaultledger import report
+    from vaultledger.reports import report
 
     console = _console()
     now, then = usage.totals(), other_usage.totals()

@@ -77,7 +77,7 @@ __all__ = [
     "table_without_block", "vaultledger_command", "windows_quote", "windows_script_text", "write_record",
 ]
 
-# The file `vaultledger.nightly` rewrites after every successful run (its STATE_FILE; a test holds the
+# The file `vaultledger.notes.nightly` rewrites after every successful run (its STATE_FILE; a test holds the
 # two names together). Only its modification time matters here.
 NIGHTLY_STATE_FILE = "nightly-state.json"
 

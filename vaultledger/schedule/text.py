@@ -14,7 +14,7 @@ from vaultledger.errors import ConfigError, VaultledgerError
 from vaultledger.schedule.job import NightlyJob, ScheduleTime
 
 JOB_NAME = "vaultledger-nightly"
-LAUNCHD_LABEL = "io.vaultledger.nightly"
+LAUNCHD_LABEL = "io.vaultledger.notes.nightly"
 CRON_BEGIN = "# vaultledger nightly (managed by vaultledger schedule)"
 CRON_END = "# end vaultledger nightly"
 

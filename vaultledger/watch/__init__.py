@@ -1,6 +1,6 @@
 """`vaultledger watch`: watchdog -> a schedule of updates -> the live ledger and the same Rollup (SPEC §8).
 
-- `live`: file signatures; the ledger itself is `vaultledger.livefold.LiveLedger`, the nightly Ledger over
+- `live`: file signatures; the ledger itself is `vaultledger.ledger.live.LiveLedger`, the nightly Ledger over
   folds kept current as the log files grow;
 - `schedule`: `UpdateSchedule`, pure: the quiet window, the maximum delay, the weekly throttle, midnight;
 - `console`: `Console`, what the user is told (warn-once, a few problems per file, errors once a minute);
@@ -13,7 +13,7 @@ there is always a folder to watch; if it is deleted while watching, it is create
 """
 
 from vaultledger.watch.console import ERROR_REPEAT_EVERY, PROBLEMS_SHOWN_PER_FILE, Console
-from vaultledger.livefold import LiveLedger, Refresh
+from vaultledger.ledger.live import LiveLedger, Refresh
 from vaultledger.watch.loop import Watcher, watch_forever
 from vaultledger.watch.schedule import (
     LONGEST_SLEEP,

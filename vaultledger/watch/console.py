@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from vaultledger.aggregate import Usage
+from vaultledger.ledger.fold import Usage
 from vaultledger.errors import VaultledgerError
 from vaultledger.pricing import format_usd
-from vaultledger.reader import LineProblem
+from vaultledger.ledger.files import LineProblem
 
 PROBLEMS_SHOWN_PER_FILE = 5
 ERROR_REPEAT_EVERY = 60.0  # a note that cannot be written fails on every update; say so once a minute

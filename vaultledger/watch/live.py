@@ -1,6 +1,6 @@
 """The file signatures watch mode compares to notice a changed vault setting or logs folder.
 
-The ledger a running watch renders from is `vaultledger.livefold.LiveLedger`: the same Ledger as
+The ledger a running watch renders from is `vaultledger.ledger.live.LiveLedger`: the same Ledger as
 the nightly rollup, over folds kept current as the log files grow.
 """
 

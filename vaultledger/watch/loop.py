@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from vaultledger.periods import Period, day_of, week_of, zone_named
-from vaultledger.rollup import Rollup, open_vault
+from vaultledger.notes.rollup import Rollup, open_vault
 from vaultledger.settings import Settings
 from vaultledger.watch.console import Console
-from vaultledger.livefold import LiveLedger
+from vaultledger.ledger.live import LiveLedger
 from vaultledger.watch.observe import FolderObserver, Wakeup
 from vaultledger.watch.rolling import LiveRollup
 from vaultledger.watch.schedule import MAX_DELAY, ONE_DAY, QUIET_WINDOW, WEEKLY_EVERY, UpdateSchedule, utc_now

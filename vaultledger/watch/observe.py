@@ -16,7 +16,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from vaultledger.errors import ConfigError
-from vaultledger.reader import LOG_NAME
+from vaultledger.ledger.files import LOG_NAME
 from vaultledger.watch.live import Signature, _signature, _stat_or_none
 
 # Files in `.obsidian/` whose change can move a note (SPEC §5); workspace.json and friends are noise.

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from vaultledger.errors import VaultledgerError
 from vaultledger.periods import Period, WeekRule, day_of, week_of
-from vaultledger.rollup import NOTE_KIND_FOR_PERIOD, Rollup, RollupResult
+from vaultledger.notes.rollup import NOTE_KIND_FOR_PERIOD, Rollup, RollupResult
 from vaultledger.settings import Settings
 from vaultledger.watch.console import Console
-from vaultledger.livefold import LiveLedger
+from vaultledger.ledger.live import LiveLedger
 from vaultledger.watch.observe import vault_settings_signature
 
 
@@ -82,8 +82,8 @@ class LiveRollup:
         """A budget crossing a threshold is told once, on the desktop too while watching."""
         if not self.rollup.budgets:
             return
-        from vaultledger.aggregate import merge_days
-        from vaultledger.alerts import send_budget_alerts
+        from vaultledger.ledger.fold import merge_days
+        from vaultledger.budgets.alerts import send_budget_alerts
         from vaultledger.budgets import statuses_on
 
         usage_of = lambda first, last: merge_days(self.ledger.days(first, last).values())  # noqa: E731

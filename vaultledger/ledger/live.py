@@ -14,12 +14,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultledger.aggregate import DayFolder, Usage, merge_days
-from vaultledger.foldcache import FileFold, Signature, encode_ids, file_signature
+from vaultledger.ledger.fold import DayFolder, Usage, merge_days
+from vaultledger.ledger.cache import FileFold, Signature, encode_ids, file_signature
 from vaultledger.ledger import Ledger, day_window, span_inside, fold_log_file
 from vaultledger.periods import Period
 from vaultledger.pricing import PriceBook, parse_price_overrides
-from vaultledger.reader import (
+from vaultledger.ledger.files import (
     NEIGHBOUR_DAYS, LineProblem, ReadPosition, ReadStats, file_day, list_log_files, read_batches,
 )
 from vaultledger.settings import Settings

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from vaultledger.errors import InvalidRecord, VaultledgerError
-from vaultledger.importers.state import ImportState, usage_fingerprint
-from vaultledger.logger import UsageLog
+from vaultledger.capture.importers.state import ImportState, usage_fingerprint
+from vaultledger.capture.logger import UsageLog
 from vaultledger.record import UsageRecord, make_record
 
 IMPORTER_NAMES = ("claude-code", "codex", "llm")
@@ -206,15 +206,15 @@ def folder_name(cwd: Any) -> str | None:
 def importer_for(name: str) -> Importer:
     """The importer named on the command line (`claude-code`, `codex`, `llm`)."""
     if name == "claude-code":
-        from vaultledger.importers.claude_code import import_claude_code
+        from vaultledger.capture.importers.claude_code import import_claude_code
 
         return import_claude_code
     if name == "codex":
-        from vaultledger.importers.codex import import_codex
+        from vaultledger.capture.importers.codex import import_codex
 
         return import_codex
     if name == "llm":
-        from vaultledger.importers.llm_db import import_llm
+        from vaultledger.capture.importers.llm_db import import_llm
 
         return import_llm
     raise SourceNotFound(f"unknown importer {name!r} (choose one of {', '.join(IMPORTER_NAMES)})")

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
-from vaultledger.aggregate import GroupKey, Sums, Usage
+from vaultledger.ledger.fold import GroupKey, Sums, Usage
 from vaultledger.ledger import Ledger
 from vaultledger.periods import Period, WeekRule, day_of, month_of, week_of
 from vaultledger.pricing import format_usd
-from vaultledger.reader import ReadStats
+from vaultledger.ledger.files import ReadStats
 from vaultledger.record import COUNT_FIELDS
-from vaultledger.render import format_share
+from vaultledger.notes.render import format_share
 
 BREAKDOWNS = ("provider", "model", "project", "use_case")
 TOTAL_FIELDS = ("calls", *COUNT_FIELDS)

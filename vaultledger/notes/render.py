@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jinja2
 
-from vaultledger.aggregate import Sums, Usage
+from vaultledger.ledger.fold import Sums, Usage
 from vaultledger.pricing import format_usd
 
 NONE_LABEL = "(none)"
@@ -21,8 +21,9 @@ NONE_LABEL = "(none)"
 
 def bundled_templates_dir() -> Path:
     """`templates/` of the repo in a checkout, `vaultledger/_templates` in an installed wheel."""
-    installed = Path(__file__).parent / "_templates"
-    return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "_templates"
+    return installed if installed.is_dir() else package.parent / "templates"
 
 
 @lru_cache(maxsize=8)

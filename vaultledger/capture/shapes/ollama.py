@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vaultledger.capture.body import drop_empty, parse_timestamp, present_count, text
+from vaultledger.capture.shapes.body import drop_empty, parse_timestamp, present_count, text
 
 PROVIDER = "ollama"
 NANOSECONDS_PER_MS = 1_000_000

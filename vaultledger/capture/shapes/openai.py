@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vaultledger.capture.body import count, drop_empty, parse_timestamp, section, text
-from vaultledger.capture.providers import provider_for_model
+from vaultledger.capture.shapes.body import count, drop_empty, parse_timestamp, section, text
+from vaultledger.capture.shapes.providers import provider_for_model
 
 SERVICE_TIERS = {"default": "standard", "auto": "standard"}
 

@@ -11,10 +11,10 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from vaultledger.context import with_context_defaults
+from vaultledger.capture.context import with_context_defaults
 from vaultledger.errors import InvalidRecord, VaultledgerError
 from vaultledger.record import MAX_LINE_BYTES, UsageRecord, make_record, to_line
-from vaultledger.redact import redact_record
+from vaultledger.capture.redact import redact_record
 
 log = logging.getLogger("vaultledger")
 

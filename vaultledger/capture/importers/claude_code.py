@@ -17,12 +17,12 @@ from typing import Any
 
 import msgspec
 
-from vaultledger.capture.anthropic import usage_fields
-from vaultledger.importers import (
+from vaultledger.capture.shapes.anthropic import usage_fields
+from vaultledger.capture.importers import (
     Advance, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, progress_bar, read_lines,
 )
-from vaultledger.importers.state import ImportState
-from vaultledger.logger import UsageLog
+from vaultledger.capture.importers.state import ImportState
+from vaultledger.capture.logger import UsageLog
 
 SOURCE = "claude-code"
 SYNTHETIC_MODEL = "<synthetic>"

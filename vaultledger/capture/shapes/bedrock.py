@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vaultledger.capture.body import count, drop_empty, present_count, section, text
+from vaultledger.capture.shapes.body import count, drop_empty, present_count, section, text
 
 PROVIDER = "aws.bedrock"
 

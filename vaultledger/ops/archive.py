@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 from vaultledger.errors import ConfigError, VaultledgerError
 from vaultledger._fs import atomic_write_bytes, sync_folder
-from vaultledger.reader import list_log_files
+from vaultledger.ledger.files import list_log_files
 
 MIN_AGE_DAYS = 2
 DAYS_PER_UNIT = {"d": 1, "w": 7, "m": 30}  # a month is 30 days: an age for archiving needs no calendar

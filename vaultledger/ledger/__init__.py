@@ -19,14 +19,14 @@ from pathlib import Path
 
 import msgspec
 
-from vaultledger.aggregate import DayFolder, GroupKey, Usage, merge_days
-from vaultledger.foldcache import (
+from vaultledger.ledger.fold import DayFolder, GroupKey, Usage, merge_days
+from vaultledger.ledger.cache import (
     FileFold, FoldCache, Signature, decode_fold, encode_fold, encode_ids, file_signature, fingerprint,
 )
 from vaultledger.periods import Period, date_range, month_of
 from vaultledger.progress import no_progress
 from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices, parse_price_overrides
-from vaultledger.reader import (
+from vaultledger.ledger.files import (
     NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records, file_day, files_for_days, list_log_files, read_batches,
 )
 from vaultledger.record import UsageRecord

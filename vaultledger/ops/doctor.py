@@ -11,7 +11,7 @@ from vaultledger.ledger import Ledger
 from vaultledger.notes.splice import check_note
 from vaultledger.notes.vault import is_vault, load_note_settings
 from vaultledger.periods import date_range
-from vaultledger.reader import NEIGHBOUR_DAYS, list_log_files
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, list_log_files
 from vaultledger.settings import Settings
 
 
@@ -115,7 +115,7 @@ CACHE_SAMPLE_FILES = 3
 
 
 def _schedule_lines(settings: Settings, checkup: Checkup) -> None:
-    from vaultledger.nightly import STATE_FILE
+    from vaultledger.notes.nightly import STATE_FILE
     from vaultledger.schedule import read_record, status
 
     try:
@@ -135,7 +135,7 @@ def _schedule_lines(settings: Settings, checkup: Checkup) -> None:
 
 def _cache_lines(settings: Settings, checkup: Checkup) -> None:
     """Re-fold the newest files and compare with their cache entries: a stale entry is a bug to report."""
-    from vaultledger.foldcache import FoldCache, file_signature, fingerprint
+    from vaultledger.ledger.cache import FoldCache, file_signature, fingerprint
     from vaultledger.ledger import fold_log_file
 
     ledger = Ledger.from_settings(settings)

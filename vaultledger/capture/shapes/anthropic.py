@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from vaultledger.capture.body import count, drop_empty, section, text
+from vaultledger.capture.shapes.body import count, drop_empty, section, text
 
 PROVIDER = "anthropic"
 

@@ -24,11 +24,11 @@ from typing import Any
 
 import platformdirs
 
-from vaultledger.capture.body import count, parse_timestamp, section
-from vaultledger.capture.providers import provider_for_model, split_route
-from vaultledger.importers import ImportRun, ImportSummary, SourceNotFound, progress_bar
-from vaultledger.importers.state import ImportState
-from vaultledger.logger import UsageLog
+from vaultledger.capture.shapes.body import count, parse_timestamp, section
+from vaultledger.capture.shapes.providers import provider_for_model, split_route
+from vaultledger.capture.importers import ImportRun, ImportSummary, SourceNotFound, progress_bar
+from vaultledger.capture.importers.state import ImportState
+from vaultledger.capture.logger import UsageLog
 
 SOURCE = "llm"
 LARGE_IMPORT_ROWS = 20_000

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from vaultledger.aggregate import Sums, Usage, merge_days
+from vaultledger.ledger.fold import Sums, Usage, merge_days
 from vaultledger.budgets import Budget, BudgetStatus, statuses_on, statuses_over
 from vaultledger.ledger import Ledger
 from vaultledger.periods import Period, WeekRule, weeks_overlapping
 from vaultledger.pricing import format_usd
-from vaultledger.render import usage_context
-from vaultledger.trend import Trend, describe_change, trend_of
+from vaultledger.notes.render import usage_context
+from vaultledger.notes.trend import Trend, describe_change, trend_of
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -19,8 +19,8 @@ from vaultledger.notes.vault import (
 )
 from vaultledger.notes.write import NoteUpdate, update_note
 from vaultledger.periods import Period, WeekRule, week_rule_for_format
-from vaultledger.render import render_section
-from vaultledger.sections import section_context
+from vaultledger.notes.render import render_section
+from vaultledger.notes.sections import section_context
 from vaultledger.settings import Settings
 
 NOTE_KIND_FOR_PERIOD = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}

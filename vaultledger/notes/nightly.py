@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from vaultledger.errors import VaultError
 from vaultledger._fs import atomic_write_text
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, today, week_of
-from vaultledger.reader import NEIGHBOUR_DAYS, list_log_files
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, list_log_files
 
 if TYPE_CHECKING:
-    from vaultledger.rollup import Rollup, RollupResult
+    from vaultledger.notes.rollup import Rollup, RollupResult
     from vaultledger.settings import Settings
 
 STATE_FILE = "nightly-state.json"
@@ -99,7 +99,7 @@ def _save_state(path: Path, state_key: str, signatures: dict[str, list[int]]) ->
 
 def budget_alerts(settings: Settings, rule: WeekRule) -> list[str]:
     """The nightly run sends budget alerts (webhook) once per budget, period and threshold."""
-    from vaultledger.alerts import send_budget_alerts
-    from vaultledger.budget_report import evaluate_budgets
+    from vaultledger.budgets.alerts import send_budget_alerts
+    from vaultledger.budgets.report import evaluate_budgets
 
     return send_budget_alerts(evaluate_budgets(settings, None, rule), settings, desktop=False)

@@ -1,4 +1,4 @@
-"""Defaults for every record logged inside a `with vaultledger.context(...)` block."""
+"""Defaults for every record logged inside a `with vaultledger.capture.context(...)` block."""
 
 from __future__ import annotations
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import msgspec
 
-from vaultledger.capture.body import count, section
-from vaultledger.importers import (
+from vaultledger.capture.shapes.body import count, section
+from vaultledger.capture.importers import (
     Advance, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, progress_bar, read_lines,
 )
-from vaultledger.importers.state import ImportState
-from vaultledger.logger import UsageLog
+from vaultledger.capture.importers.state import ImportState
+from vaultledger.capture.logger import UsageLog
 from vaultledger.record import normalise_provider
 
 SOURCE = "codex"

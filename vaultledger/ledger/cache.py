@@ -16,10 +16,10 @@ from pathlib import Path
 import msgspec
 
 from vaultledger import __version__
-from vaultledger.aggregate import GroupKey, Sums, Usage
+from vaultledger.ledger.fold import GroupKey, Sums, Usage
 from vaultledger._fs import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
-from vaultledger.reader import LineProblem, ReadStats
+from vaultledger.ledger.files import LineProblem, ReadStats
 
 CACHE_FORMAT = 6
 

@@ -8,6 +8,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from vaultledger._faults import step
+
 
 def _real_target(path: Path) -> Path:
     # Replace what a symlink points at, not the link itself.
@@ -66,10 +68,13 @@ def atomic_write_bytes(
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = _create_temp_beside(target)
     try:
+        step(f"temp file for {target.name}")
         _write_synced(temp, data, _existing_mode(target), durable)
+        step(f"temp file written for {target.name}")
         if before_replace is not None and not before_replace():
             return False
         os.replace(temp, target)
+        step(f"replaced {target.name}")
     finally:
         temp.unlink(missing_ok=True)
     if durable:

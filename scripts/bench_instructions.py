@@ -24,7 +24,7 @@ from bench_report import ensure_logs
 # What each valgrind run executes: warm up (imports, the first price lookups), then one job.
 PROBE = """
 from pathlib import Path
-from vaultledger.ledger import fold_log_file
+from vaultledger.ledger.fold import fold_log_file
 from vaultledger.pricing import PriceBook
 import orjson
 book = PriceBook([], "UTC")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vaultledger.ledger.fold import DayFolder, Usage
+from vaultledger.ledger.fold import DayFolder
+from vaultledger.ledger.usage import Usage
 from vaultledger.pricing import PriceBook
 from vaultledger.ledger.files import ReadStats, read_file
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 
 from vaultledger.ledger.cache import CACHE_FORMAT, encode_fold
-from vaultledger.ledger import fold_log_file
+from vaultledger.ledger.fold import fold_log_file
 from vaultledger.pricing import PriceBook, parse_price_overrides
 
 GOLDEN = Path(__file__).parent / "golden" / "cache"

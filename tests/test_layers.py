@@ -22,8 +22,8 @@ LAYERS: list[tuple[str, ...]] = [
 FACADE = "vaultledger"  # __init__: the public names and __version__, importable from anywhere
 MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 150
 # Modules still over the limit, each held at its size until it is split (never let one grow).
-OVERSIZED = {"ledger/fold.py": 491, "ledger/__init__.py": 638, "periods.py": 437, "record/__init__.py": 435, "notes/vault.py": 439}
-OVERSIZED_CLASSES = {"DayFolder": 199, "Ledger": 322}
+OVERSIZED = {"periods.py": 437, "record/__init__.py": 435, "notes/vault.py": 439}
+OVERSIZED_CLASSES: dict[str, int] = {}
 
 
 def layer_of(module: str) -> int:

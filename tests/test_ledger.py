@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import same_days, slow_fold, write_lines
-from vaultledger.ledger.fold import Usage
-from vaultledger.ledger import Ledger, fold_log_file
+from vaultledger.ledger.usage import Usage
+from vaultledger.ledger import Ledger
+from vaultledger.ledger.fold import fold_log_file
 from vaultledger.periods import date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.ledger import files as reader
@@ -95,12 +96,12 @@ def test_batches_of_plain_calls_fold_as_call_by_call(logs_dir: Path, seed: int, 
     path = write_lines(logs_dir / f"{day}.jsonl", *calls)
     monkeypatch.setattr(reader, "BATCH_BYTES", rng.choice([4096, 20_000]))
     tz = rng.choice(["UTC", "Europe/Berlin", "Asia/Tokyo"])
-    import vaultledger.ledger as ledger_module
+    import vaultledger.ledger.fold as fold_module
 
     def not_carefully(*args: object) -> None:
         raise AssertionError("a clean file with unique ids should be folded batch by batch")
 
-    monkeypatch.setattr(ledger_module, "_fold_carefully", not_carefully)
+    monkeypatch.setattr(fold_module, "_fold_carefully", not_carefully)
     fast = fold_log_file(path, PriceBook(OVERRIDES, tz), tz)
     days, stats = slow_fold(path, PriceBook(OVERRIDES, tz), tz)
     same_days(fast.days, days)
@@ -191,13 +192,13 @@ def test_neighbours_compared_in_an_earlier_run_are_not_compared_again_until_one_
     """The cache keeps whether two neighbouring files share an id, for as long as both are as
     they were: a warm run compares only the pairs a changed file is in, and a line that makes
     a changed file share an id with an unchanged one is still found."""
-    import vaultledger.ledger as ledger_module
+    from vaultledger.ledger.duplicates import Seen
 
     year_of_logs(logs_dir)
     cache = tmp_path / "cache"
     compared = []
-    shares = ledger_module._Seen.shares_an_id_with
-    monkeypatch.setattr(ledger_module._Seen, "shares_an_id_with",
+    shares = Seen.shares_an_id_with
+    monkeypatch.setattr(Seen, "shares_an_id_with",
                         lambda seen, other: compared.append({seen.log.path.name, other.log.path.name}) or shares(seen, other))
     cold = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache))
     assert len(compared) > 30
@@ -226,25 +227,22 @@ def test_a_cold_quarter_with_a_cache_starts_workers_once_not_once_a_month(
 ) -> None:
     """Months missing from the cache are read together: one pool of workers for a cold quarter,
     and after a change in one month, that month alone is read again."""
-    import vaultledger.ledger as ledger_module
+    import vaultledger.ledger.parallel as parallel_module
 
     rng = random.Random(5)
     start = dt.date(2026, 1, 1)
     for offset in range(90):
         day = start + dt.timedelta(days=offset)
         write_lines(logs_dir / f"{day}.jsonl", *[{**random_call(rng, day), "id": f"{day}-{n}"} for n in range(20)])
-    pools = []
-    real_pool = ledger_module.ProcessPoolExecutor
-    monkeypatch.setattr(ledger_module, "ProcessPoolExecutor", lambda *args: pools.append(1) or real_pool(*args))
-    monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_module, "PARALLEL_MIN_BYTES", 0)
     quarter = date_range(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     cache = tmp_path / "cache"
     uncached = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False).usage(quarter)
-    assert Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache).usage(quarter).groups == uncached.groups
-    assert len(pools) == 1
+    cold = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache)
+    assert cold.usage(quarter).groups == uncached.groups
+    assert cold.counters["pools_started"] == 1
     write_lines(logs_dir / "2026-02-14.jsonl", {"ts": "2026-02-14T12:00:00Z", "provider": "openai",
                                                 "model": "gpt-4o-mini", "input_tokens": 1000, "output_tokens": 1})
-    pools.clear()
     read = []
     read_days = Ledger._read_days
     monkeypatch.setattr(Ledger, "_read_days", lambda self, first, last: read.append((first, last)) or read_days(self, first, last))
@@ -284,7 +282,7 @@ def test_parallel_folding_equals_serial(
     between workers: shared ids, ids whose CRC-32s collide, and pairs split between workers must
     all come out as folding in one process does, under fork and under spawn (macOS's default,
     where workers share no hash seed with the parent)."""
-    import vaultledger.ledger as ledger_module
+    import vaultledger.ledger.parallel as ledger_module
 
     if start_method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"{start_method} is not available here")
@@ -320,7 +318,7 @@ def test_parallel_folding_equals_serial(
 
 def test_runs_shrink_at_the_end() -> None:
     """Workers take files in runs of equal length, then shrinking ones, so they finish together."""
-    from vaultledger.ledger import _runs
+    from vaultledger.ledger.parallel import _runs
 
     runs = _runs(365, 2)
     assert [index for run in runs for index in run] == list(range(365))
@@ -330,7 +328,7 @@ def test_runs_shrink_at_the_end() -> None:
 def test_objects_an_app_froze_stay_frozen_after_a_parallel_read(logs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 
-    import vaultledger.ledger as ledger_module
+    import vaultledger.ledger.parallel as ledger_module
 
     year_of_logs(logs_dir, days=12)
     monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)

@@ -29,7 +29,7 @@ def test_the_wheel_carries_templates_and_renders_from_them(tmp_path: Path) -> No
                     str(wheel)], check=True, timeout=300)
     probe = ("import vaultledger.notes.render as r, genai_prices;"
              "print(r.bundled_templates_dir());"
-             "print(r.render_section('daily', {'total': __import__('vaultledger.ledger.fold').ledger.fold.Sums(),"
+             "print(r.render_section('daily', {'total': __import__('vaultledger.ledger.usage').ledger.usage.Sums(),"
              " 'day': '2026-03-14', 'budgets': [], 'by_provider': [], 'by_model': [], 'by_project': [],"
              " 'by_use_case': [], 'unpriced': {}, 'problems': ''}))")
     env = {**os.environ, "PYTHONPATH": str(target)}

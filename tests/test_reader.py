@@ -13,7 +13,8 @@ import msgspec
 import pytest
 
 from conftest import call, same_days, slow_fold, write_lines
-from vaultledger.ledger import Ledger, fold_log_file
+from vaultledger.ledger import Ledger
+from vaultledger.ledger.fold import fold_log_file
 from vaultledger.periods import day_of
 from vaultledger.pricing import PriceBook
 from vaultledger.record import RecordFields, _BatchDecoder, normalise_provider

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from vaultledger.ledger.fold import GroupKey, Sums, Usage, dimension_values
+from vaultledger.ledger.usage import GroupKey, Sums, Usage, dimension_values
 from vaultledger.errors import ConfigError
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, week_of
 from vaultledger.record import normalise_provider

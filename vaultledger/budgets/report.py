@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vaultledger.ledger.fold import Usage, merge_days
+from vaultledger.ledger.usage import Usage, merge_days
 from vaultledger.budgets import (
     BUDGET_KIND_OF_PERIOD,
     PERIOD_KINDS,

@@ -13,7 +13,7 @@ from vaultledger.cli.resolve import ledger_for, period_or_today, settings_from, 
 from vaultledger.cli.period_flags import PeriodFlags
 
 if TYPE_CHECKING:
-    from vaultledger.ledger.fold import Usage
+    from vaultledger.ledger.usage import Usage
     from vaultledger.ledger import Ledger
     from vaultledger.periods import Period
     from vaultledger.settings import Settings

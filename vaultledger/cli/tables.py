@@ -12,7 +12,7 @@ from rich.table import Table
 from vaultledger.pricing import format_usd
 
 if TYPE_CHECKING:
-    from vaultledger.ledger.fold import Usage
+    from vaultledger.ledger.usage import Usage
     from vaultledger.periods import Period
     from vaultledger.ledger.files import ReadStats
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import msgspec
 
 from vaultledger import __version__
-from vaultledger.ledger.fold import GroupKey, Sums, Usage
+from vaultledger.ledger.usage import GroupKey, Sums, Usage
 from vaultledger._fs import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats

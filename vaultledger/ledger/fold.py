@@ -1,247 +1,33 @@
-"""Fold records into per-day usage groups, and groups into totals per period and dimension.
+"""Fold records into per-day usage groups: one file's batches at a time, or record by record.
 
-A day is kept as a handful of groups (one per provider, model, tier, project, use case, app and
-tags combination) rather than as records, so weeks and quarters are sums of small tables and a
-price is applied once per group where the price is linear in tokens.
+A price is applied once per group where the price is linear in tokens (see GroupPricer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from itertools import repeat
 from operator import add, attrgetter, methodcaller
 
-import msgspec
-
-from vaultledger.pricing import VARIES, Price, PriceBook
+from vaultledger.ledger.cache import FileFold, encode_ids
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadStats, counted_records, file_day, read_batches
+from vaultledger.ledger.usage import GroupKey, Sums, Usage, group_key
+from vaultledger.ledger.pricer import GroupPricer
+from vaultledger.pricing import PriceBook
 from vaultledger.record import (
-    Batch, RecordFields, UsageRecord, cache_read_tokens_of, cache_write_tokens_of, cost_usd_of, input_tokens_of, output_tokens_of,
-    reasoning_tokens_of,
+    Batch, RecordFields, UsageRecord,
 )
 
-class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
-    """What a group of calls shares; frozen and hashable, and stored as a plain array in the cache."""
-
-    provider: str
-    model: str
-    service_tier: str | None
-    project: str | None
-    use_case: str | None
-    app: str | None
-    tags: tuple[str, ...]
-
-
-_encode_units = msgspec.msgpack.Encoder().encode
-_decode_units = msgspec.msgpack.Decoder(dict[str, list[str]]).decode
 _TS = attrgetter("ts")
 _DATE = methodcaller("date")
-_UNKNOWN = object()
 _ANY_BATCH = Batch([])  # records added one by one: nothing known about them
 # A batch spanning more days than this (a file not named for a day) finds each call's day on its own.
 MAX_SPLIT_DAYS = 7
 # Offsets change at most twice a year, never twice within hours, so probing this often finds any change.
 OFFSET_PROBE_STEP = dt.timedelta(hours=6)
-
-
-class Sums(msgspec.Struct, array_like=True, gc=False):
-    """Calls, tokens and the known cost of a set of calls; unpriced calls add no cost.
-
-    The counts after `unpriced_calls` are SPEC §1's parts (1-hour cache writes, modalities) and
-    web searches, in record.PART_FIELDS order; most calls carry none.
-    """
-
-    calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    reasoning_tokens: int = 0
-    cost: Decimal = Decimal(0)
-    unpriced_calls: int = 0
-    cache_write_1h_tokens: int = 0
-    input_audio_tokens: int = 0
-    input_image_tokens: int = 0
-    input_video_tokens: int = 0
-    cache_read_audio_tokens: int = 0
-    output_audio_tokens: int = 0
-    output_image_tokens: int = 0
-    web_search_requests: int = 0
-
-    def add_records(self, records: Sequence[RecordFields]) -> None:
-        """Add many calls' counts at once."""
-        self.calls += len(records)
-        for record in records:
-            self.input_tokens += record.input_tokens
-            self.output_tokens += record.output_tokens
-            self.cache_read_tokens += record.cache_read_tokens
-            self.cache_write_tokens += record.cache_write_tokens
-            self.reasoning_tokens += record.reasoning_tokens
-            self.add_extras(record)
-
-    def add_extras(self, record: RecordFields) -> None:
-        """A call's parts and web searches (zero for most calls)."""
-        self.cache_write_1h_tokens += record.cache_write_1h_tokens
-        self.input_audio_tokens += record.input_audio_tokens
-        self.input_image_tokens += record.input_image_tokens
-        self.input_video_tokens += record.input_video_tokens
-        self.cache_read_audio_tokens += record.cache_read_audio_tokens
-        self.output_audio_tokens += record.output_audio_tokens
-        self.output_image_tokens += record.output_image_tokens
-        self.web_search_requests += record.web_search_requests
-
-    def add(self, other: Sums) -> None:
-        self.calls += other.calls
-        self.input_tokens += other.input_tokens
-        self.output_tokens += other.output_tokens
-        self.cache_read_tokens += other.cache_read_tokens
-        self.cache_write_tokens += other.cache_write_tokens
-        self.reasoning_tokens += other.reasoning_tokens
-        self.cost += other.cost
-        self.unpriced_calls += other.unpriced_calls
-        self.cache_write_1h_tokens += other.cache_write_1h_tokens
-        self.input_audio_tokens += other.input_audio_tokens
-        self.input_image_tokens += other.input_image_tokens
-        self.input_video_tokens += other.input_video_tokens
-        self.cache_read_audio_tokens += other.cache_read_audio_tokens
-        self.output_audio_tokens += other.output_audio_tokens
-        self.output_image_tokens += other.output_image_tokens
-        self.web_search_requests += other.web_search_requests
-
-    def copy(self) -> Sums:
-        return msgspec.structs.replace(self)
-
-    def as_dict(self) -> dict[str, int | Decimal]:
-        return msgspec.structs.asdict(self)
-
-
-class Usage:
-    """Usage of one day or one period: groups of calls, and the output units per use case.
-
-    Unit ids are only needed for cost-per-unit tables, so those read from the cache stay
-    encoded until someone asks for `units`.
-    """
-
-    __slots__ = ("groups", "_units", "_encoded_units")
-
-    def __init__(self, groups: dict[GroupKey, Sums] | None = None, units: dict[str, set[str]] | None = None) -> None:
-        self.groups: dict[GroupKey, Sums] = {} if groups is None else groups
-        self._units: dict[str, set[str]] = {} if units is None else units
-        self._encoded_units: list[bytes] = []
-
-    @property
-    def units(self) -> dict[str, set[str]]:
-        while self._encoded_units:
-            for use_case, ids in _decode_units(self._encoded_units.pop()).items():
-                self._units.setdefault(use_case, set()).update(ids)
-        return self._units
-
-    @units.setter
-    def units(self, value: dict[str, set[str]]) -> None:
-        self._units, self._encoded_units = value, []
-
-    def add_encoded_units(self, encoded: bytes) -> None:
-        self._encoded_units.append(encoded)
-
-    def encoded_units(self) -> bytes:
-        return _encode_units(self.units)  # sets as arrays, in no set order: sorting cost more than all the rest
-
-    def merge(self, other: Usage) -> None:
-        for key, sums in other.groups.items():
-            mine = self.groups.get(key)
-            if mine is None:
-                self.groups[key] = sums.copy()
-            else:
-                mine.add(sums)
-        self._encoded_units.extend(other._encoded_units)
-        for use_case, units in other._units.items():
-            self._units.setdefault(use_case, set()).update(units)
-
-    def __getstate__(self) -> tuple[dict[GroupKey, Sums], bytes]:
-        # Worker processes send folds back pickled: one msgpack blob beats thousands of strings.
-        return self.groups, self.encoded_units()
-
-    def __setstate__(self, state: tuple[dict[GroupKey, Sums], bytes]) -> None:
-        self.groups, self._units, self._encoded_units = state[0], {}, [state[1]]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Usage) and self.groups == other.groups and self.units == other.units
-
-    def __repr__(self) -> str:
-        return f"Usage(groups={self.groups!r}, units={self.units!r})"
-
-    def totals(self) -> Sums:
-        total = Sums()
-        for sums in self.groups.values():
-            total.add(sums)
-        return total
-
-    def by(self, dimension: str) -> list[tuple[str | None, Sums]]:
-        """Rows for one dimension, most expensive first (then most calls, then name)."""
-        rows: dict[str | None, Sums] = {}
-        for key, sums in self.groups.items():
-            for value in dimension_values(key, dimension):
-                rows.setdefault(value, Sums()).add(sums)
-        return sorted(rows.items(), key=lambda row: (-row[1].cost, -row[1].calls, str(row[0])))
-
-    def unpriced_models(self) -> dict[str, int]:
-        """`provider/model` → unpriced calls, for the "unpriced" line every report carries."""
-        counts: dict[str, int] = defaultdict(int)
-        for key, sums in self.groups.items():
-            if sums.unpriced_calls:
-                counts[f"{key.provider}/{key.model}"] += sums.unpriced_calls
-        return dict(sorted(counts.items()))
-
-    def unknown_tier_calls(self) -> int:
-        """Calls whose service_tier is none of SPEC §1's words (they are priced as standard)."""
-        return sum(sums.calls for key, sums in self.groups.items() if not is_known_tier(key.service_tier))
-
-    def cost_per_unit(self) -> list[tuple[str, int, Sums]]:
-        """(use case, distinct unit ids, sums of that use case) for use cases with units."""
-        by_use_case = dict(self.by("use_case"))
-        return [
-            (use_case, len(units), by_use_case[use_case])
-            for use_case, units in sorted(self.units.items())
-            if units and use_case in by_use_case
-        ]
-
-    def is_empty(self) -> bool:
-        return not self.groups
-
-
-# SPEC §1: the tiers, and the providers' own words for the standard one.
-KNOWN_TIERS = frozenset({"standard", "batch", "flex", "priority", "default", "auto", "on_demand", ""})
-
-
-def is_known_tier(tier: str | None) -> bool:
-    return tier is None or tier.strip().lower() in KNOWN_TIERS
-
-
-def dimension_values(key: GroupKey, dimension: str) -> Iterator[str | None]:
-    """The value(s) a group has for a dimension; a group with two tags counts under both."""
-    if dimension == "tag":
-        yield from key.tags or (None,)
-    elif dimension == "project":
-        yield key.project or key.app
-    elif dimension == "model":
-        yield key.model
-    else:
-        yield getattr(key, dimension)
-
-
-def group_key(record: UsageRecord) -> GroupKey:
-    return GroupKey(
-        record.provider,
-        record.model,
-        record.service_tier,
-        record.project,
-        record.use_case,
-        record.app,
-        record.tags,
-    )
 
 
 class DayFolder:
@@ -255,13 +41,7 @@ class DayFolder:
         self.book = book
         self.zone = zoneinfo.ZoneInfo(tz)
         self.days: dict[dt.date, Usage] = {}
-        # Calls below a price's first tier cost tokens × base rate, so their tokens can be summed
-        # per (day, group, price) and priced once at the end.
-        # Keyed by the price's identity: the book hands out one object per price, and hashing a
-        # price's Decimals for every group would cost more than the pricing itself.
-        self._linear: dict[tuple[dt.date, GroupKey, int], tuple[Price, Sums]] = {}
-        # One price per (provider, model, tier, day): looking it up costs more than a small group.
-        self._day_prices: dict[tuple[str, str, str | None, dt.date], object] = {}
+        self.pricer = GroupPricer(book)
         # What the batch being added holds: most carry no cost_usd at all, and knowing it once
         # spares every group a scan.
         self._batch = _ANY_BATCH
@@ -379,70 +159,12 @@ class DayFolder:
             sums.add(added)
         if units:
             usage.units.setdefault(key.use_case or "", set()).update(units)
-        price_key = (key.provider, key.model, key.service_tier, day)
-        price = self._day_prices.get(price_key, _UNKNOWN)
-        if price is _UNKNOWN:
-            price = self._day_prices[price_key] = self.book.price_for_day(*price_key)
-        if self._batch.has_costs or price is VARIES:
-            self._price_mixed(day, key, sums, records, price, added)
-        elif price is None:
-            sums.unpriced_calls += added.calls
-        else:
-            self._price_records(day, key, sums, records, price, added)  # type: ignore[arg-type]
+        self.pricer.price(day, key, sums, records, added, self._batch.has_costs)
 
     def finish(self) -> dict[dt.date, Usage]:
         """Apply the pending linear prices and hand over the days."""
-        for (day, key, _), (price, tokens) in self._linear.items():
-            self.days[day].groups[key].cost += price.linear_cost(
-                tokens.input_tokens, tokens.output_tokens, tokens.cache_read_tokens, tokens.cache_write_tokens,
-                calls=tokens.calls,
-            )
-        self._linear.clear()
+        self.pricer.finish(self.days)
         return self.days
-
-    def _price_mixed(
-        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], price: object, added: Sums
-    ) -> None:
-        """Calls that carry their own cost_usd, or whose price changes within the day."""
-        if self._batch.has_costs:
-            costs = list(map(cost_usd_of, records))
-            sums.cost += sum((cost for cost in costs if cost is not None), Decimal(0))
-            records = [record for record in records if record.cost_usd is None]
-        if not records:
-            return
-        if price is VARIES:
-            for record in records:
-                price_now = self.book.price_for(record.provider, record.model, record.ts, record.service_tier)
-                self._price_records(day, key, sums, [record], price_now, None)
-        else:
-            whole = added if len(records) == added.calls else None
-            self._price_records(day, key, sums, records, price, whole)  # type: ignore[arg-type]
-
-    def _price_records(
-        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], price: Price | None,
-        summed: Sums | None,
-    ) -> None:
-        """Price calls under one price; `summed` holds their token sums when already computed."""
-        if price is None:
-            sums.unpriced_calls += len(records)
-            return
-        tier = price.tiered_from
-        if tier is not None and max(map(input_tokens_of, records)) >= tier:
-            for record in records:
-                if record.input_tokens >= tier:
-                    sums.cost += price.cost(record.input_tokens, record.output_tokens,
-                                            record.cache_read_tokens, record.cache_write_tokens)
-            records, summed = [record for record in records if record.input_tokens < tier], None
-        pending = self._linear.get((day, key, id(price)))
-        if pending is None:
-            tokens = summed.copy() if summed is not None else Sums()
-            if summed is None:
-                tokens.add_records(records)
-            self._linear[(day, key, id(price))] = (price, tokens)
-        elif summed is None:
-            pending[1].add_records(records)
-        else:
-            pending[1].add(summed)  # only its tokens and calls are used
 
 
 def _group_calls(
@@ -483,9 +205,53 @@ def _group_calls(
     return groups, with_id
 
 
-def merge_days(days: Iterable[Usage]) -> Usage:
-    """One Usage for many days (a new one: none of `days` is changed)."""
-    total = Usage()
-    for usage in days:
-        total.merge(usage)
-    return total
+def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
+    """One file's usage per local day. Batches fold whole groups at a time; a file with duplicate
+    ids, void lines or calls dated far from its own day (all rare) is folded record by record
+    instead, by the rules every reader shares (`counted_records`)."""
+    stats = ReadStats()
+    folder = DayFolder(book, tz)
+    window = day_window(path)
+    seen: set[str] = set()
+    for batch in read_batches(path, stats):
+        if not batch.records:
+            continue
+        span = folder.day_span(batch)
+        if batch.has_voids or not span_inside(span, window):
+            return _fold_carefully(path, book, tz)
+        before = len(seen)
+        with_id = folder.add_batch(batch, span, seen)
+        # Ids alone: a repeat (even under another provider, which the careful fold tells apart)
+        # sends the file down the record-by-record path, and this folder is dropped.
+        if len(seen) != before + with_id:
+            return _fold_carefully(path, book, tz)
+    return FileFold(folder.finish(), stats, encode_ids(seen), seen)
+
+
+def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
+    days, stats_by_path, ids = fold_jointly([path], book, tz)
+    return FileFold(days, stats_by_path[path], encode_ids(ids), ids)
+
+
+def fold_jointly(
+    paths: Sequence[Path], book: PriceBook, tz: str
+) -> tuple[dict[dt.date, Usage], dict[Path, ReadStats], set[str]]:
+    """Files that may share ids folded as one: each call counted once, as SPEC §2 says."""
+    folder = DayFolder(book, tz)
+    stats_by_path: dict[Path, ReadStats] = {}
+    ids: set[str] = set()
+    folder.add_all(counted_records(paths, folder.zone, stats_by_path, ids))
+    for path in paths:
+        stats_by_path.setdefault(path, ReadStats())
+    return folder.finish(), stats_by_path, ids
+
+
+def day_window(path: Path) -> tuple[dt.date, dt.date] | None:
+    named = file_day(path)
+    if named is None:
+        return None
+    return named - dt.timedelta(days=NEIGHBOUR_DAYS), named + dt.timedelta(days=NEIGHBOUR_DAYS)
+
+
+def span_inside(span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date] | None) -> bool:
+    return window is None or (window[0] <= span[0] and span[1] <= window[1])

@@ -14,9 +14,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultledger.ledger.fold import DayFolder, Usage, merge_days
+from vaultledger.ledger.fold import DayFolder
+from vaultledger.ledger.usage import Usage, merge_days
 from vaultledger.ledger.cache import FileFold, Signature, encode_ids, file_signature
-from vaultledger.ledger import Ledger, day_window, span_inside, fold_log_file
+from vaultledger.ledger import Ledger
+from vaultledger.ledger.fold import day_window, fold_log_file, span_inside
 from vaultledger.periods import Period
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.ledger.files import (

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jinja2
 
-from vaultledger.ledger.fold import Sums, Usage
+from vaultledger.ledger.usage import Sums, Usage
 from vaultledger.pricing import format_usd
 
 NONE_LABEL = "(none)"

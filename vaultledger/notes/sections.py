@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from vaultledger.ledger.fold import Sums, Usage, merge_days
+from vaultledger.ledger.usage import Sums, Usage, merge_days
 from vaultledger.budgets import Budget, BudgetStatus, statuses_on, statuses_over
 from vaultledger.ledger import Ledger
 from vaultledger.periods import Period, WeekRule, weeks_overlapping

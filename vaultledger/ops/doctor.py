@@ -136,7 +136,7 @@ def _schedule_lines(settings: Settings, checkup: Checkup) -> None:
 def _cache_lines(settings: Settings, checkup: Checkup) -> None:
     """Re-fold the newest files and compare with their cache entries: a stale entry is a bug to report."""
     from vaultledger.ledger.cache import FoldCache, file_signature, fingerprint
-    from vaultledger.ledger import fold_log_file
+    from vaultledger.ledger.fold import fold_log_file
 
     ledger = Ledger.from_settings(settings)
     cache = FoldCache(settings.cache_dir.value, fingerprint(ledger.tz, ledger.book.overrides))

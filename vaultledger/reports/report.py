@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
-from vaultledger.ledger.fold import GroupKey, Sums, Usage
+from vaultledger.ledger.usage import GroupKey, Sums, Usage
 from vaultledger.ledger import Ledger
 from vaultledger.periods import Period, WeekRule, day_of, month_of, week_of
 from vaultledger.pricing import format_usd

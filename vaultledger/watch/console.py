@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from vaultledger.ledger.fold import Usage
+from vaultledger.ledger.usage import Usage
 from vaultledger.errors import VaultledgerError
 from vaultledger.pricing import format_usd
 from vaultledger.ledger.files import LineProblem

@@ -82,7 +82,7 @@ class LiveRollup:
         """A budget crossing a threshold is told once, on the desktop too while watching."""
         if not self.rollup.budgets:
             return
-        from vaultledger.ledger.fold import merge_days
+        from vaultledger.ledger.usage import merge_days
         from vaultledger.budgets.alerts import send_budget_alerts
         from vaultledger.budgets import statuses_on
 

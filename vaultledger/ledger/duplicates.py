@@ -1,0 +1,99 @@
+"""Which neighbouring log files hold the same record id, and so must be folded together (SPEC §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, deque
+from pathlib import Path
+
+from vaultledger.ledger.cache import FileFold
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile
+
+
+class DuplicateScan:
+    """Finds neighbouring files that hold the same record id, fed files in day order.
+
+    Each file is checked against the files of the NEIGHBOUR_DAYS days before it: pairs already in
+    `verdicts` (compared by a worker process, or by an earlier run while both files were as they
+    are) are taken as found; the others compare their id sets, one set operation per pair in C,
+    and join `verdicts`. Memory holds only those days. A file whose every possible
+    neighbour has been seen lets go of its fold, unless it lies near the edge of what has been
+    read, where a later read may still bring one.
+    """
+
+    def __init__(
+        self, fresh: set[Path], first: dt.date, last: dt.date, kept: dict[Path, tuple[LogFile, FileFold]],
+        verdicts: dict[frozenset[Path], bool], counters: Counter[str],
+    ) -> None:
+        self.fresh = fresh
+        self.counters = counters
+        self.kept = kept
+        self.verdicts = verdicts
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        self.inner_first, self.inner_last = first + margin, last - margin
+        self.links: dict[Path, set[Path]] = {}
+        self._window: deque[Seen] = deque()
+
+    def add(self, log: LogFile, fold: FileFold) -> None:
+        while self._window and self._window[0].log.day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
+            self._leave(self._window.popleft().log)
+        mine = Seen(log, fold)
+        for other in self._window:
+            if log.path not in self.fresh and other.log.path not in self.fresh:
+                continue
+            pair = frozenset((log.path, other.log.path))
+            shared = self.verdicts.get(pair)
+            if shared is None:
+                self.counters["pairs_compared"] += 1
+                shared = self.verdicts[pair] = mine.shares_an_id_with(other)
+            if shared:
+                self.links.setdefault(log.path, set()).add(other.log.path)
+                self.links.setdefault(other.log.path, set()).add(log.path)
+        self._window.append(mine)
+
+    def _leave(self, log: LogFile) -> None:
+        if self.inner_first <= log.day <= self.inner_last:
+            self.kept.pop(log.path, None)  # every neighbour it can have has been seen
+
+    def finish(self) -> None:
+        while self._window:
+            self._leave(self._window.popleft().log)
+
+
+class Seen:
+    """A file in the scan's window; its ids are decoded only if a pair needs them."""
+
+    __slots__ = ("log", "fold", "_ids")
+
+    def __init__(self, log: LogFile, fold: FileFold) -> None:
+        self.log, self.fold = log, fold
+        self._ids: set[str] | None = None
+
+    def shares_an_id_with(self, other: Seen) -> bool:
+        return not self.ids().isdisjoint(other.ids())
+
+    def ids(self) -> set[str]:
+        if self._ids is None:
+            self._ids = self.fold.id_strings()
+        return self._ids
+
+
+def connected_groups(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:
+    """Connected groups of linked files, each grown by any group its members were joined in before."""
+    groups: list[frozenset[Path]] = []
+    seen: set[Path] = set()
+    for start in links:
+        if start in seen:
+            continue
+        group: set[Path] = set()
+        stack = [start]
+        while stack:
+            path = stack.pop()
+            if path in group:
+                continue
+            group.add(path)
+            stack.extend(links.get(path, ()))
+            stack.extend(joined.get(path, ()))
+        seen |= group
+        groups.append(frozenset(group))
+    return groups

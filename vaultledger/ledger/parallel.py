@@ -1,0 +1,135 @@
+"""Folding many log files in worker processes: the start method, the gc guard, runs of days, and the
+comparison of neighbours' ids inside each worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from itertools import chain
+from pathlib import Path
+
+from vaultledger.ledger.cache import Signature, encode_fold
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, file_day
+from vaultledger.ledger.fold import fold_log_file
+from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices
+
+# Folding in worker processes pays off once there is this much to read.
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 16 << 20
+# Files go to workers in runs of consecutive days: enough runs that the workers share the work
+# evenly, few enough that most neighbours meet in one worker, which compares their ids there.
+RUNS_PER_WORKER = 16
+
+
+_worker_book: tuple[PriceBook, str] | None = None
+
+
+def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
+    global _worker_book
+    _worker_book = (PriceBook(overrides, tz), tz)
+    # Everything inherited from a forked parent is left out of collections: walking it would copy
+    # every page it sits on into this process, which cost a tenth of a year's fold.
+    gc.freeze()
+
+
+# The ids of the last files this worker folded: files usually arrive in day order, so most
+# neighbours meet here and are compared at once, sparing the parent the decoding of their ids.
+_worker_recent: deque[tuple[dt.date, int, set[str]]] = deque(maxlen=2 * NEIGHBOUR_DAYS)
+
+Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
+# The same from a worker, which names the file by its task number: a Path unpickled in the
+# parent costs more to hash than the comparison itself.
+_WorkerVerdicts = list[tuple[int, bool]]
+_Task = tuple[int, Path, Signature | None]
+
+
+def _fold_in_worker(task: _Task) -> tuple[bytes, _WorkerVerdicts]:
+    """A file's fold, encoded, and how its ids compare with the neighbours this worker folded last.
+
+    Pairs split between workers are compared by the parent on the ids themselves (the encoded
+    fold carries them), never on hash() values, which agree between processes only under fork.
+    """
+    assert _worker_book is not None
+    number, path, signature = task
+    fold = fold_log_file(path, *_worker_book)
+    return encode_fold(path, signature, fold), _compare_with_recent(number, path, fold.id_set or set())
+
+
+def _fold_run_in_worker(tasks: list[_Task]) -> list[tuple[bytes, _WorkerVerdicts]]:
+    return [_fold_in_worker(task) for task in tasks]
+
+
+def _compare_with_recent(number: int, path: Path, ids: set[str]) -> _WorkerVerdicts:
+    day = file_day(path)
+    if day is None:
+        return []
+    margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+    verdicts = [
+        (other, not ids.isdisjoint(theirs))
+        for other_day, other, theirs in _worker_recent
+        if day - margin <= other_day <= day + margin
+    ]
+    _worker_recent.append((day, number, ids))
+    return verdicts
+
+
+def worth_parallel(files: int, total_bytes: int) -> bool:
+    return (os.cpu_count() or 1) >= 2 and files >= PARALLEL_MIN_FILES and total_bytes >= PARALLEL_MIN_BYTES
+
+
+def fold_in_workers(
+    paths: Sequence[Path], signatures: dict[Path, Signature | None], book: PriceBook, tz: str,
+    start_method: str | None = None,
+) -> Iterator[tuple[bytes, _WorkerVerdicts]]:
+    """Each file's fold encoded as a cache entry, in the order of `paths`, with the verdicts of the
+    neighbours its worker compared it with (by their number in `paths`)."""
+    workers = min(os.cpu_count() or 1, 4)
+    context = multiprocessing.get_context(start_method or _default_start_method())
+    if context.get_start_method() == "fork":
+        load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
+    runs = _runs(len(paths), workers)
+    tasks = [(number, path, signatures[path]) for number, path in enumerate(paths)]
+    with _frozen_while_forking(), ProcessPoolExecutor(workers, context, _start_worker, (book.overrides, tz)) as pool:
+        yield from chain.from_iterable(pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs]))
+
+
+def _default_start_method() -> str | None:
+    """fork where it is safe and fast (Linux); elsewhere the platform's default (spawn on macOS and
+    Windows, where forking a process with threads is unsafe)."""
+    return "fork" if sys.platform.startswith("linux") else None
+
+
+@contextmanager
+def _frozen_while_forking() -> Iterator[None]:
+    """What this process holds stays out of its collections while workers run: walking it would
+    copy the pages forked workers share (as Python's gc docs advise), and cost a full collection
+    in the middle of a cold year. Only what this call froze is unfrozen again: objects an
+    embedding app froze before stay frozen."""
+    if gc.get_freeze_count():
+        yield  # someone else froze objects; unfreezing would undo their choice
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _runs(count: int, workers: int) -> list[range]:
+    """Task numbers in runs of consecutive files, one run per hand-out to a worker: runs of
+    equal length, enough of them that most neighbours meet in one worker, shrinking at the end
+    so that the workers finish together."""
+    length = max(1, count // (workers * RUNS_PER_WORKER))
+    runs, start = [], 0
+    while start < count:
+        size = max(1, min(length, (count - start) // (2 * workers)))
+        runs.append(range(start, start + size))
+        start += size
+    return runs

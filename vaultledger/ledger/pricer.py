@@ -1,0 +1,98 @@
+"""The cost of groups of calls, priced as cheaply as their prices allow.
+
+Calls below a price's first tier cost tokens × base rate, so their tokens are summed per (day,
+group, price) and priced once at the end; calls that carry their own cost, or whose price changes
+within the day, are priced one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from vaultledger.ledger.usage import GroupKey, Sums, Usage
+from vaultledger.pricing import VARIES, Price, PriceBook
+from vaultledger.record import RecordFields, cost_usd_of, input_tokens_of
+
+_UNKNOWN = object()
+
+
+class GroupPricer:
+    """Prices each group a DayFolder adds; `finish` applies what was summed for linear prices."""
+
+    def __init__(self, book: PriceBook) -> None:
+        self.book = book
+        # Keyed by the price's identity: the book hands out one object per price, and hashing a
+        # price's Decimals for every group would cost more than the pricing itself.
+        self._linear: dict[tuple[dt.date, GroupKey, int], tuple[Price, Sums]] = {}
+        # One price per (provider, model, tier, day): looking it up costs more than a small group.
+        self._day_prices: dict[tuple[str, str, str | None, dt.date], object] = {}
+
+    def price(
+        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], added: Sums, has_costs: bool
+    ) -> None:
+        """Add the cost of `records` (whose sums are `added`, already in `sums`) to `sums`, now or at `finish`."""
+        price_key = (key.provider, key.model, key.service_tier, day)
+        price = self._day_prices.get(price_key, _UNKNOWN)
+        if price is _UNKNOWN:
+            price = self._day_prices[price_key] = self.book.price_for_day(*price_key)
+        if has_costs or price is VARIES:
+            self._price_mixed(day, key, sums, records, price, added, has_costs)
+        elif price is None:
+            sums.unpriced_calls += added.calls
+        else:
+            self._price_records(day, key, sums, records, price, added)  # type: ignore[arg-type]
+
+    def finish(self, days: dict[dt.date, Usage]) -> None:
+        for (day, key, _), (price, tokens) in self._linear.items():
+            days[day].groups[key].cost += price.linear_cost(
+                tokens.input_tokens, tokens.output_tokens, tokens.cache_read_tokens, tokens.cache_write_tokens,
+                calls=tokens.calls,
+            )
+        self._linear.clear()
+
+    def _price_mixed(
+        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], price: object, added: Sums,
+        has_costs: bool,
+    ) -> None:
+        """Calls that carry their own cost_usd, or whose price changes within the day."""
+        if has_costs:
+            costs = list(map(cost_usd_of, records))
+            sums.cost += sum((cost for cost in costs if cost is not None), Decimal(0))
+            records = [record for record in records if record.cost_usd is None]
+        if not records:
+            return
+        if price is VARIES:
+            for record in records:
+                price_now = self.book.price_for(record.provider, record.model, record.ts, record.service_tier)
+                self._price_records(day, key, sums, [record], price_now, None)
+        else:
+            whole = added if len(records) == added.calls else None
+            self._price_records(day, key, sums, records, price, whole)  # type: ignore[arg-type]
+
+    def _price_records(
+        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], price: Price | None,
+        summed: Sums | None,
+    ) -> None:
+        """Price calls under one price; `summed` holds their token sums when already computed."""
+        if price is None:
+            sums.unpriced_calls += len(records)
+            return
+        tier = price.tiered_from
+        if tier is not None and max(map(input_tokens_of, records)) >= tier:
+            for record in records:
+                if record.input_tokens >= tier:
+                    sums.cost += price.cost(record.input_tokens, record.output_tokens,
+                                            record.cache_read_tokens, record.cache_write_tokens)
+            records, summed = [record for record in records if record.input_tokens < tier], None
+        pending = self._linear.get((day, key, id(price)))
+        if pending is None:
+            tokens = summed.copy() if summed is not None else Sums()
+            if summed is None:
+                tokens.add_records(records)
+            self._linear[(day, key, id(price))] = (price, tokens)
+        elif summed is None:
+            pending[1].add_records(records)
+        else:
+            pending[1].add(summed)  # only its tokens and calls are used

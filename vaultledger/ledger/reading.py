@@ -1,0 +1,172 @@
+"""Every log file's fold, each file read at most once; files that share ids with a neighbour are
+folded together (SPEC §2), and each local day is kept as the parts its files hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import zoneinfo
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultledger.ledger.cache import FileFold, Signature, file_signature
+from vaultledger.ledger.duplicates import DuplicateScan, connected_groups
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records, files_for_days
+from vaultledger.ledger.fold import fold_jointly
+from vaultledger.ledger.sources import FoldSource
+from vaultledger.ledger.usage import Usage
+from vaultledger.record import UsageRecord
+
+Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
+
+
+@dataclass(eq=False, repr=False)  # caches: comparing or printing them would cost megabytes
+class FoldedFiles:
+    """What a Ledger has read: each file's stats, each day's parts, and which files were joined."""
+
+    source: FoldSource
+    listing: Callable[[], list[LogFile]]  # the logs folder's files
+    file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
+    # Each day's parts (one per file that holds calls of that day), merged only when a day is
+    # asked for on its own: a period's total merges every part at once, in one pass.
+    days: dict[dt.date, list[Usage]] = field(default_factory=dict)
+    joined: dict[Path, frozenset[Path]] = field(default_factory=dict)  # files folded together
+    _folded: set[Path] = field(default_factory=set)  # files whose days are in `days` (not just their stats)
+    _edge_folds: dict[Path, tuple[LogFile, FileFold]] = field(default_factory=dict)  # near the read edges
+    _verdicts: dict[frozenset[Path], bool] = field(default_factory=dict)  # file pairs compared id by id
+    _signatures: dict[Path, Signature | None] = field(default_factory=dict)  # each file's, when it was read
+
+    def stats_between(self, first: dt.date, last: dt.date) -> ReadStats:
+        total = ReadStats()
+        for day, stats in sorted(self.file_stats.values(), key=lambda item: item[0]):
+            if first <= day <= last:
+                total.merge(stats)
+        return total
+
+    def records(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, UsageRecord]]:
+        """(local day, record) of every call that counts in [first, last], once those days were read."""
+        zone = zoneinfo.ZoneInfo(self.source.tz)
+        done: set[Path] = set()
+        for log in files_for_days(self.listing(), first, last):
+            if log.path in done:
+                continue
+            paths = sorted(self.joined.get(log.path, {log.path}), key=lambda path: path.name)
+            done.update(paths)
+            for record in counted_records(paths, zone, {}):
+                day = record.ts.astimezone(zone).date()
+                if first <= day <= last:
+                    yield day, record
+
+    def read(self, files: Sequence[LogFile]) -> None:
+        """Fold the files not read yet; files that share ids with a neighbour are folded with it."""
+        # Every file is read at most once per Ledger; a file's records may belong to several days.
+        pending = [log for log in files if log.path not in self._folded]
+        if not pending:
+            return
+        fresh = {log.path for log in pending}
+        cache = self.source.cache()
+        signatures = {log.path: file_signature(log.path) for log in pending}
+        self._signatures.update(signatures)
+        if cache:
+            # Neighbours compared in an earlier run, both unchanged since, need no comparing again.
+            for pair, shared in cache.load_verdicts(self._signatures).items():
+                self._verdicts.setdefault(pair, shared)
+        # The pending files cover one run of days; inside it, every neighbour of a file is read now.
+        days = [log.day for log in pending]
+        scan = DuplicateScan(fresh, min(days), max(days), self._edge_folds, self._verdicts, self.source.counters)
+        earlier = self._nearby_folds(pending)
+        for log, fold in heapq.merge(earlier, self._fresh_folds(pending, signatures), key=_file_order):
+            scan.add(log, fold)
+        scan.finish()
+        if cache:
+            cache.store_verdicts(self._signatures, self._verdicts)
+        groups = connected_groups(scan.links, self.joined)
+        if groups:
+            self._fold_groups_jointly(groups)
+
+    def _fresh_folds(
+        self, pending: Sequence[LogFile], signatures: dict[Path, Signature | None]
+    ) -> Iterator[tuple[LogFile, FileFold]]:
+        """Each pending file's fold, from the cache or folded now, in file order, taken as it comes."""
+        cache = self.source.cache()
+        cached = {log.path: cache.load(log.path, signatures[log.path]) for log in pending} if cache else {}
+        if self.source.folds is not None:
+            cached = {log.path: self.source.folds(log.path) for log in pending}
+        folded = self.source.fold_all([log for log in pending if cached.get(log.path) is None], signatures)
+        for log in pending:
+            fold = cached.get(log.path)
+            if fold is None:
+                fold, encoded, verdicts = next(folded)
+                for other, shared in verdicts:
+                    self._verdicts[frozenset((log.path, other))] = shared
+                if cache:
+                    cache.store(log.path, signatures[log.path], fold, encoded)
+            self._edge_folds[log.path] = (log, fold)
+            self._folded.add(log.path)
+            self._take(log, fold)
+            yield log, fold
+
+    def _nearby_folds(self, pending: Sequence[LogFile]) -> list[tuple[LogFile, FileFold]]:
+        """Files read earlier that are close enough to a pending one to share an id with it."""
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        first, last = min(log.day for log in pending) - margin, max(log.day for log in pending) + margin
+        return sorted(
+            ((log, fold) for log, fold in self._edge_folds.values() if first <= log.day <= last),
+            key=_file_order,
+        )
+
+    def _fold_groups_jointly(self, groups: list[frozenset[Path]]) -> None:
+        """Refold files that share ids together, then rebuild the days they can hold.
+
+        Rare, so it may read again: every other file that can hold those days is folded anew
+        (or loaded from the cache), and the days are rebuilt exactly, unit ids included.
+        """
+        logs = {log.path: log for log in self.listing()}
+        groups = self._with_earlier_groups(groups, logs)
+        joint: dict[Path, dict[dt.date, Usage]] = {}
+        for group in groups:
+            paths = sorted((path for path in group if path in logs), key=lambda path: (logs[path].day, path.name))
+            days, stats_by_path, _ = fold_jointly(paths, self.source.book, self.source.tz)
+            joint[paths[0]] = days
+            for path in paths:
+                joint.setdefault(path, {})
+                self.joined[path] = group
+                self.file_stats[path] = (logs[path].day, stats_by_path[path])
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        first = min(logs[path].day for path in joint) - margin
+        last = max(logs[path].day for path in joint) + margin
+        affected: dict[dt.date, list[Usage]] = {}
+        for log in files_for_days(self.listing(), first, last):
+            if log.path not in self._folded:
+                continue  # not read yet: it will be checked when it is
+            days = joint[log.path] if log.path in joint else self.source.fold(log).days
+            for day, usage in days.items():
+                if first <= day <= last:
+                    affected.setdefault(day, []).append(usage)
+        for day in [day for day in self.days if first <= day <= last]:
+            del self.days[day]
+        self.days.update(affected)
+
+    def _with_earlier_groups(self, groups: list[frozenset[Path]], logs: dict[Path, LogFile]) -> list[frozenset[Path]]:
+        """Groups joined by earlier reads whose files sit in the days being rebuilt are rebuilt too."""
+        groups = list(groups)
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        while True:
+            covered = frozenset().union(*groups)
+            days = [logs[path].day for path in covered if path in logs]
+            nearby = files_for_days(self.listing(), min(days) - margin, max(days) + margin)
+            extra = {self.joined[log.path] for log in nearby
+                     if log.path in self.joined and not self.joined[log.path] <= covered}
+            if not extra:
+                return groups
+            groups.extend(extra)
+
+    def _take(self, log: LogFile, fold: FileFold) -> None:
+        self.file_stats[log.path] = (log.day, fold.stats)
+        for day, usage in fold.days.items():
+            # The fold's own Usage is never changed: kept folds (_edge_folds) still stand for their file.
+            self.days.setdefault(day, []).append(usage)
+
+def _file_order(item: tuple[LogFile, FileFold]) -> tuple[dt.date, str]:
+    return item[0].day, item[0].path.name

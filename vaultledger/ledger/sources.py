@@ -1,0 +1,76 @@
+"""Where a file's fold comes from: watch mode's live folds, the cache, or a read now (in worker
+processes when there is enough to read)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultledger.ledger.cache import FileFold, FoldCache, Signature, decode_fold, file_signature
+from vaultledger.ledger.files import LogFile
+from vaultledger.ledger.fold import fold_log_file
+from vaultledger.ledger.parallel import fold_in_workers, worth_parallel
+from vaultledger.ledger.usage import GroupKey
+from vaultledger.pricing import PriceBook
+from vaultledger.progress import no_progress
+
+Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
+
+
+@dataclass(eq=False, repr=False)
+class FoldSource:
+    book: PriceBook
+    tz: str
+    cache: Callable[[], FoldCache | None]
+    parallel: bool = True
+    start_method: str | None = None  # of worker processes; None: fork on Linux, the platform's default elsewhere
+    progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
+    counters: Counter[str] = field(default_factory=Counter)  # what reading cost: files folded, pools started
+    folds: Callable[[Path], FileFold] | None = None  # instead of the cache and workers (watch mode)
+    _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
+
+    def fold(self, log: LogFile) -> FileFold:
+        """One file's fold from the live source, the cache, or read now."""
+        if self.folds is not None:
+            return self.folds(log.path)
+        cache = self.cache()
+        fold = cache.load(log.path, file_signature(log.path)) if cache else None
+        return fold or fold_log_file(log.path, self.book, self.tz)
+
+    def _share_keys(self, fold: FileFold) -> FileFold:
+        """Keys arrive from worker processes as fresh objects; one shared copy per distinct key
+        keeps a big year's memory flat."""
+        for usage in fold.days.values():
+            usage.groups = {self._keys.setdefault(key, key): sums for key, sums in usage.groups.items()}
+        return fold
+
+    def fold_all(
+        self, logs: Sequence[LogFile], signatures: dict[Path, Signature | None]
+    ) -> Iterator[tuple[FileFold, bytes | None, Verdicts]]:
+        """Folds in file order, in worker processes when there is enough to read; those arrive
+        encoded as cache entries too."""
+        paths = [log.path for log in logs]
+        sizes = [_size(path) for path in paths]
+        with self.progress(sum(sizes)) as advance:
+            if not (self.parallel and worth_parallel(len(paths), sum(sizes))):
+                for path, size in zip(paths, sizes):
+                    self.counters["files_folded"] += 1
+                    yield fold_log_file(path, self.book, self.tz), None, []
+                    advance(size)
+                return
+            self.counters["pools_started"] += 1
+            folded = fold_in_workers(paths, signatures, self.book, self.tz, self.start_method)
+            for (encoded, verdicts), size in zip(folded, sizes):
+                self.counters["files_folded"] += 1
+                yield self._share_keys(decode_fold(encoded)), encoded, [(paths[other], shared) for other, shared in verdicts]
+                advance(size)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

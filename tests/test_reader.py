@@ -17,7 +17,8 @@ from vaultledger.ledger import Ledger
 from vaultledger.ledger.fold import fold_log_file
 from vaultledger.periods import day_of
 from vaultledger.pricing import PriceBook
-from vaultledger.record import RecordFields, _BatchDecoder, normalise_provider
+from vaultledger.record import RecordFields, normalise_provider
+from vaultledger.record.batch import _BatchDecoder
 from vaultledger.ledger.files import BOM, ReadStats, files_for_days, list_log_files, read_file
 
 INVALID_LINES = [
@@ -321,7 +322,7 @@ def test_what_the_learned_decoder_vouches_for_is_still_checked_when_it_stops_hol
 ) -> None:
     """Batches decoded by a learned decoder skip the checks its types make needless; a batch it
     cannot decode must get every one of them again."""
-    from vaultledger.record import parse_batch
+    from vaultledger.record.batch import parse_batch
 
     decoder = _BatchDecoder()
     good = {"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 1000, "output_tokens": 5}
@@ -329,7 +330,7 @@ def test_what_the_learned_decoder_vouches_for_is_still_checked_when_it_stops_hol
     for _ in range(2):
         records, known = decoder.decode(b"[" + lines[:-1].replace(b"\n", b",") + b"]")
     assert known.no_costs and known.normal_providers and known.named_models
-    monkeypatch.setattr("vaultledger.record._batch_decoder", decoder)
+    monkeypatch.setattr("vaultledger.record.batch._batch_decoder", decoder)
     odd = json.dumps({**good, **fields}).encode()
     batch = parse_batch(b"[" + odd + b"," + odd + b"]")
     if fields == {"provider": "OpenAI"}:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vaultledger.errors import InvalidRecord
-from vaultledger.record import MAX_LINE_BYTES, Batch, RecordFields, UsageRecord, batch_of, parse_batch, parse_line
+from vaultledger.record import MAX_LINE_BYTES, RecordFields, UsageRecord, parse_line
+from vaultledger.record.batch import Batch, batch_of, parse_batch
 
 # YYYY-MM-DD.jsonl, or YYYY-MM-DD.HOST.jsonl where each machine of a synced folder writes its own (SPEC §2).
 LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.([A-Za-z0-9_-]+))?\.jsonl(\.gz)?$")

@@ -17,9 +17,8 @@ from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadStats, counted_records,
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, group_key
 from vaultledger.ledger.pricer import GroupPricer
 from vaultledger.pricing import PriceBook
-from vaultledger.record import (
-    Batch, RecordFields, UsageRecord,
-)
+from vaultledger.record import RecordFields, UsageRecord
+from vaultledger.record.batch import Batch
 
 _TS = attrgetter("ts")
 _DATE = methodcaller("date")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from operator import attrgetter
-from typing import Annotated, Any, Literal, NamedTuple, get_type_hints
+from typing import Annotated, Any
 
 import msgspec
 
@@ -56,17 +56,17 @@ def normalise_provider(name: str) -> str:
 
 # Every spelling we have seen, mapped once, so normalising a provider per record is one dict lookup.
 _NORMAL_PROVIDER: dict[str, str] = {}
-_NORMAL_NAMES: set[str] = set()  # spellings that are already their own normal form
+NORMAL_PROVIDER_SPELLINGS: set[str] = set()  # spellings that are already their own normal form
 
 
-def _provider_name(raw: str) -> str:
+def normal_provider(raw: str) -> str:
     known = _NORMAL_PROVIDER.get(raw)
     if known is None:
         if not raw.strip():
             raise ValueError("provider is empty")
         known = _NORMAL_PROVIDER[raw] = normalise_provider(raw)
         if known == raw:
-            _NORMAL_NAMES.add(raw)
+            NORMAL_PROVIDER_SPELLINGS.add(raw)
     return known
 
 
@@ -119,130 +119,23 @@ class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
             raise ValueError("cache_read_tokens + cache_write_tokens exceed input_tokens")
         if self.reasoning_tokens > self.output_tokens:
             raise ValueError("reasoning_tokens exceed output_tokens")
-        if _has_parts(self):
+        if has_parts(self):
             problem = subset_problem(self)
             if problem:
                 raise ValueError(problem)
         if self.void and not self.id:
             raise ValueError("void needs the id of the call it cancels")
-        if self.cost_usd is not None and not _sane_cost(self.cost_usd):
+        if self.cost_usd is not None and not sane_cost(self.cost_usd):
             raise ValueError(f"cost_usd must be a number from 0 to {MAX_COST_USD:,}, got {self.cost_usd}")
         if not self.model.strip():
             raise ValueError("model is empty")
-        self.provider = _provider_name(self.provider)
+        self.provider = normal_provider(self.provider)
 
 
 
 _decoder = msgspec.json.Decoder(UsageRecord)
 
 
-class Known(NamedTuple):
-    """What the types of the decoder that decoded a batch guarantee of every record in it, which
-    spares the checks that would otherwise find it out one record at a time."""
-
-    no_costs: bool = False  # no cost_usd
-    normal_providers: bool = False  # every provider already in its normal form
-    named_models: bool = False  # no model is blank
-
-
-NOTHING_KNOWN = Known()
-
-
-class _BatchDecoder:
-    """Decodes a JSON array of records, learning the few values the group-key fields take.
-
-    Once learned, those fields decode as Literals: msgspec then hands out one shared str per
-    value instead of a new one per record, which saves the allocation and makes grouping hash
-    each value once. Fields never seen set (cost_usd, service_tier, tags) decode as that one
-    value, so batches need not be scanned for them.
-    A value not seen before fails that decoder, and the batch is decoded again with the plain
-    types, which are always the authority on what is valid.
-    """
-
-    FIELDS = ("provider", "model", "service_tier", "project", "use_case", "app")
-    MAX_VALUES = 256  # a field with more values than this stays a plain str
-    MAX_RELEARNS = 64  # values trickling in forever should not cost a relearn per batch
-
-    def __init__(self) -> None:
-        self._plain = msgspec.json.Decoder(list[RecordFields])
-        # The learned decoder and what it guarantees: one tuple, so a thread reading it never
-        # pairs one generation's decoder with another's guarantees.
-        self._literal: tuple[msgspec.json.Decoder[list[RecordFields]], Known] | None = None
-        self._known: dict[str, frozenset[str]] = {name: frozenset() for name in self.FIELDS}
-        self._seen: frozenset[str] = frozenset()  # of tags and cost_usd: those seen set
-        self._relearns = 0
-
-    def decode(self, text: bytes | bytearray) -> tuple[list[RecordFields], Known]:
-        """The records, and what is known of all of them. Raises msgspec.ValidationError or
-        msgspec.DecodeError as the plain decoder does."""
-        literal = self._literal
-        if literal is not None:
-            try:
-                return literal[0].decode(text), literal[1]
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                if self._relearns >= self.MAX_RELEARNS:
-                    self._literal = None  # values keep coming: decoding twice would cost more than it saves
-        records = self._plain.decode(text)
-        if self._relearns < self.MAX_RELEARNS:
-            self._learn(records)
-        return records, NOTHING_KNOWN
-
-    def _learn(self, records: list[RecordFields]) -> None:
-        known = {name: self._known[name] | (set(map(attrgetter(name), records)) - {None}) for name in self.FIELDS}
-        costs = list(map(cost_usd_of, records))
-        seen = self._seen | ({"tags"} if any(map(attrgetter("tags"), records)) else set())
-        if costs.count(None) != len(costs):  # a cost_usd of 0 is set too
-            seen |= {"cost_usd"}
-        if known == self._known and seen == self._seen and self._literal is not None:
-            return
-        self._relearns += 1
-        self._known, self._seen = known, seen
-        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
-            (name, self._literal_type(name, values)) if name in ("provider", "model")
-            else (name, self._literal_type(name, values), None)
-            for name, values in known.items()
-        ]
-        if "tags" not in seen:
-            fields.append(("tags", tuple[()], ()))
-        if "cost_usd" not in seen:
-            fields.append(("cost_usd", None, None))
-        # Every field declared anew rather than inherited from RecordFields: reading an inherited
-        # field checks the record's class against the field's owner, a cost paid on every read.
-        # The records have RecordFields' fields and checks, though not its class.
-        overridden = {field[0]: field for field in fields}
-        every_field = [overridden.get(info.name) or _plain_field(info) for info in msgspec.structs.fields(RecordFields)]
-        literal = msgspec.defstruct("LearnedRecord", every_field, kw_only=True, omit_defaults=True, gc=False)
-        types = dict(field[:2] for field in fields)
-        guarantees = Known(
-            no_costs="cost_usd" not in seen,
-            # Literals never admit a blank provider or model (see _literal_type).
-            normal_providers=types["provider"] is not _FIELD_TYPES["provider"]
-            and all(normalise_provider(name) == name for name in known["provider"] if name.strip()),
-            named_models=types["model"] is not _FIELD_TYPES["model"],
-        )
-        self._literal = (msgspec.json.Decoder(list[literal]), guarantees)  # type: ignore[valid-type]
-
-    @staticmethod
-    def _literal_type(name: str, values: frozenset[str]) -> Any:
-        plain = _FIELD_TYPES[name]
-        if name in ("provider", "model"):
-            values = frozenset(value for value in values if value.strip())  # blanks are the plain checks' to name
-            if not values or len(values) > _BatchDecoder.MAX_VALUES:
-                return plain
-            return Literal[tuple(sorted(values))]
-        if len(values) > _BatchDecoder.MAX_VALUES:
-            return plain
-        return Literal[tuple(sorted(values))] | None if values else None
-
-
-def _plain_field(info: msgspec.structs.FieldInfo) -> tuple[str, Any] | tuple[str, Any, Any]:
-    if info.default is not msgspec.NODEFAULT:
-        return (info.name, _FIELD_TYPES[info.name], info.default)
-    return (info.name, _FIELD_TYPES[info.name])
-
-
-_FIELD_TYPES = get_type_hints(RecordFields, include_extras=True)
-_batch_decoder = _BatchDecoder()
 # Field readers for working over many records at once in C (map, sum, any).
 input_tokens_of = attrgetter("input_tokens")
 output_tokens_of = attrgetter("output_tokens")
@@ -252,8 +145,6 @@ reasoning_tokens_of = attrgetter("reasoning_tokens")
 cost_usd_of = attrgetter("cost_usd")
 provider_of = attrgetter("provider")
 ts_of = attrgetter("ts")
-_MODEL = attrgetter("model")
-_YEAR = attrgetter("ts.year")
 
 
 # Counts that split a total into parts SPEC §1 prices apart; most records carry none of them.
@@ -268,7 +159,7 @@ COUNT_FIELDS = (
 )
 
 
-def _has_parts(record: RecordFields) -> bool:
+def has_parts(record: RecordFields) -> bool:
     return bool(record.cache_write_1h_tokens or record.input_audio_tokens or record.input_image_tokens
                 or record.input_video_tokens or record.cache_read_audio_tokens or record.output_audio_tokens
                 or record.output_image_tokens)
@@ -287,107 +178,8 @@ def subset_problem(record: RecordFields) -> str | None:
     return None
 
 
-def _sane_cost(cost: Decimal) -> bool:
+def sane_cost(cost: Decimal) -> bool:
     return cost.is_finite() and 0 <= cost <= MAX_COST_USD
-
-
-class Batch(NamedTuple):
-    """Valid records in line order, with what folding them whole needs to know: the earliest and
-    latest `ts`, and whether any has a cost_usd (most batches have none, which spares a pass over
-    every group)."""
-
-    records: list[RecordFields]
-    earliest: dt.datetime | None = None
-    latest: dt.datetime | None = None
-    has_costs: bool = True
-    has_voids: bool = True
-    has_extras: bool = True  # any record with a part count or web searches (SPEC §1's optional counts)
-
-
-def batch_of(records: list[RecordFields]) -> Batch:
-    """A Batch of records already checked one by one."""
-    if not records:
-        return Batch(records)
-    stamps = list(map(ts_of, records))
-    return Batch(records, min(stamps), max(stamps), True, any(record.void for record in records),
-                 any(_has_parts(record) or record.web_search_requests for record in records))
-
-
-def parse_batch(text: bytes | bytearray) -> Batch | None:
-    """Decode a JSON array of records, checked exactly as parse_line checks one; None if any fails.
-
-    The checks run over the whole batch at once (one loop, or in C), which is what keeps a year
-    of logs fast; callers fall back to parse_line to find and name the bad lines.
-    """
-    try:
-        records, known = _batch_decoder.decode(text)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        return None
-    if not records:
-        return Batch(records)
-    span = _checked_span(records)
-    if span is None:
-        return None
-    earliest, latest, has_voids, has_extras = span
-    # A ts's year is that of its own offset, which can differ from the instant's order near
-    # a year's edge, so only batches near the allowed edges need every year checked.
-    if earliest.year <= FIRST_YEAR + 1 or latest.year >= LAST_YEAR - 1:
-        years = list(map(_YEAR, records))
-        if min(years) < FIRST_YEAR or max(years) > LAST_YEAR:
-            return None
-    has_costs = False
-    if not known.no_costs:
-        costs = list(map(cost_usd_of, records))
-        has_costs = costs.count(None) != len(costs)
-        if has_costs and not all(_sane_cost(c) for c in costs if c is not None):
-            return None
-    if not known.normal_providers and not _NORMAL_NAMES.issuperset(map(provider_of, records)):
-        try:
-            for record in records:
-                record.provider = _provider_name(record.provider)
-        except ValueError:
-            return None
-    if not known.named_models and not all(map(str.strip, map(_MODEL, records))):
-        return None
-    return Batch(records, earliest, latest, has_costs, has_voids, has_extras)
-
-
-def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool, bool] | None:
-    """The earliest and latest `ts` of the records, whether any is a void line and whether any
-    carries a part count or web searches, if every ts
-    has an offset and every call's token subsets fit in their totals (as UsageRecord checks one
-    call); else None.
-
-    A plain loop: CPython reads a struct's fields in a loop for a fraction of what a C-level
-    map(attrgetter) costs per value, and one pass touches each record once.
-    """
-    earliest = latest = records[0].ts
-    voids = extras = False
-    try:
-        for record in records:
-            ts = record.ts
-            if ts > latest:  # first: logs run mostly in time order, so most calls need this one test
-                latest = ts
-            elif ts < earliest:
-                earliest = ts
-            if (record.cache_read_tokens + record.cache_write_tokens > record.input_tokens
-                    or record.reasoning_tokens > record.output_tokens):
-                return None
-            if record.void:
-                if not record.id:
-                    return None
-                voids = True
-            if record.web_search_requests:
-                extras = True
-            if _has_parts(record):
-                if subset_problem(record):
-                    return None
-                extras = True
-    except TypeError:  # a naive ts compared with an aware one
-        return None
-    if earliest.tzinfo is None:  # all naive: none was compared with an aware one
-        return None
-    return earliest, latest, voids, extras
 
 
 _FIELD_NAMES = frozenset(UsageRecord.__struct_fields__)

@@ -16,7 +16,8 @@ from vaultledger.budgets.report import budget_table, evaluate_budgets
 from vaultledger.budgets import Budget, BudgetStatus, parse_budgets
 from vaultledger.cli import app
 from vaultledger.errors import ConfigError, PeriodError
-from vaultledger.periods import WeekRule, month_of, parse_month, parse_range, parse_week
+from vaultledger.periods import WeekRule, month_of
+from vaultledger.periods.parse import parse_month, parse_range, parse_week
 from vaultledger.settings import Settings, resolve_settings
 
 ISO = WeekRule.iso()

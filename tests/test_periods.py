@@ -13,27 +13,10 @@ from hypothesis import strategies as st
 
 from vaultledger.errors import ConfigError, PeriodError
 from vaultledger.periods import (
-    MONDAY_START_DOY,
-    Period,
-    WeekRule,
-    date_range,
-    day_of,
-    local_day,
-    month_of,
-    months_overlapping,
-    parse_day,
-    parse_month,
-    parse_period,
-    parse_quarter,
-    parse_range,
-    parse_week,
-    quarter_of,
-    quarters_overlapping,
-    today,
-    week_of,
-    week_rule_for_format,
-    weeks_overlapping,
+    MONDAY_START_DOY, Period, WeekRule, date_range, day_of, local_day, month_of, months_overlapping, quarter_of,
+    quarters_overlapping, today, week_of, week_rule_for_format, weeks_overlapping,
 )
+from vaultledger.periods.parse import parse_day, parse_month, parse_period, parse_quarter, parse_range, parse_week
 
 WEEKS_TSV = Path(__file__).parent / "fixtures" / "moment" / "weeks.tsv"
 

@@ -7,10 +7,8 @@ import re
 from dataclasses import dataclass, fields
 
 from vaultledger.errors import PeriodError
-from vaultledger.periods import (
-    Period, WeekRule, date_range, day_of, month_of, parse_day, parse_month, parse_quarter, parse_range,
-    parse_week, quarter_of, week_of,
-)
+from vaultledger.periods import Period, WeekRule, date_range, day_of, month_of, quarter_of, week_of
+from vaultledger.periods.parse import parse_day, parse_month, parse_quarter, parse_range, parse_week
 
 _LAST = re.compile(r"^\s*(\d+)\s*([dwm])\s*$", re.I)
 

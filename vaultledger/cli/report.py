@@ -35,7 +35,7 @@ def report_command(
 
     Example: vaultledger report --quarter 2026Q1 --by model --compare 2025Q4
     """
-    from vaultledger.periods import parse_period
+    from vaultledger.periods.parse import parse_period
 
     if by not in BY_CHOICES:
         raise fail(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}", code=2)

@@ -199,20 +199,20 @@ class Period:
         return self.rule
 
 
-def _as_date(day: date) -> date:
+def plain_date(day: date) -> date:
     # datetime is a subclass of date; a period must hold plain dates so that comparisons work.
     return day.date() if isinstance(day, datetime) else day
 
 
 def day_of(day: date) -> Period:
     """The day period holding `day`."""
-    day = _as_date(day)
+    day = plain_date(day)
     return Period("day", day.isoformat(), day, day)
 
 
 def week_of(day: date, rule: WeekRule) -> Period:
     """The week holding `day`, numbered and bounded by `rule`."""
-    start = rule.first_day_of_week(_as_date(day))
+    start = rule.first_day_of_week(plain_date(day))
     year, number = rule.week_year_and_number(start)
     return Period("week", f"{year:04d}-W{number:02d}", start, start + timedelta(days=6), rule)
 
@@ -241,7 +241,7 @@ def _first_of_month_after(year: int, month: int) -> date:
 
 def date_range(start: date, end: date) -> Period:
     """The inclusive range of days from `start` to `end`."""
-    start, end = _as_date(start), _as_date(end)
+    start, end = plain_date(start), plain_date(end)
     if end < start:
         raise PeriodError(f"the range ends ({end}) before it starts ({start}); use --from <= --to")
     return Period("range", f"{start.isoformat()}..{end.isoformat()}", start, end)
@@ -252,99 +252,6 @@ _PERIOD_OF: dict[str, Callable[[date], Period]] = {
     "month": month_of,
     "quarter": quarter_of,
 }
-
-_DAY_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_WEEK_TEXT = re.compile(r"(\d{4})-?[Ww](\d{1,2})")
-_MONTH_TEXT = re.compile(r"(\d{4})-(\d{1,2})")
-_QUARTER_TEXT = re.compile(r"(\d{4})-?[Qq](\d)")
-
-
-def parse_day(text: str) -> Period:
-    """A day written YYYY-MM-DD, e.g. "2026-03-14"."""
-    return day_of(_parse_date(text))
-
-
-def _parse_date(text: str | date) -> date:
-    if isinstance(text, date):
-        return _as_date(text)
-    match = _DAY_TEXT.fullmatch(text.strip())
-    try:
-        if match:
-            return _supported(date(*(int(part) for part in match.groups())), text)
-    except ValueError:
-        pass
-    raise PeriodError(f"{text!r} is not a day; write it YYYY-MM-DD, e.g. 2026-03-14")
-
-
-# Periods reach back and forward by a period or two (previous quarter, neighbouring days); these
-# years keep every such step inside what Python's dates can hold.
-FIRST_YEAR, LAST_YEAR = 2, 9998
-
-
-def _supported(day: date, text: str) -> date:
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise PeriodError(f"{text!r}: years {FIRST_YEAR} to {LAST_YEAR} only")
-    return day
-
-
-def parse_week(text: str, rule: WeekRule) -> Period:
-    """A week written 2026-W11 (also 2026W11, 2026-w11), numbered by `rule`."""
-    match = _WEEK_TEXT.fullmatch(text.strip())
-    if not match:
-        raise PeriodError(f"{text!r} is not a week; write it YYYY-Www, e.g. 2026-W11 (or 2026W11)")
-    year, number = int(match[1]), int(match[2])
-    _supported(date(year, 6, 1), text)
-    weeks = rule.weeks_in_year(year)
-    if not 1 <= number <= weeks:
-        raise PeriodError(
-            f"{text!r} is not a week: {year} has weeks {year}-W01 to {year}-W{weeks:02d} under {rule}"
-        )
-    return week_of(rule.week_start_date(year, number), rule)
-
-
-def parse_month(text: str) -> Period:
-    """A month written YYYY-MM, e.g. "2026-03"."""
-    match = _MONTH_TEXT.fullmatch(text.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise PeriodError(f"{text!r} is not a month; write it YYYY-MM with MM 01 to 12, e.g. 2026-03")
-    return month_of(_supported(date(int(match[1]), int(match[2]), 1), text))
-
-
-def parse_quarter(text: str) -> Period:
-    """A quarter written 2026Q1 (also 2026-Q1, 2026q1)."""
-    match = _QUARTER_TEXT.fullmatch(text.strip())
-    if not match or not 1 <= int(match[2]) <= 4:
-        raise PeriodError(f"{text!r} is not a quarter; write it YYYYQn with n 1 to 4, e.g. 2026Q1")
-    return quarter_of(_supported(date(int(match[1]), 3 * int(match[2]) - 2, 1), text))
-
-
-def parse_range(start: str | date, end: str | date) -> Period:
-    """An inclusive range from two days written YYYY-MM-DD; the end may not precede the start."""
-    return date_range(_parse_date(start), _parse_date(end))
-
-
-def parse_period(text: str, rule: WeekRule) -> Period:
-    """Any one period form: a day, week, month, quarter, or a range written "START..END"."""
-    cleaned = text.strip()
-    if ".." in cleaned:
-        start, _, end = cleaned.partition("..")
-        return parse_range(start, end)
-    for pattern, parse in _PARSER_BY_SHAPE:
-        if pattern.fullmatch(cleaned):
-            return parse(cleaned, rule)
-    raise PeriodError(
-        f"{text!r} is not a period; use 2026-03-14, 2026-W11, 2026-03, 2026Q1 "
-        "or 2026-03-01..2026-03-31"
-    )
-
-
-_PARSER_BY_SHAPE: tuple[tuple[re.Pattern[str], Callable[[str, WeekRule], Period]], ...] = (
-    (_DAY_TEXT, lambda text, rule: parse_day(text)),
-    (_WEEK_TEXT, parse_week),
-    (_QUARTER_TEXT, lambda text, rule: parse_quarter(text)),
-    (_MONTH_TEXT, lambda text, rule: parse_month(text)),
-)
-
 
 class WeekOverlap(NamedTuple):
     """One week overlapping a longer period.

@@ -40,6 +40,7 @@ def canonical(entry: bytes) -> object:
     plain = msgspec.msgpack.decode(entry)
     plain["problems"] = [[Path(path).name, line, reason] for path, line, reason in plain["problems"]]
     plain["ids"] = sorted(msgspec.msgpack.decode(plain["ids"])) if plain["ids"] else []
+    plain["digests"] = sorted(plain["digests"][at:at + 8].hex() for at in range(0, len(plain["digests"]), 8))
     for day in plain["days"]:
         units = msgspec.msgpack.decode(day[2]) if day[2] else {}
         day[2] = {use_case: sorted(ids) for use_case, ids in sorted(units.items())}
@@ -65,5 +66,41 @@ def test_a_fold_entry_means_what_it_meant_when_the_cache_format_was_set(tmp_path
     assert golden.exists(), (f"no golden entry for CACHE_FORMAT {CACHE_FORMAT}: after bumping it, write one with "
                              "VAULTLEDGER_WRITE_GOLDEN=1 and review it")
     assert made == json.loads(golden.read_text()), (
-        "a fold entry changed without a CACHE_FORMAT bump: bump it in foldcache.py, then write a new golden "
+        "a fold entry changed without a CACHE_FORMAT bump: bump it in ledger/cache.py, then write a new golden "
         "with VAULTLEDGER_WRITE_GOLDEN=1")
+
+
+def test_id_digests_are_the_same_in_another_process() -> None:
+    """Digests stored by one process are compared by another (workers under spawn, a later run)."""
+    import subprocess
+    import sys
+
+    from vaultledger.ledger.cache import id_digests
+
+    ids = ["msg_01", "chatcmpl-Ab9", "résumé-中", ""]
+    probe = "import sys; from vaultledger.ledger.cache import id_digests; sys.stdout.write(id_digests(sys.argv[1:]).hex())"
+    other = subprocess.run([sys.executable, "-c", probe, *ids], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}, timeout=60)
+    assert other.stdout == id_digests(ids).hex()
+    assert len(id_digests(ids)) == 8 * len(ids)
+
+
+def test_equal_digests_are_confirmed_on_the_ids_themselves(tmp_path: Path) -> None:
+    """A digest collision must cost a comparison, never a call: two cached folds whose digests meet
+    but whose ids differ do not share an id."""
+    from vaultledger.ledger.cache import FileFold, id_digests
+    from vaultledger.ledger.duplicates import Seen
+    from vaultledger.ledger.files import LogFile, ReadStats
+
+    def cached(name: str, ids: set[str], digests: bytes) -> Seen:
+        fold = FileFold.of({}, ReadStats(), ids)
+        fold = FileFold(fold.days, fold.stats, fold.ids, digests)  # as decoded from the cache: no id_set
+        return Seen(LogFile(__import__("datetime").date(2026, 3, 12), tmp_path / name), fold)
+
+    colliding = id_digests(["a"])
+    first, second = cached("2026-03-12.jsonl", {"a"}, colliding), cached("2026-03-13.jsonl", {"b"}, colliding)
+    assert not first.shares_an_id_with(second)
+    third = cached("2026-03-14.jsonl", {"a"}, colliding)
+    assert first.shares_an_id_with(third)
+    unrelated = cached("2026-03-14.jsonl", {"a"}, id_digests(["zzz"]))
+    assert not first.shares_an_id_with(unrelated), "different digests rule a pair out without reading ids"

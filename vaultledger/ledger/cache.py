@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from zlib import adler32, crc32
 
 import msgspec
 
@@ -21,7 +24,7 @@ from vaultledger._fs import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 
 Signature = tuple[int, int, int, int]
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
@@ -40,6 +43,7 @@ class _CachedFold(msgspec.Struct, gc=False):
     stats: Counts
     problems: list[tuple[str, int, str]]
     ids: bytes = b""
+    digests: bytes = b""
 
 
 class _CachedFileStats(msgspec.Struct, array_like=True, gc=False):
@@ -82,24 +86,40 @@ class FileFold:
 
     days: dict[dt.date, Usage]
     stats: ReadStats
-    ids: bytes = b""  # msgpack of the ids, decoded only when a neighbour's must be compared
+    ids: bytes = b""  # msgpack of the ids, decoded only when two files' digests meet
+    digests: bytes = b""  # a 64-bit digest per id (id_digests), compared before the ids themselves
     # The ids themselves, where this process folded the file (never cached or sent).
     id_set: set[str] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, days: dict[dt.date, Usage], stats: ReadStats, ids: set[str]) -> FileFold:
+        return cls(days, stats, _encode_ids(ids) if ids else b"", id_digests(ids), ids)
 
     def id_strings(self) -> set[str]:
         if self.id_set is not None:
             return self.id_set
         return _decode_ids(self.ids) if self.ids else set()
 
+    def digest_set(self) -> set[int]:
+        digests = array("Q")
+        digests.frombytes(self.digests)
+        if sys.byteorder == "big":
+            digests.byteswap()
+        return set(digests)
+
 
 _encode_ids = msgspec.msgpack.Encoder().encode
 _decode_ids = msgspec.msgpack.Decoder(set[str]).decode
 
 
-def encode_ids(ids: set[str]) -> bytes:
-    """The ids as they travel and are cached: msgpack copies strings with memcpy, which costs a
-    tenth of checksumming each, and comparing the ids themselves can never mistake two calls for one."""
-    return _encode_ids(ids) if ids else b""
+def id_digests(ids: Iterable[str]) -> bytes:
+    """A stable 64-bit digest of each id (CRC-32 and Adler-32 of its UTF-8), little-endian: the same in
+    every process and on every run, unlike hash(). Equal digests are confirmed on the ids themselves,
+    so a collision costs a comparison, never a wrong count."""
+    digests = array("Q", [crc32(raw) << 32 | adler32(raw) for raw in map(str.encode, ids)])
+    if sys.byteorder == "big":
+        digests.byteswap()
+    return digests.tobytes()
 
 
 def file_signature(path: Path) -> Signature | None:
@@ -240,7 +260,7 @@ def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold) ->
         _CachedDay(day, list(usage.groups.items()), usage.encoded_units())
         for day, usage in sorted(fold.days.items())
     ]
-    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids)
+    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids, fold.digests)
 
 
 def _fold_from_entry(entry: _CachedFold) -> FileFold:
@@ -249,4 +269,4 @@ def _fold_from_entry(entry: _CachedFold) -> FileFold:
         usage = Usage(dict(cached.groups))
         usage.add_encoded_units(cached.units)
         days[cached.day] = usage
-    return FileFold(days, _stats(entry.stats, entry.problems), entry.ids)
+    return FileFold(days, _stats(entry.stats, entry.problems), entry.ids, entry.digests)

@@ -61,21 +61,31 @@ class DuplicateScan:
 
 
 class Seen:
-    """A file in the scan's window; its ids are decoded only if a pair needs them."""
+    """A file in the scan's window; its digests and ids are decoded only if a pair needs them."""
 
-    __slots__ = ("log", "fold", "_ids")
+    __slots__ = ("log", "fold", "_ids", "_digests")
 
     def __init__(self, log: LogFile, fold: FileFold) -> None:
         self.log, self.fold = log, fold
         self._ids: set[str] | None = None
+        self._digests: set[int] | None = None
 
     def shares_an_id_with(self, other: Seen) -> bool:
+        if self.fold.id_set is None or other.fold.id_set is None:
+            # A fold from the cache or a worker: its digests rule out most pairs without decoding an id.
+            if self.digests().isdisjoint(other.digests()):
+                return False
         return not self.ids().isdisjoint(other.ids())
 
     def ids(self) -> set[str]:
         if self._ids is None:
             self._ids = self.fold.id_strings()
         return self._ids
+
+    def digests(self) -> set[int]:
+        if self._digests is None:
+            self._digests = self.fold.digest_set()
+        return self._digests
 
 
 def connected_groups(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from itertools import repeat
 from operator import add, attrgetter, methodcaller
 
-from vaultledger.ledger.cache import FileFold, encode_ids
+from vaultledger.ledger.cache import FileFold
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadStats, counted_records, file_day, read_batches
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, group_key
 from vaultledger.ledger.pricer import GroupPricer
@@ -224,12 +224,12 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
         # sends the file down the record-by-record path, and this folder is dropped.
         if len(seen) != before + with_id:
             return _fold_carefully(path, book, tz)
-    return FileFold(folder.finish(), stats, encode_ids(seen), seen)
+    return FileFold.of(folder.finish(), stats, seen)
 
 
 def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
     days, stats_by_path, ids = fold_jointly([path], book, tz)
-    return FileFold(days, stats_by_path[path], encode_ids(ids), ids)
+    return FileFold.of(days, stats_by_path[path], ids)
 
 
 def fold_jointly(

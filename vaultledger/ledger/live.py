@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vaultledger.ledger.fold import DayFolder
 from vaultledger.ledger.usage import Usage, merge_days
-from vaultledger.ledger.cache import FileFold, Signature, encode_ids, file_signature
+from vaultledger.ledger.cache import FileFold, Signature, file_signature
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.fold import day_window, fold_log_file, span_inside
 from vaultledger.periods import Period
@@ -122,7 +122,7 @@ class LiveFolds:
         shown = ReadStats()
         shown.merge(grown.stats)
         shown.partial_lines = partial
-        grown.fold = FileFold(days, shown, encode_ids(grown.ids), grown.ids)
+        grown.fold = FileFold.of(days, shown, grown.ids)
         return True
 
 

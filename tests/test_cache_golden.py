@@ -93,8 +93,8 @@ def test_equal_digests_are_confirmed_on_the_ids_themselves(tmp_path: Path) -> No
     from vaultledger.ledger.files import LogFile, ReadStats
 
     def cached(name: str, ids: set[str], digests: bytes) -> Seen:
-        fold = FileFold.of({}, ReadStats(), ids)
-        fold = FileFold(fold.days, fold.stats, fold.ids, digests)  # as decoded from the cache: no id_set
+        fold = FileFold({}, ReadStats(), ids)
+        fold = FileFold(fold.days, fold.stats, None, None, fold.ids, digests)  # as decoded from the cache: no id_set
         return Seen(LogFile(__import__("datetime").date(2026, 3, 12), tmp_path / name), fold)
 
     colliding = id_digests(["a"])

@@ -206,8 +206,51 @@ def test_the_live_fold_reads_only_what_was_appended(tmp_path: Path) -> None:
     live = live_over(logs)
     with path.open("ab") as handle:
         handle.write(line("2026-03-12T11:00:00Z", 7, call_id="new"))
-    held = live.folds._files[path]
-    before = held.position.offset
+    before = live.folds.held(path)
+    assert before is not None and before.resume is not None
+    folded = dict(live.folds.counters)
     assert live.refresh().touched == {dt.date(2026, 3, 12)}
-    assert held is live.folds._files[path] and held.position.offset > before, "the fold went on, not again"
+    after = live.folds.held(path)
+    assert after is not None and after.resume is not None and after.resume.offset > before.resume.offset
+    assert live.folds.counters["continued"] == folded.get("continued", 0) + 1, "the fold went on"
+    assert live.folds.counters["whole"] == folded.get("whole", 0), "not again from the start"
     assert live.usage(SPAN).totals().calls == 2001
+
+
+def test_a_warm_cache_folds_only_the_lines_appended_since(tmp_path: Path) -> None:
+    """A file that only grew since its fold was cached is read on from where that fold stopped: the
+    numbers are a cold read's, and a replaced, cut or repeated-id file is folded whole again."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    logs.mkdir()
+    path = logs / "2026-03-12.jsonl"
+    path.write_bytes(b"".join(line("2026-03-12T10:00:00Z", 1, call_id=f"id-{n}") for n in range(500)))
+    figures(cold(logs, cache))
+
+    def warm_matches_cold() -> Ledger:
+        warm = cold(logs, cache)
+        assert figures(warm) == figures(cold(logs))
+        return warm
+
+    steps: list[tuple[bytes, str]] = [
+        (line("2026-03-12T11:00:00Z", 7, call_id="new"), "files_continued"),
+        (b'{"ts": "2026-03-12T12:00:00Z", "provider": "openai", "mod', "files_continued"),  # a half line
+        (b'el": "gpt-4o", "input_tokens": 5, "output_tokens": 5}\n', "files_continued"),  # ... finished
+        (line("2026-03-12T13:00:00Z", 9, call_id="id-3"), "files_folded"),  # a repeated id: the careful fold
+        (line("2026-03-12T14:00:00Z", 9, call_id="after"), "files_folded"),  # careful folds are not continued
+    ]
+    for appended, how in steps:
+        with path.open("ab") as handle:
+            handle.write(appended)
+        warm = warm_matches_cold()
+        assert warm.counters[how] == 1 and warm.counters["files_continued" if how == "files_folded" else
+                                                          "files_folded"] == 0, appended
+    path.write_bytes(b"".join(line("2026-03-12T10:00:00Z", 2, call_id=f"fresh-{n}") for n in range(600)))
+    figures(cold(logs, cache))
+    with path.open("r+b") as handle:  # rewritten in place, longer: the same inode, other first bytes
+        handle.write(line("2026-03-12T10:30:00Z", 3, call_id="other-0")[:40])
+    warm = warm_matches_cold()
+    assert warm.counters["files_folded"] == 1 and warm.counters["files_continued"] == 0
+    figures(cold(logs, cache))
+    path.write_bytes(path.read_bytes()[:300])  # cut shorter than the cached fold read
+    warm = warm_matches_cold()
+    assert warm.counters["files_folded"] == 1 and warm.counters["files_continued"] == 0

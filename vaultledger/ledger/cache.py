@@ -13,6 +13,7 @@ import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 from zlib import adler32, crc32
 
@@ -24,7 +25,7 @@ from vaultledger._fs import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 
 Signature = tuple[int, int, int, int]
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
@@ -44,6 +45,7 @@ class _CachedFold(msgspec.Struct, gc=False):
     problems: list[tuple[str, int, str]]
     ids: bytes = b""
     digests: bytes = b""
+    resume: tuple[int, int, bytes] | None = None
 
 
 class _CachedFileStats(msgspec.Struct, array_like=True, gc=False):
@@ -79,26 +81,44 @@ _decode_verdicts = msgspec.msgpack.Decoder(list[_CachedVerdict]).decode
 _encode_entry = msgspec.msgpack.Encoder().encode
 
 
+class Resume(NamedTuple):
+    """Where a fold of a growing file stopped: the end of its last complete line, the number of the
+    next line, and the file's first bytes then (a file whose first bytes changed was replaced)."""
+
+    offset: int
+    line: int
+    head: bytes
+
+
 @dataclass
 class FileFold:
-    """What one log file contributes: usage per local day, what reading it saw, and the record
-    ids it holds (to find the same id in a neighbouring file)."""
+    """What one log file contributes: usage per local day, what reading it saw, the record ids it
+    holds (to find the same id in a neighbouring file), and where a later read may go on from."""
 
     days: dict[dt.date, Usage]
     stats: ReadStats
-    ids: bytes = b""  # msgpack of the ids, decoded only when two files' digests meet
-    digests: bytes = b""  # a 64-bit digest per id (id_digests), compared before the ids themselves
-    # The ids themselves, where this process folded the file (never cached or sent).
+    # The ids themselves, where this process folded the file; encoded only when cached or sent.
     id_set: set[str] | None = field(default=None, compare=False, repr=False)
+    resume: Resume | None = None  # None: the file must be folded whole again when it changes
+    encoded_ids: bytes | None = field(default=None, repr=False)  # msgpack of the ids
+    encoded_digests: bytes | None = field(default=None, repr=False)  # id_digests of the ids
 
-    @classmethod
-    def of(cls, days: dict[dt.date, Usage], stats: ReadStats, ids: set[str]) -> FileFold:
-        return cls(days, stats, _encode_ids(ids) if ids else b"", id_digests(ids), ids)
+    @property
+    def ids(self) -> bytes:
+        if self.encoded_ids is None:
+            self.encoded_ids = _encode_ids(self.id_set) if self.id_set else b""
+        return self.encoded_ids
+
+    @property
+    def digests(self) -> bytes:
+        if self.encoded_digests is None:
+            self.encoded_digests = id_digests(self.id_set or ())
+        return self.encoded_digests
 
     def id_strings(self) -> set[str]:
-        if self.id_set is not None:
-            return self.id_set
-        return _decode_ids(self.ids) if self.ids else set()
+        if self.id_set is None:
+            self.id_set = _decode_ids(self.ids) if self.ids else set()
+        return self.id_set
 
     def digest_set(self) -> set[int]:
         digests = array("Q")
@@ -151,6 +171,18 @@ class FoldCache:
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             return None  # a missing, old or damaged entry is just a miss
         if entry.signature != signature or entry.path != str(path):
+            return None
+        return _fold_from_entry(entry)
+
+    def load_grown(self, path: Path, signature: Signature | None) -> FileFold | None:
+        """The entry of a file that has only grown since (same inode, no shorter than where the fold
+        stopped), to be continued with `continue_fold`; None if there is none."""
+        try:
+            entry = _decode_entry((self.folder / f"{path.name}.msgpack").read_bytes())
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        if (signature is None or entry.signature is None or entry.resume is None or entry.path != str(path)
+                or entry.signature[3] != signature[3] or signature[0] < entry.resume[0]):
             return None
         return _fold_from_entry(entry)
 
@@ -260,7 +292,8 @@ def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold) ->
         _CachedDay(day, list(usage.groups.items()), usage.encoded_units())
         for day, usage in sorted(fold.days.items())
     ]
-    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids, fold.digests)
+    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids, fold.digests,
+                       tuple(fold.resume) if fold.resume else None)
 
 
 def _fold_from_entry(entry: _CachedFold) -> FileFold:
@@ -269,4 +302,5 @@ def _fold_from_entry(entry: _CachedFold) -> FileFold:
         usage = Usage(dict(cached.groups))
         usage.add_encoded_units(cached.units)
         days[cached.day] = usage
-    return FileFold(days, _stats(entry.stats, entry.problems), entry.ids, entry.digests)
+    resume = Resume(*entry.resume) if entry.resume else None
+    return FileFold(days, _stats(entry.stats, entry.problems), None, resume, entry.ids, entry.digests)

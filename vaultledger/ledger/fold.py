@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from itertools import repeat
 from operator import add, attrgetter, methodcaller
+from pathlib import Path
 
-from vaultledger.ledger.cache import FileFold
-from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadStats, counted_records, file_day, read_batches
-from vaultledger.ledger.usage import GroupKey, Sums, Usage, group_key
+from vaultledger.ledger.cache import FileFold, Resume
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadPosition, ReadStats, counted_records, file_day, read_batches
+from vaultledger.ledger.usage import GroupKey, Sums, Usage, group_key, merge_days
 from vaultledger.ledger.pricer import GroupPricer
 from vaultledger.pricing import PriceBook
 from vaultledger.record import RecordFields, UsageRecord
@@ -25,6 +25,7 @@ _DATE = methodcaller("date")
 _ANY_BATCH = Batch([])  # records added one by one: nothing known about them
 # A batch spanning more days than this (a file not named for a day) finds each call's day on its own.
 MAX_SPLIT_DAYS = 7
+HEAD_BYTES = 128  # enough to tell a replaced file from an appended one
 # Offsets change at most twice a year, never twice within hours, so probing this often finds any change.
 OFFSET_PROBE_STEP = dt.timedelta(hours=6)
 
@@ -210,26 +211,85 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     instead, by the rules every reader shares (`counted_records`)."""
     stats = ReadStats()
     folder = DayFolder(book, tz)
-    window = day_window(path)
+    position = ReadPosition()
     seen: set[str] = set()
-    for batch in read_batches(path, stats):
+    if not _fold_on(path, folder, position, seen, stats):
+        return _fold_carefully(path, book, tz)
+    return FileFold(folder.finish(), stats, seen, _resume_at(path, position, stats))
+
+
+def continue_fold(path: Path, fold: FileFold, book: PriceBook, tz: str) -> FileFold | None:
+    """`fold`, made when `path` was shorter, continued with the complete lines appended since: the
+    same fold `fold_log_file` would make now, reading only the new lines. None where only a whole
+    fold will do (the file was replaced or cut, or what arrived needs the careful fold). `fold` is
+    used up: its id set grows, and its stats learn of a half-written line."""
+    resume = fold.resume
+    head = file_head(path)
+    if resume is None or not head.startswith(resume.head) or _size(path) < resume.offset:
+        return None
+    folder = DayFolder(book, tz)
+    position = ReadPosition(resume.offset, resume.line)
+    stats = ReadStats()
+    ids = fold.id_strings()
+    if not _fold_on(path, folder, position, ids, stats) or stats.truncated_files:
+        return None
+    if not stats.lines:
+        fold.stats.partial_lines = stats.partial_lines  # no complete line arrived: the same fold
+        return fold
+    new = folder.finish()
+    days = {day: merge_days([usage for usage in (fold.days.get(day), new.get(day)) if usage is not None])
+            for day in fold.days.keys() | new.keys()}
+    total = ReadStats()
+    total.merge(fold.stats)
+    total.partial_lines = 0  # the half line it saw has been read again, whole or still half
+    total.merge(stats)
+    return FileFold(days, total, ids, _resume_at(path, position, stats))
+
+
+def _fold_on(path: Path, folder: DayFolder, position: ReadPosition, ids: set[str], stats: ReadStats) -> bool:
+    """Fold the complete lines after `position` batch by batch; False where the careful fold must
+    decide (a void line, a line outside the file's window, an id seen before)."""
+    window = day_window(path)
+    for batch in read_batches(path, stats, position):
         if not batch.records:
             continue
         span = folder.day_span(batch)
         if batch.has_voids or not span_inside(span, window):
-            return _fold_carefully(path, book, tz)
-        before = len(seen)
-        with_id = folder.add_batch(batch, span, seen)
+            return False
+        before = len(ids)
+        with_id = folder.add_batch(batch, span, ids)
         # Ids alone: a repeat (even under another provider, which the careful fold tells apart)
         # sends the file down the record-by-record path, and this folder is dropped.
-        if len(seen) != before + with_id:
-            return _fold_carefully(path, book, tz)
-    return FileFold.of(folder.finish(), stats, seen)
+        if len(ids) != before + with_id:
+            return False
+    return True
+
+
+def _resume_at(path: Path, position: ReadPosition, stats: ReadStats) -> Resume | None:
+    if path.name.endswith(".gz") or stats.truncated_files:
+        return None  # an archive does not grow; a cut file is read whole again
+    return Resume(position.offset, position.line, file_head(path))
+
+
+def file_head(path: Path) -> bytes:
+    """The first bytes of a file: if they change, the file was replaced rather than appended to."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
 
 
 def _fold_carefully(path: Path, book: PriceBook, tz: str) -> FileFold:
     days, stats_by_path, ids = fold_jointly([path], book, tz)
-    return FileFold.of(days, stats_by_path[path], ids)
+    return FileFold(days, stats_by_path[path], ids)
 
 
 def fold_jointly(

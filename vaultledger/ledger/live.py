@@ -11,37 +11,21 @@ rollup's own: a live note and the nightly note are the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultledger.ledger.fold import DayFolder
-from vaultledger.ledger.usage import Usage, merge_days
-from vaultledger.ledger.cache import FileFold, Signature, file_signature
 from vaultledger.ledger import Ledger
-from vaultledger.ledger.fold import day_window, fold_log_file, span_inside
+from vaultledger.ledger.cache import FileFold, Signature, file_signature
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, LineProblem, ReadStats, file_day, list_log_files
+from vaultledger.ledger.fold import continue_fold, fold_log_file
+from vaultledger.ledger.usage import Usage
 from vaultledger.periods import Period
 from vaultledger.pricing import PriceBook, parse_price_overrides
-from vaultledger.ledger.files import (
-    NEIGHBOUR_DAYS, LineProblem, ReadPosition, ReadStats, file_day, list_log_files, read_batches,
-)
 from vaultledger.settings import Settings
 
-HEAD_BYTES = 128  # a file whose first bytes changed was replaced in place, not appended to
 # Files this far from today are let go: a week's note needs its days and their neighbours.
 KEEP_DAYS = 10
-
-
-@dataclass
-class _Growing:
-    """One file's fold so far, and where to read on from."""
-
-    signature: Signature
-    head: bytes
-    position: ReadPosition
-    folder: DayFolder | None  # None: the file needed the careful fold, which cannot be continued
-    ids: set[str]
-    stats: ReadStats
-    fold: FileFold
 
 
 class LiveFolds:
@@ -49,7 +33,8 @@ class LiveFolds:
 
     def __init__(self, book: PriceBook, tz: str) -> None:
         self.book, self.tz = book, tz
-        self._files: dict[Path, _Growing] = {}
+        self._files: dict[Path, tuple[Signature, FileFold]] = {}
+        self.counters: Counter[str] = Counter()  # folds continued with new lines, and folds made whole
 
     def fold(self, path: Path) -> FileFold:
         signature = file_signature(path)
@@ -57,81 +42,25 @@ class LiveFolds:
         if signature is None:
             self._files.pop(path, None)
             return FileFold({}, ReadStats())
-        if held is not None and held.signature == signature:
-            return held.fold
-        if held is None or not self._continue(path, held, signature):
-            self._files[path] = self._start(path, signature)
-        return self._files[path].fold
+        if held is not None and held[0] == signature:
+            return held[1]
+        fold = None
+        if held is not None and held[0][3] == signature[3]:  # the same file (inode), perhaps grown
+            fold = continue_fold(path, held[1], self.book, self.tz)
+        self.counters["continued" if fold is not None else "whole"] += 1
+        if fold is None:
+            fold = fold_log_file(path, self.book, self.tz)
+        self._files[path] = (signature, fold)
+        return fold
 
     def held(self, path: Path) -> FileFold | None:
         """The fold last handed out for `path`, without reading (None if it was never asked for)."""
         held = self._files.get(path)
-        return held.fold if held else None
+        return held[1] if held else None
 
     def let_go(self, keep: set[Path]) -> None:
         for path in [path for path in self._files if path not in keep]:
             del self._files[path]
-
-    def _start(self, path: Path, signature: Signature) -> _Growing:
-        grown = _Growing(signature, _head(path), ReadPosition(), DayFolder(self.book, self.tz), set(), ReadStats(),
-                         FileFold({}, ReadStats()))
-        if path.name.endswith(".gz") or not self._read_on(path, grown):
-            return self._whole(path, signature)
-        return grown
-
-    def _whole(self, path: Path, signature: Signature) -> _Growing:
-        fold = fold_log_file(path, self.book, self.tz)
-        return _Growing(signature, _head(path), ReadPosition(), None, set(), fold.stats, fold)
-
-    def _continue(self, path: Path, held: _Growing, signature: Signature) -> bool:
-        """Read on from where the last read stopped, if the file only grew since."""
-        same_file = signature[3] == held.signature[3] and signature[0] >= held.position.offset
-        head = _head(path)
-        if held.folder is None or not same_file or head[:len(held.head)] != held.head:
-            return False
-        held.signature, held.head = signature, head
-        if not self._read_on(path, held):
-            self._files[path] = self._whole(path, signature)
-        return True
-
-    def _read_on(self, path: Path, grown: _Growing) -> bool:
-        """Fold the complete lines after `grown.position`; False where only a whole fold will do."""
-        assert grown.folder is not None
-        stats = ReadStats()
-        window = day_window(path)
-        for batch in read_batches(path, stats, grown.position):
-            if not batch.records:
-                continue
-            span = grown.folder.day_span(batch)
-            if batch.has_voids or not span_inside(span, window):
-                return False
-            before = len(grown.ids)
-            with_id = grown.folder.add_batch(batch, span, grown.ids)
-            if len(grown.ids) != before + with_id:  # a repeated id: the last line must win
-                return False
-        if stats.truncated_files:
-            return False
-        partial = stats.partial_lines
-        if not stats.lines and grown.position.offset:
-            grown.fold.stats.partial_lines = partial  # no complete line arrived: the same fold, told of the half line
-            return True
-        stats.partial_lines = 0
-        grown.stats.merge(stats)
-        # The fold's days are copies: the folder goes on adding to its own.
-        days = {day: merge_days([usage]) for day, usage in grown.folder.finish().items()}
-        shown = ReadStats()
-        shown.merge(grown.stats)
-        shown.partial_lines = partial
-        grown.fold = FileFold.of(days, shown, grown.ids)
-        return True
-
-
-def _head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(HEAD_BYTES)
-    except OSError:
-        return b""
 
 
 @dataclass

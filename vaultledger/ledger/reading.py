@@ -90,9 +90,7 @@ class FoldedFiles:
     ) -> Iterator[tuple[LogFile, FileFold]]:
         """Each pending file's fold, from the cache or folded now, in file order, taken as it comes."""
         cache = self.source.cache()
-        cached = {log.path: cache.load(log.path, signatures[log.path]) for log in pending} if cache else {}
-        if self.source.folds is not None:
-            cached = {log.path: self.source.folds(log.path) for log in pending}
+        cached = self.source.known_folds(pending, signatures)
         folded = self.source.fold_all([log for log in pending if cached.get(log.path) is None], signatures)
         for log in pending:
             fold = cached.get(log.path)

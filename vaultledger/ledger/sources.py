@@ -11,7 +11,7 @@ from pathlib import Path
 
 from vaultledger.ledger.cache import FileFold, FoldCache, Signature, decode_fold, file_signature
 from vaultledger.ledger.files import LogFile
-from vaultledger.ledger.fold import fold_log_file
+from vaultledger.ledger.fold import continue_fold, fold_log_file
 from vaultledger.ledger.parallel import fold_in_workers, worth_parallel
 from vaultledger.ledger.usage import GroupKey
 from vaultledger.pricing import PriceBook
@@ -31,6 +31,27 @@ class FoldSource:
     counters: Counter[str] = field(default_factory=Counter)  # what reading cost: files folded, pools started
     folds: Callable[[Path], FileFold] | None = None  # instead of the cache and workers (watch mode)
     _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
+
+    def known_folds(self, logs: Sequence[LogFile], signatures: dict[Path, Signature | None]) -> dict[Path, FileFold]:
+        """The folds that need no whole read: watch mode's live folds; else the cache's, and the
+        cache's folds of files that only grew since, continued with their new lines (and kept)."""
+        if self.folds is not None:
+            return {log.path: self.folds(log.path) for log in logs}
+        cache = self.cache()
+        if cache is None:
+            return {}
+        found = {}
+        for log in logs:
+            fold = cache.load(log.path, signatures[log.path])
+            if fold is None:
+                grown = cache.load_grown(log.path, signatures[log.path])
+                fold = continue_fold(log.path, grown, self.book, self.tz) if grown else None
+                if fold is None:
+                    continue
+                self.counters["files_continued"] += 1
+                cache.store(log.path, signatures[log.path], fold)
+            found[log.path] = fold
+        return found
 
     def fold(self, log: LogFile) -> FileFold:
         """One file's fold from the live source, the cache, or read now."""

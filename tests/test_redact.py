@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 import pytest
@@ -70,14 +69,3 @@ def test_model_provider_and_id_are_never_touched() -> None:
     clean = redact_record(odd)
     assert (clean.model, clean.id, clean.provider) == (odd.model, odd.id, odd.provider)
     assert clean.project == "[redacted:email]"
-
-
-def test_redaction_costs_a_few_microseconds_per_clean_record() -> None:
-    typical = record(app="poet", project="poetry", use_case="poem", unit_id="poem-0042",
-                     session="3f1c-aaaa-bbbb-cccc", tags=["nightly", "draft"], attrs={"run": "r-17"})
-    rounds = 5000
-    start = time.perf_counter()
-    for _ in range(rounds):
-        redact_record(typical)
-    per_record = (time.perf_counter() - start) / rounds
-    assert per_record < 20e-6  # measured ~1.5 µs; the bound only catches an accidental slow path

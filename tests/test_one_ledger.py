@@ -254,3 +254,27 @@ def test_a_warm_cache_folds_only_the_lines_appended_since(tmp_path: Path) -> Non
     path.write_bytes(path.read_bytes()[:300])  # cut shorter than the cached fold read
     warm = warm_matches_cold()
     assert warm.counters["files_folded"] == 1 and warm.counters["files_continued"] == 0
+
+
+def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_path: Path) -> None:
+    """Unchanged months come from their cached totals; in the month that changed, only the block of
+    days (25th to the end) holding the change is rebuilt from its files' folds."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    logs.mkdir()
+    year = date_range(dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    day = year.start
+    while day <= year.end:
+        (logs / f"{day}.jsonl").write_bytes(line(f"{day}T10:00:00Z", day.day, call_id=f"{day}-a"))
+        day += dt.timedelta(days=1)
+    assert cold(logs, cache).usage(year) == cold(logs).usage(year)
+    with (logs / "2025-12-31.jsonl").open("ab") as handle:
+        handle.write(line("2025-12-31T11:00:00Z", 5, call_id="late"))
+    warm = cold(logs, cache)
+    assert warm.usage(year) == cold(logs).usage(year)
+    assert warm.counters["files_continued"] == 1 and warm.counters["files_folded"] == 0
+    # Dec 25-31 (the last block), the files that may hold its calls (from the 23rd), and the files
+    # that may hold a later line of one of those calls (from the 21st).
+    assert warm.counters["files_loaded"] == 10
+    again = cold(logs, cache)
+    assert again.usage(year) == warm.usage(year)
+    assert again.counters["files_loaded"] == 0, "every month and block now comes whole from the cache"

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultledger.ledger.cache import FileFold, FoldCache, Signature, file_signature, fingerprint
+from vaultledger.ledger.cache import FileFold, FoldCache, fingerprint
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, files_for_days, list_log_files
 from vaultledger.ledger.reading import FoldedFiles
 from vaultledger.ledger.sources import FoldSource
+from vaultledger.ledger.spans import SpanCache
 from vaultledger.ledger.usage import Usage, merge_days
-from vaultledger.periods import Period, date_range, month_of
+from vaultledger.periods import Period
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.progress import no_progress
 from vaultledger.record import UsageRecord
@@ -79,44 +80,9 @@ class Ledger:
     def _usage(self, period: Period) -> Usage:
         if self.cache_dir is None:
             return merge_days(self._day_parts(period.start, period.end))
-        spans = _split_at_months(period.start, period.end)
-        looked_up = [self._cached_month(span) if span.kind == "month" else None for span in spans]
-        # What the month caches lack is read in one go per run of such spans, so a cold year
-        # starts its worker processes once rather than once a month.
-        missing = [span for span, found in zip(spans, looked_up) if found is None or found.usage is None]
-        for first, last in _runs_of_spans(missing):
-            self._read_days(first, last)
-        parts = []
-        for span, found in zip(spans, looked_up):
-            if found is None:
-                parts.extend(self._day_parts(span.start, span.end))
-            elif found.usage is None:
-                parts.append(self._month_from_days(span, found))
-            else:
-                parts.append(found.usage)
-        return merge_days(parts)
-
-    def _cached_month(self, month: Period) -> _MonthLookup:
-        """The month's merged usage from the cache, if none of its files changed since; the
-        signatures it was checked against either way, taken before any of them is read."""
         cache = self._cache()
-        files = self._files_for(month.start, month.end)
-        signatures = {log.path.name: file_signature(log.path) for log in files}
-        cached = cache.load_month(month.key, signatures) if cache else None
-        if cached is None:
-            return _MonthLookup(None, files, signatures)
-        usage, file_stats = cached
-        for path, day, stats in file_stats:
-            self._read.file_stats.setdefault(path, (day, stats))  # their problems still count in reports
-        return _MonthLookup(usage, files, signatures)
-
-    def _month_from_days(self, month: Period, found: _MonthLookup) -> Usage:
-        usage = merge_days(self._day_parts(month.start, month.end))
-        cache = self._cache()
-        if cache:
-            file_stats = [(log.path, *self._read.file_stats[log.path]) for log in found.files]
-            cache.store_month(month.key, found.signatures, usage, file_stats)
-        return usage
+        assert cache is not None
+        return SpanCache(cache, self._files_for, self._read.file_stats, self._read_days, self._day_parts).usage(period)
 
     def _files_for(self, first: dt.date, last: dt.date) -> list[LogFile]:
         """Files that can hold calls of [first, last], and those that can hold a later line for
@@ -168,35 +134,3 @@ class Ledger:
     def stats_between(self, first: dt.date, last: dt.date) -> ReadStats:
         """Read problems of the files dated in [first, last]: the same answer however often asked."""
         return self._read.stats_between(first, last)
-@dataclass
-class _MonthLookup:
-    usage: Usage | None  # None: not in the cache, or a file changed since
-    files: list[LogFile]
-    signatures: dict[str, Signature | None]
-
-
-def _runs_of_spans(spans: Sequence[Period]) -> list[tuple[dt.date, dt.date]]:
-    """Spans that follow each other without a gap, joined."""
-    runs: list[tuple[dt.date, dt.date]] = []
-    for span in spans:
-        if runs and runs[-1][1] + dt.timedelta(days=1) == span.start:
-            runs[-1] = (runs[-1][0], span.end)
-        else:
-            runs.append((span.start, span.end))
-    return runs
-
-
-def _split_at_months(first: dt.date, last: dt.date) -> list[Period]:
-    """[first, last] as whole calendar months where it covers them, and ranges of days elsewhere."""
-    spans: list[Period] = []
-    day = first
-    while day <= last:
-        month = month_of(day)
-        if month.start == day and month.end <= last:
-            spans.append(month)
-            day = month.end + dt.timedelta(days=1)
-        else:
-            end = min(month.end, last)
-            spans.append(date_range(day, end))
-            day = end + dt.timedelta(days=1)
-    return spans

@@ -43,6 +43,7 @@ class FoldSource:
         found = {}
         for log in logs:
             fold = cache.load(log.path, signatures[log.path])
+            self.counters["files_loaded" if fold is not None else "files_missed"] += 1
             if fold is None:
                 grown = cache.load_grown(log.path, signatures[log.path])
                 fold = continue_fold(log.path, grown, self.book, self.tz) if grown else None

@@ -1,0 +1,126 @@
+"""The spans a period is answered in from the cache: whole months, a changed month's blocks of days,
+and the ranges of days at a period's edges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultledger.ledger.cache import FoldCache, Signature, file_signature
+from vaultledger.ledger.files import LogFile, ReadStats
+from vaultledger.ledger.usage import Usage, merge_days
+from vaultledger.periods import Period, date_range, month_of
+
+# A month whose files changed is looked up in blocks of this many days (the last one takes the rest),
+# so a warm run after new lines reads the files of about a week, not a month.
+BLOCK_DAYS = 8
+
+
+@dataclass
+class SpanLookup:
+    usage: Usage | None  # None: not in the cache, or a file changed since
+    files: list[LogFile]
+    signatures: dict[str, Signature | None]
+
+
+@dataclass
+class SpanCache:
+    """Merged usage of whole months, and of a changed month's blocks, kept in the fold cache."""
+
+    cache: FoldCache
+    files_for: Callable[[dt.date, dt.date], list[LogFile]]  # the files that can hold a span's calls
+    file_stats: dict[Path, tuple[dt.date, ReadStats]]  # the ledger's, told of cached files' problems
+
+    read_days: Callable[[dt.date, dt.date], None]  # fold the files of these days
+    day_parts: Callable[[dt.date, dt.date], list[Usage]]  # the folded days' usage, unmerged
+
+    def usage(self, period: Period) -> Usage:
+        """The period's usage from whole cached spans where their files are unchanged, folding only
+        the days of the others; what was folded is kept as spans for the next run."""
+        pieces, split = self._looked_up(split_at_months(period.start, period.end))
+        # What the caches lack is read in one go per run of such spans, so a cold year starts its
+        # worker processes once rather than once a month.
+        for first, last in runs_of_spans([span for span, found in pieces if found is None or found.usage is None]):
+            self.read_days(first, last)
+        parts: dict[str, list[Usage]] = {}
+        for span, found in pieces:
+            if found is None:
+                parts[span.key] = self.day_parts(span.start, span.end)
+            elif found.usage is None:
+                parts[span.key] = [self.stored(span, found, merge_days(self.day_parts(span.start, span.end)))]
+            else:
+                parts[span.key] = [found.usage]
+        for month, found in split:  # kept whole too, for the runs after this month stops changing
+            self.stored(month, found, merge_days(part for block in blocks_of(month) for part in parts[block.key]))
+        return merge_days(part for span_parts in parts.values() for part in span_parts)
+
+    def _looked_up(
+        self, spans: list[Period]
+    ) -> tuple[list[tuple[Period, SpanLookup | None]], list[tuple[Period, SpanLookup]]]:
+        """Whole months from the cache; a month whose files changed as its blocks of days, of which
+        only those holding the change are read again (the current month, on most runs)."""
+        pieces: list[tuple[Period, SpanLookup | None]] = []
+        split: list[tuple[Period, SpanLookup]] = []
+        for span in spans:
+            found = self.lookup(span) if span.kind == "month" else None
+            if found is None or found.usage is not None:
+                pieces.append((span, found))
+            else:
+                pieces.extend((block, self.lookup(block)) for block in blocks_of(span))
+                split.append((span, found))
+        return pieces, split
+
+    def lookup(self, span: Period) -> SpanLookup:
+        """The span's merged usage from the cache, if none of its files changed since; the
+        signatures it was checked against either way, taken before any of them is read."""
+        files = self.files_for(span.start, span.end)
+        signatures = {log.path.name: file_signature(log.path) for log in files}
+        cached = self.cache.load_month(span.key, signatures)
+        if cached is None:
+            return SpanLookup(None, files, signatures)
+        usage, file_stats = cached
+        for path, day, stats in file_stats:
+            self.file_stats.setdefault(path, (day, stats))  # their problems still count in reports
+        return SpanLookup(usage, files, signatures)
+
+    def stored(self, span: Period, found: SpanLookup, usage: Usage) -> Usage:
+        """`usage`, kept as the span's, valid while its files are as `found` saw them."""
+        file_stats = [(log.path, *self.file_stats[log.path]) for log in found.files]
+        self.cache.store_month(span.key, found.signatures, usage, file_stats)
+        return usage
+
+
+def split_at_months(first: dt.date, last: dt.date) -> list[Period]:
+    """[first, last] as whole calendar months where it covers them, and ranges of days elsewhere."""
+    spans: list[Period] = []
+    day = first
+    while day <= last:
+        month = month_of(day)
+        if month.start == day and month.end <= last:
+            spans.append(month)
+            day = month.end + dt.timedelta(days=1)
+        else:
+            end = min(month.end, last)
+            spans.append(date_range(day, end))
+            day = end + dt.timedelta(days=1)
+    return spans
+
+
+def blocks_of(month: Period) -> list[Period]:
+    """The month in fixed blocks of days (1–8, 9–16, 17–24, 25–end), the same on every run."""
+    starts = list(range(1, month.end.day + 1, BLOCK_DAYS))
+    ends = [start + BLOCK_DAYS - 1 for start in starts[:-1]] + [month.end.day]
+    return [date_range(month.start.replace(day=start), month.start.replace(day=end)) for start, end in zip(starts, ends)]
+
+
+def runs_of_spans(spans: Sequence[Period]) -> list[tuple[dt.date, dt.date]]:
+    """Spans that follow each other without a gap, joined."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for span in spans:
+        if runs and runs[-1][1] + dt.timedelta(days=1) == span.start:
+            runs[-1] = (runs[-1][0], span.end)
+        else:
+            runs.append((span.start, span.end))
+    return runs

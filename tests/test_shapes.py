@@ -17,12 +17,15 @@ from typing import Any
 import httpx2
 import openai
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import vaultledger.capture.logger
 from vaultledger.capture import record_response, usage_from_response
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.hosts import provider_for_url
-from vaultledger.record import UsageRecord, parse_line
+from vaultledger.capture.shapes.settle import settle_counts
+from vaultledger.record import UsageRecord, make_record, parse_line
 
 TS = dt.datetime(2026, 3, 1, 12, tzinfo=dt.timezone.utc)
 
@@ -354,3 +357,28 @@ def test_an_http_response_names_the_host_it_came_from() -> None:
 def test_usage_from_response_takes_the_same_host_arguments() -> None:
     usage = usage_from_response(glm_body(), base_url="https://router.huggingface.co/novita/v3/openai")
     assert usage["provider"] == "huggingface_novita" and "attrs" not in usage
+
+
+# --- Counts no record could hold are made valid, never dropped ---
+
+COUNT_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
+                "cache_write_1h_tokens", "input_audio_tokens", "input_image_tokens", "input_video_tokens",
+                "cache_read_audio_tokens", "output_audio_tokens", "output_image_tokens")
+
+
+@given(st.fixed_dictionaries({}, optional={name: st.integers(0, 5000) for name in COUNT_FIELDS}))
+@settings(max_examples=200, deadline=None)
+def test_settled_counts_always_make_a_valid_record(counts: dict[str, int]) -> None:
+    fields = settle_counts({"provider": "openai", "model": "gpt-5", "input_tokens": 0, "output_tokens": 0, **counts})
+    made = make_record(ts=TS, **fields)
+    changed = {name for name, value in counts.items() if getattr(made, name) != value}
+    assert bool(changed) == ("counts_adjusted" in (made.attrs or {}))
+
+
+def test_a_modality_split_larger_than_its_whole_is_dropped_with_a_note() -> None:
+    raw = gemini_body({"promptTokenCount": 100, "candidatesTokenCount": 5,
+                       "promptTokensDetails": [{"modality": "AUDIO", "tokenCount": 90},
+                                               {"modality": "VIDEO", "tokenCount": 30}]})
+    made = record(raw)
+    assert (made.input_tokens, made.input_audio_tokens, made.input_video_tokens) == (100, 0, 0)
+    assert "modality split dropped" in str(made.attrs)

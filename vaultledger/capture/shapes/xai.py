@@ -14,8 +14,8 @@ from typing import Any
 from vaultledger.capture.shapes.body import count, drop_empty, section, text
 
 PROVIDER = "x_ai"
-# Fields only the native API's usage has (snake_case as JSON-dumped protos, camelCase as MessageToDict).
-NATIVE_FIELDS = ("prompt_text_tokens", "cached_prompt_text_tokens", "promptTextTokens", "cachedPromptTextTokens")
+# Fields only the native API's usage has.
+NATIVE_FIELDS = ("prompt_text_tokens", "cached_prompt_text_tokens")
 
 
 def matches(body: Mapping[str, Any]) -> bool:
@@ -26,13 +26,13 @@ def matches(body: Mapping[str, Any]) -> bool:
 def extract(body: Mapping[str, Any], told: str | None = None) -> dict[str, Any]:
     """SPEC §1 fields of a chat completion from xAI's native API."""
     usage = section(body, "usage")
-    reasoning = count(usage, "reasoning_tokens", "reasoningTokens")
+    reasoning = count(usage, "reasoning_tokens")
     return drop_empty({
         "provider": PROVIDER,
         "model": text(body, "model"),
         "id": text(body, "id"),
-        "input_tokens": count(usage, "prompt_tokens", "promptTokens"),
-        "output_tokens": count(usage, "completion_tokens", "completionTokens") + reasoning,
-        "cache_read_tokens": count(usage, "cached_prompt_text_tokens", "cachedPromptTextTokens"),
+        "input_tokens": count(usage, "prompt_tokens"),
+        "output_tokens": count(usage, "completion_tokens") + reasoning,
+        "cache_read_tokens": count(usage, "cached_prompt_text_tokens"),
         "reasoning_tokens": reasoning,
     })

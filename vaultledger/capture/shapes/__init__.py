@@ -1,2 +1,3 @@
-"""One module per provider body shape, each with `matches(body)` and `extract(body)`; `body` holds the
-helpers they share and `providers` the guess of a provider from a model name."""
+"""One module per provider body shape, each with `matches(body)` and `extract(body, told)`; `body` holds
+the helpers they share, `providers` the guess of a provider from a model name, `hosts` the provider
+behind a base URL, and `settle` the capping of counts no valid record could hold."""

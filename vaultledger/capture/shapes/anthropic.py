@@ -2,6 +2,7 @@
 
 Anthropic's `input_tokens` EXCLUDES cache reads and writes; SPEC §1 wants all input, so
 input = input_tokens + cache_creation_input_tokens + cache_read_input_tokens.
+The same body comes back from Claude on Bedrock and on Vertex AI; their message ids say so.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from vaultledger.capture.shapes.body import count, drop_empty, section, text
+from vaultledger.capture.shapes.providers import guessed, provider_for_model
 
 PROVIDER = "anthropic"
+# Message id prefixes of the clouds that serve Claude through the Messages API.
+ID_PREFIXES = (("msg_bdrk_", "aws.bedrock"), ("msg_vrtx_", "gcp.vertex_ai"))
 
 
 def matches(body: Mapping[str, Any]) -> bool:
@@ -22,41 +26,57 @@ def matches(body: Mapping[str, Any]) -> bool:
     return "input_tokens_details" not in usage
 
 
-def extract(body: Mapping[str, Any]) -> dict[str, Any]:
+def extract(body: Mapping[str, Any], told: str | None = None) -> dict[str, Any]:
     """SPEC §1 fields from a Messages body (or `fold_stream`'s result)."""
     usage = section(body, "usage")
+    model, message_id = text(body, "model"), text(body, "id")
+    provider, hint = served_by(message_id, model)
+    fields = usage_fields(usage)
     return drop_empty({
-        "provider": PROVIDER,
-        "model": text(body, "model"),
-        "id": text(body, "id"),
+        "provider": provider,
+        "model": model,
+        "id": message_id,
         "service_tier": text(usage, "service_tier"),
-        **usage_fields(usage),
+        **fields,
+        "attrs": {**fields["attrs"], **hint},
     })
+
+
+def served_by(message_id: str | None, model: str | None) -> tuple[str, dict[str, bool]]:
+    """The provider and, when it is only a guess from a non-Claude model name, `provider_guessed`.
+
+    Anthropic-compatible endpoints (MiniMax, Z.ai, DeepSeek, Kimi …) answer in this shape too."""
+    for prefix, provider in ID_PREFIXES:
+        if message_id and message_id.startswith(prefix):
+            return provider, {}
+    if not model or model.lower().startswith("claude"):
+        return PROVIDER, {}
+    return provider_for_model(model, default=PROVIDER), guessed()
 
 
 def usage_fields(usage: Mapping[str, Any]) -> dict[str, Any]:
     """Token fields from an Anthropic `usage` object (shared with the Claude Code importer)."""
-    cache_write = count(usage, "cache_creation_input_tokens")
+    ttl = section(usage, "cache_creation")
+    one_hour = count(ttl, "ephemeral_1h_input_tokens")
+    cache_write = count(usage, "cache_creation_input_tokens") or count(ttl, "ephemeral_5m_input_tokens") + one_hour
     cache_read = count(usage, "cache_read_input_tokens")
-    thinking = count(section(usage, "output_tokens_details"), "thinking_tokens")
     return {
         "input_tokens": count(usage, "input_tokens") + cache_write + cache_read,
         "output_tokens": count(usage, "output_tokens"),
         "cache_read_tokens": cache_read,
         "cache_write_tokens": cache_write,
-        "reasoning_tokens": thinking,
+        "cache_write_1h_tokens": one_hour,
+        "reasoning_tokens": count(section(usage, "output_tokens_details"), "thinking_tokens"),
+        "web_search_requests": count(section(usage, "server_tool_use"), "web_search_requests"),
         "attrs": usage_attrs(usage),
     }
 
 
 def usage_attrs(usage: Mapping[str, Any]) -> dict[str, Any]:
-    """What prices depend on beyond the counts: the 1-hour cache share, server tools, fast mode."""
+    """What else the call used: server tools not billed per request (web fetches …), fast mode."""
     attrs: dict[str, Any] = {}
-    one_hour = count(section(usage, "cache_creation"), "ephemeral_1h_input_tokens")
-    if one_hour:
-        attrs["cache_write_1h_tokens"] = one_hour
     for name, value in section(usage, "server_tool_use").items():
-        if isinstance(value, int) and value:
+        if name != "web_search_requests" and isinstance(value, int) and value:
             attrs[name] = value
     speed = text(usage, "speed")
     if speed and speed != "standard":

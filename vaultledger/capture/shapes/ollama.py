@@ -20,7 +20,7 @@ def matches(body: Mapping[str, Any]) -> bool:
     return "usage" not in body and "done" in body and ("eval_count" in body or "total_duration" in body)
 
 
-def extract(body: Mapping[str, Any]) -> dict[str, Any]:
+def extract(body: Mapping[str, Any], told: str | None = None) -> dict[str, Any]:
     """SPEC §1 fields; `created_at` of the final object is when the call completed."""
     prompt = present_count(body, "prompt_eval_count")
     output = present_count(body, "eval_count")

@@ -1,8 +1,16 @@
-"""Which provider serves a model, guessed from its name, for OpenAI-shaped bodies and foreign logs."""
+"""Which provider serves a model, guessed from its name, for OpenAI-shaped bodies and foreign logs.
+
+A guess is only a guess: records built from one carry `attrs.provider_guessed` (SPEC §1), so reports
+can count them, and the caller can say the provider (or the base URL) to make it certain.
+"""
 
 from __future__ import annotations
 
+import re
+
 from vaultledger.record import PROVIDER_ALIASES, normalise_provider
+
+GUESSED = "provider_guessed"
 
 # Model name prefixes, checked in order; the first match names the provider.
 MODEL_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -30,6 +38,8 @@ MODEL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("grok", "x_ai"),
     ("deepseek", "deepseek"),
     ("command", "cohere"),
+    ("glm-", "zai"),
+    ("kimi-", "moonshotai"),
 )
 
 # `provider/model` prefixes used by LiteLLM, llm plugins and routers.
@@ -37,6 +47,13 @@ ROUTE_PREFIXES = frozenset(
     {"anthropic", "openai", "gemini", "vertex_ai", "bedrock", "mistral", "groq", "deepseek", "xai",
      "ollama", "openrouter", "azure", "cohere", "together_ai", "fireworks_ai", "perplexity", "x-ai"}
 ) | frozenset(PROVIDER_ALIASES)
+
+# Bedrock model ids: `vendor.model`, optionally behind a cross-region inference prefix (`us.`, `global.` …).
+BEDROCK_MODEL_ID = re.compile(
+    r"((us|eu|apac|jp|au|ca|global|us-gov)\.)?(anthropic|amazon|meta|mistral|cohere|ai21|openai|deepseek|qwen|"
+    r"writer|twelvelabs|stability|moonshot|moonshotai|minimax|google|nvidia|zai)\.[a-z0-9]",
+    re.IGNORECASE,
+)
 
 
 def provider_for_model(model: str | None, default: str = "unknown") -> str:
@@ -46,6 +63,8 @@ def provider_for_model(model: str | None, default: str = "unknown") -> str:
     route, slash, rest = model.partition("/")
     if slash and route.lower() in ROUTE_PREFIXES:
         return normalise_provider(route)
+    if BEDROCK_MODEL_ID.match(model):
+        return "aws.bedrock"
     name = model.lower()
     for prefix, provider in MODEL_PREFIXES:
         if name.startswith(prefix):
@@ -59,3 +78,8 @@ def split_route(model: str) -> tuple[str | None, str]:
     if slash and rest and route.lower() in ROUTE_PREFIXES:
         return normalise_provider(route), rest
     return None, model
+
+
+def guessed() -> dict[str, bool]:
+    """The attrs a record gets when its provider was inferred rather than told (SPEC §1)."""
+    return {GUESSED: True}

@@ -30,7 +30,7 @@ def anthropic_record_fields(usage: Mapping[str, Any]) -> dict[str, Any]:
     five_minutes = count(by_ttl, "ephemeral_5m_input_tokens")
     one_hour = count(by_ttl, "ephemeral_1h_input_tokens")
     missing_writes = five_minutes + one_hour - fields["cache_write_tokens"]
-    if missing_writes > 0:
+    if missing_writes > 0 and fields["cache_write_tokens"] >= 0:  # a negative total stays invalid
         fields["cache_write_tokens"] += missing_writes
         fields["input_tokens"] += missing_writes
     fields["cache_write_1h_tokens"] = one_hour

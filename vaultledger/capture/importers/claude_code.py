@@ -88,10 +88,10 @@ def read_line(line: bytes, pending: dict[str, PendingMessage], run: ImportRun) -
     except msgspec.DecodeError:
         run.skip("not JSON (a partial or corrupt line)")
         return
-    if isinstance(entry, dict) and "type" not in entry:
-        run.skip(NO_TYPE)
+    if not isinstance(entry, dict) or "type" not in entry:
+        run.skip(NO_TYPE if isinstance(entry, dict) else "not a JSON object")
         return
-    message = entry.get("message") if isinstance(entry, dict) and entry.get("type") == "assistant" else None
+    message = entry.get("message") if entry.get("type") == "assistant" else None
     if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
         return  # user, summary and tool lines carry no usage of their own
     reason = skip_reason(entry, message)

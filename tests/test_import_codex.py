@@ -4,28 +4,15 @@ lines, and memory that stays flat whatever the rollout's size."""
 from __future__ import annotations
 
 import json
-import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import with_peak_memory, written
 
 from vaultledger.capture.importers.codex import import_codex
 from vaultledger.capture.logger import UsageLog
-from vaultledger.record import UsageRecord, parse_line
-
-
-@pytest.fixture
-def logs(tmp_path: Path) -> Iterator[UsageLog]:
-    usage_log = UsageLog(tmp_path / "logs", "UTC")
-    yield usage_log
-    usage_log.close()
-
-
-def written(usage_log: UsageLog) -> list[UsageRecord]:
-    return [parse_line(line) for path in sorted(usage_log.logs_dir.glob("*.jsonl"))
-            for line in path.read_bytes().splitlines()]
+from vaultledger.record import UsageRecord
 
 
 def line(second: int, kind: str, payload: dict[str, Any]) -> str:
@@ -52,17 +39,17 @@ def tokens(second: int, total: int, **info: Any) -> str:
                                       "info": {"last_token_usage": usage, "total_token_usage": running, **info}})
 
 
-def import_lines(tmp_path: Path, logs: UsageLog, *lines: str) -> tuple[list[UsageRecord], Any]:
+def import_lines(tmp_path: Path, usage_log: UsageLog, *lines: str) -> tuple[list[UsageRecord], Any]:
     rollout = tmp_path / "sessions" / "2026" / "05" / "11" / "rollout-2026-05-11T08-00-00-sess-1.jsonl"
     rollout.parent.mkdir(parents=True, exist_ok=True)
     rollout.write_text("".join(text + "\n" for text in lines), encoding="utf-8")
-    summary = import_codex(tmp_path / "sessions", logs, tmp_path / "state")
-    return written(logs), summary
+    summary = import_codex(tmp_path / "sessions", usage_log, tmp_path / "state")
+    return written(usage_log), summary
 
 
-def test_service_tier_of_thread_settings_holds_for_the_calls_after_it(tmp_path: Path, logs: UsageLog) -> None:
+def test_service_tier_of_thread_settings_holds_for_the_calls_after_it(tmp_path: Path, usage_log: UsageLog) -> None:
     records, _ = import_lines(
-        tmp_path, logs, meta(), turn(1), tokens(2, 110),
+        tmp_path, usage_log, meta(), turn(1), tokens(2, 110),
         settings(3, model="gpt-5.5", service_tier="priority"), tokens(4, 220), tokens(5, 330),
         settings(6, service_tier="default"), tokens(7, 440),
     )
@@ -74,18 +61,18 @@ def test_service_tier_of_thread_settings_holds_for_the_calls_after_it(tmp_path: 
     ("turn_context", [meta(), turn(1, service_tier="flex")]),
 ])
 def test_service_tier_named_by_session_or_turn_context_is_recorded(where: str, lines: list[str], tmp_path: Path,
-                                                                   logs: UsageLog) -> None:
-    [record], _ = import_lines(tmp_path, logs, *lines, tokens(2, 110))
+                                                                   usage_log: UsageLog) -> None:
+    [record], _ = import_lines(tmp_path, usage_log, *lines, tokens(2, 110))
     assert record.service_tier == "flex"
 
 
-def test_codex_fast_tier_is_recorded_as_openai_priority(tmp_path: Path, logs: UsageLog) -> None:
-    [record], _ = import_lines(tmp_path, logs, meta(), turn(1), settings(2, service_tier="fast"), tokens(3, 110))
+def test_codex_fast_tier_is_recorded_as_openai_priority(tmp_path: Path, usage_log: UsageLog) -> None:
+    [record], _ = import_lines(tmp_path, usage_log, meta(), turn(1), settings(2, service_tier="fast"), tokens(3, 110))
     assert record.service_tier == "priority"
 
 
-def test_model_a_token_count_names_wins_over_the_turn_context(tmp_path: Path, logs: UsageLog) -> None:
-    records, _ = import_lines(tmp_path, logs, meta(), turn(1, model="gpt-5.2-codex"), tokens(2, 110),
+def test_model_a_token_count_names_wins_over_the_turn_context(tmp_path: Path, usage_log: UsageLog) -> None:
+    records, _ = import_lines(tmp_path, usage_log, meta(), turn(1, model="gpt-5.2-codex"), tokens(2, 110),
                              tokens(3, 220, model="gpt-5.3-codex"), settings(4, model="gpt-5.5"), tokens(5, 330))
     assert [record.model for record in records] == ["gpt-5.2-codex", "gpt-5.3-codex", "gpt-5.5"]
 
@@ -106,15 +93,15 @@ HOSTILE_LINES = {
 
 @pytest.mark.parametrize("name", HOSTILE_LINES)
 def test_hostile_line_is_skipped_with_its_reason_and_the_rest_imported(name: str, tmp_path: Path,
-                                                                       logs: UsageLog) -> None:
+                                                                       usage_log: UsageLog) -> None:
     hostile, reason = HOSTILE_LINES[name]
-    records, summary = import_lines(tmp_path, logs, meta(), turn(1), hostile, tokens(10, 110))
+    records, summary = import_lines(tmp_path, usage_log, meta(), turn(1), hostile, tokens(10, 110))
     assert [record.input_tokens for record in records] == [100]
     [(said, times)] = summary.skipped.items()
     assert said.startswith(reason) and times == 1
 
 
-def test_memory_stays_flat_however_long_the_rollout(tmp_path: Path, logs: UsageLog) -> None:
+def test_memory_stays_flat_however_long_the_rollout(tmp_path: Path, usage_log: UsageLog) -> None:
     rollout = tmp_path / "sessions" / "rollout-big.jsonl"
     rollout.parent.mkdir(parents=True)
     output = line(1, "response_item", {"type": "function_call_output", "output": "x" * 100_000})
@@ -122,11 +109,6 @@ def test_memory_stays_flat_however_long_the_rollout(tmp_path: Path, logs: UsageL
         handle.write(meta() + "\n" + turn(1) + "\n")
         for index in range(300):  # 30 MB of tool output between the token counts
             handle.write(output + "\n" + tokens(2, 110 * (index + 1)) + "\n")
-    tracemalloc.start()
-    try:
-        summary = import_codex(rollout.parent, logs, tmp_path / "state")
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    summary, peak = with_peak_memory(lambda: import_codex(rollout.parent, usage_log, tmp_path / "state"))
     assert summary.appended == 300
     assert peak < 3 * 1024 * 1024, f"peak {peak:,} bytes for a {rollout.stat().st_size:,}-byte rollout"

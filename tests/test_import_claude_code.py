@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import with_peak_memory, written
 
+from conftest import with_peak_memory, written
 from vaultledger.capture.importers.claude_code import import_claude_code
 from vaultledger.capture.importers.claude_models import provider_and_model
 from vaultledger.capture.logger import UsageLog

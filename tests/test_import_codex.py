@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import with_peak_memory, written
 
+from conftest import with_peak_memory, written
 from vaultledger.capture.importers.codex import import_codex
 from vaultledger.capture.logger import UsageLog
 from vaultledger.record import UsageRecord

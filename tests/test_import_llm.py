@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import written
+from typer.testing import CliRunner
 
+from conftest import written
 from vaultledger.capture.importers import SourceNotFound
 from vaultledger.capture.importers.llm_db import import_llm
 from vaultledger.capture.logger import UsageLog
+from vaultledger.cli import app
 from vaultledger.record import UsageRecord
 
 # The two tables as llm 0.36 creates them (migrations m010… and m023_message_store), trimmed to
@@ -83,6 +85,17 @@ def test_database_without_either_table_is_a_user_facing_error(tmp_path: Path, us
     db = make_db(tmp_path / "other" / "logs.db", tables=("CREATE TABLE notes (id TEXT)",))
     with pytest.raises(SourceNotFound, match=r"neither a `turns` nor a `responses` table"):
         import_llm(db, usage_log, tmp_path / "state")
+
+
+@pytest.mark.parametrize("content", [b"hello\n", b"SQLite format 3\x00" + b"\xff" * 200], ids=["text", "truncated"])
+def test_file_that_is_not_a_database_is_a_one_line_error(content: bytes, tmp_path: Path) -> None:
+    db = tmp_path / "llm" / "logs.db"
+    db.parent.mkdir()
+    db.write_bytes(content)
+    result = CliRunner().invoke(app, ["import", "llm", str(db), "--logs", str(tmp_path / "logs")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"vaultledger: cannot read {db} as llm's logs database: ")
+    assert result.output.count("\n") == 1
 
 
 def test_responses_api_details_give_cache_reads_and_reasoning(tmp_path: Path, usage_log: UsageLog) -> None:

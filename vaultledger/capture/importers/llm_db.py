@@ -59,13 +59,11 @@ def import_llm(path: Path | None, usage_log: UsageLog, state_dir: Path, progress
     with ImportState(state_dir, SOURCE) as state, closing(open_read_only(db_path)) as db:
         run = ImportRun(SOURCE, usage_log, state)
         run.summary.files = 1
-        queries = call_queries(db, db_path)
-        total = sum(db.execute(f"SELECT count(*) FROM ({query})").fetchone()[0] for query in queries)
+        queries, total = calls_in(db, db_path)
         with progress_bar("Importing llm logs", total, progress, large=LARGE_IMPORT_ROWS) as advance:
-            for query in queries:
-                for row in db.execute(query):  # sqlite3 cursors fetch lazily: one row at a time
-                    offer_row(row, run)
-                    advance(1)
+            for row in call_rows(db, queries, db_path):
+                offer_row(row, run)
+                advance(1)
     return run.summary
 
 
@@ -74,9 +72,16 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     uri = f"{path.resolve().as_uri()}?mode=ro"
     if not folder_writable(path.resolve().parent):
         uri += "&immutable=1"
-    db = sqlite3.connect(uri, uri=True)
+    try:
+        db = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as error:
+        raise unreadable(path, error) from None
     db.row_factory = sqlite3.Row
     return db
+
+
+def unreadable(path: Path, error: sqlite3.Error) -> SourceNotFound:
+    return SourceNotFound(f"cannot read {path} as llm's logs database: {error}")
 
 
 def folder_writable(folder: Path) -> bool:
@@ -87,6 +92,15 @@ def folder_writable(folder: Path) -> bool:
     except OSError:
         return False
     return os.access(folder, os.W_OK) and bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def calls_in(db: sqlite3.Connection, path: Path) -> tuple[list[str], int]:
+    """The queries that list the calls (`call_queries`) and how many rows they give."""
+    try:
+        queries = call_queries(db, path)
+        return queries, sum(db.execute(f"SELECT count(*) FROM ({query})").fetchone()[0] for query in queries)
+    except sqlite3.Error as error:
+        raise unreadable(path, error) from None
 
 
 def call_queries(db: sqlite3.Connection, path: Path) -> list[str]:
@@ -107,6 +121,16 @@ def call_queries(db: sqlite3.Connection, path: Path) -> list[str]:
             query += " WHERE id NOT IN (SELECT id FROM turns)"
         queries.append(query + " ORDER BY rowid")
     return queries
+
+
+def call_rows(db: sqlite3.Connection, queries: list[str], path: Path) -> Iterator[sqlite3.Row]:
+    """Every row of `queries`, one at a time (sqlite3 cursors fetch lazily). Only reading the database
+    is guarded here: what the caller does with a row raises its own errors."""
+    try:
+        for query in queries:
+            yield from db.execute(query)
+    except sqlite3.Error as error:
+        raise unreadable(path, error) from None
 
 
 def table_columns(db: sqlite3.Connection, table: str) -> set[str]:

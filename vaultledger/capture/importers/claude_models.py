@@ -4,7 +4,10 @@ Claude Code logs the model id it sent. Behind a LiteLLM proxy routed to Bedrock 
 proxy's route (`converse/jp.anthropic.claude-haiku-4-5-20251001-v1:0`, `bedrock/converse/…`); with
 `CLAUDE_CODE_USE_BEDROCK` it is a Bedrock id or inference-profile ARN; on Vertex AI it is
 `claude-…@date`. Each is recorded under the provider whose price list knows it (`aws.bedrock` with the
-Bedrock model id, `gcp.vertex_ai`), so it can be priced; any other name is Anthropic's.
+Bedrock model id, `gcp.vertex_ai`), so it can be priced; any other name is Anthropic's, even when a
+`msg_bdrk_` message id shows a proxy passed it to Bedrock: which Bedrock profile (global at
+Anthropic's rates, or regional at +10 %) served it is unknown, and the corpus' agreed costs for such
+transcripts (codemie-incremental-*) are Anthropic's rates.
 """
 
 from __future__ import annotations

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tracemalloc
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
+from vaultledger.capture.logger import UsageLog
 from vaultledger.ledger.fold import DayFolder
 from vaultledger.ledger.usage import Usage
+from vaultledger.record import UsageRecord, parse_line
 from vaultledger.pricing import PriceBook
 from vaultledger.ledger.files import ReadStats, read_file
 
@@ -78,3 +83,30 @@ def same_days(left: dict[dt.date, Usage], right: dict[dt.date, Usage]) -> None:
     for day in left:
         assert left[day].groups == right[day].groups, day
         assert left[day].units == right[day].units, day
+
+
+@pytest.fixture
+def usage_log(tmp_path: Path) -> Iterator[UsageLog]:
+    """A logger appending to `tmp_path/logs` in UTC, as importers and capture tests write through it."""
+    usage_log = UsageLog(tmp_path / "logs", "UTC")
+    yield usage_log
+    usage_log.close()
+
+
+def written(usage_log: UsageLog) -> list[UsageRecord]:
+    """Every record in a logger's folder, in file then line order."""
+    return [parse_line(line) for path in sorted(usage_log.logs_dir.glob("*.jsonl"))
+            for line in path.read_bytes().splitlines()]
+
+
+T = TypeVar("T")
+
+
+def with_peak_memory(action: Callable[[], T]) -> tuple[T, int]:
+    """What `action` returns, and the most memory (bytes) Python held while it ran."""
+    tracemalloc.start()
+    try:
+        result = action()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

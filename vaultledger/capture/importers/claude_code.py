@@ -2,9 +2,12 @@
 
 Claude Code writes an assistant message several times while it streams, `output_tokens` growing:
 each message (key `message.id:requestId`, also the record id) counts once, with its LAST line's
-usage and its FIRST line's timestamp. Only a dict of message key → latest usage is kept per file,
-so memory is bounded by the messages of one file, not its size. Usage is Anthropic's: input
-excludes cache, so cache reads and writes are added back (capture.anthropic.usage_fields).
+usage and its FIRST line's timestamp. Files are read line by line and only a dict of message key →
+latest usage is kept per file, so memory is bounded by the messages of one file, not its size.
+Usage is Anthropic's: input excludes cache, so cache reads and writes are added back; 1-hour cache
+writes, web searches and fast mode are recorded too (`anthropic_usage`). Models served through
+Bedrock or Vertex AI, or a proxy in front of them, keep the provider that prices them
+(`claude_models`). Lines without `"type"` were not written by Claude Code: skipped, with that reason.
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ from typing import Any
 
 import msgspec
 
-from vaultledger.capture.shapes.anthropic import usage_fields
 from vaultledger.capture.importers import (
     Advance, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, progress_bar, read_lines,
 )
+from vaultledger.capture.importers.anthropic_usage import anthropic_record_fields
+from vaultledger.capture.importers.claude_models import provider_and_model
 from vaultledger.capture.importers.state import ImportState
 from vaultledger.capture.logger import UsageLog
 
 SOURCE = "claude-code"
 SYNTHETIC_MODEL = "<synthetic>"
 USAGE_MARKER = b'"usage"'  # lines without it cannot carry usage: skip decoding them
+NO_TYPE = 'line without "type" (not written by Claude Code)'
 
 
 @dataclass
@@ -83,7 +88,10 @@ def read_line(line: bytes, pending: dict[str, PendingMessage], run: ImportRun) -
     except msgspec.DecodeError:
         run.skip("not JSON (a partial or corrupt line)")
         return
-    message = entry.get("message") if isinstance(entry, dict) and entry.get("type") == "assistant" else None
+    if not isinstance(entry, dict) or "type" not in entry:
+        run.skip(NO_TYPE if isinstance(entry, dict) else "not a JSON object")
+        return
+    message = entry.get("message") if entry.get("type") == "assistant" else None
     if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
         return  # user, summary and tool lines carry no usage of their own
     reason = skip_reason(entry, message)
@@ -126,14 +134,17 @@ def message_key(entry: dict[str, Any], message: dict[str, Any]) -> str:
 
 
 def record_fields(key: str, message: PendingMessage) -> dict[str, Any]:
-    return {
+    provider, model = provider_and_model(message.model)
+    fields = {
         "ts": message.first_ts,
-        "provider": "anthropic",
-        "model": message.model,
+        "provider": provider,
+        "model": model,
         "id": key,
         "app": SOURCE,
         "project": folder_name(message.cwd),
         "session": message.session,
-        "service_tier": message.usage.get("service_tier"),
-        **usage_fields(message.usage),
+        **anthropic_record_fields(message.usage),
     }
+    if model != message.model:  # the name as logged is worth keeping: it says which route served the call
+        fields["attrs"] = {**(fields["attrs"] or {}), "logged_model": message.model}
+    return fields

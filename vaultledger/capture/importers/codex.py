@@ -6,7 +6,11 @@ its cwd and model provider; `turn_context` names the model of the turns that fol
 `info.total_token_usage` (running total). A call is `last_token_usage`, or the delta of the running
 total when `last` is absent; a repeated running total is the same call reported again and skipped.
 OpenAI arithmetic: cached input is part of input, reasoning output part of output.
-A token count before any `turn_context` has model `unknown` (priced as unpriced, never as $0).
+A token count that names its model (`info.model`) is that model's; else the last `turn_context`'s; a
+token count before either has model `unknown` (priced as unpriced, never as $0).
+The service tier Codex ran at (config `service_tier`) is sticky: the last `service_tier` that a
+`session_meta`, `turn_context` or `thread_settings_applied` event named holds for the calls after
+it. Codex's `fast` is its alias for OpenAI's `priority`, and is recorded as such.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import msgspec
 
-from vaultledger.capture.shapes.body import count, section
+from vaultledger.capture.shapes.body import count, section, text
 from vaultledger.capture.importers import (
     Advance, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, progress_bar, read_lines,
 )
@@ -30,8 +34,9 @@ from vaultledger.record import normalise_provider
 SOURCE = "codex"
 UNKNOWN_MODEL = "unknown"
 USAGE_KEYS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")
-MARKERS = (b"token_count", b"turn_context", b"session_meta")
+MARKERS = (b"token_count", b"turn_context", b"session_meta", b"thread_settings_applied")
 MODEL_PROVIDERS = {"oss": "ollama"}  # `codex --oss` runs local models through Ollama
+TIER_ALIASES = {"fast": "priority"}  # what Codex sends to OpenAI for its `fast` tier
 
 
 @dataclass
@@ -42,7 +47,24 @@ class Session:
     cwd: str | None = None
     provider: str = "openai"
     model: str = UNKNOWN_MODEL
+    service_tier: str | None = None
     last_total: dict[str, int] | None = None
+
+    def meta_from(self, payload: Mapping[str, Any]) -> None:
+        """Take the session id and model provider of `session_meta`, and any settings it names."""
+        self.id = text(payload, "id") or self.id
+        provider = text(payload, "model_provider")
+        if provider:
+            self.provider = MODEL_PROVIDERS.get(provider, normalise_provider(provider))
+        self.settings_from(payload)
+
+    def settings_from(self, payload: Mapping[str, Any]) -> None:
+        """Take the cwd, model and service tier a context or settings event names."""
+        self.cwd = text(payload, "cwd") or self.cwd
+        self.model = text(payload, "model") or self.model
+        tier = payload.get("service_tier")
+        if isinstance(tier, str):
+            self.service_tier = TIER_ALIASES.get(tier, tier)
 
 
 def default_roots(env: Mapping[str, str] = os.environ) -> list[Path]:
@@ -83,14 +105,11 @@ def import_file(path: Path, run: ImportRun, advance: Advance) -> None:
 def read_entry(entry: dict[str, Any], session: Session, run: ImportRun) -> None:
     kind, payload = entry.get("type"), section(entry, "payload")
     if kind == "session_meta":
-        session.id = payload.get("id") or session.id
-        session.cwd = payload.get("cwd") or session.cwd
-        provider = payload.get("model_provider")
-        if isinstance(provider, str) and provider:
-            session.provider = MODEL_PROVIDERS.get(provider, normalise_provider(provider))
+        session.meta_from(payload)
     elif kind == "turn_context":
-        session.model = payload.get("model") or session.model
-        session.cwd = payload.get("cwd") or session.cwd
+        session.settings_from(payload)
+    elif kind == "event_msg" and payload.get("type") == "thread_settings_applied":
+        session.settings_from(section(payload, "thread_settings"))
     elif kind == "event_msg" and payload.get("type") == "token_count":
         read_token_count(entry, section(payload, "info"), session, run)
 
@@ -108,7 +127,7 @@ def read_token_count(entry: dict[str, Any], info: Mapping[str, Any], session: Se
     if not any(call.values()):
         run.skip("token_count without usage")
         return
-    run.offer(record_fields(entry, call, total, session))
+    run.offer(record_fields(entry, call, total, session, text(info, "model") or session.model))
 
 
 def usage_counts(usage: Mapping[str, Any]) -> dict[str, int]:
@@ -122,16 +141,19 @@ def delta(total: dict[str, int], previous: dict[str, int] | None) -> dict[str, i
     return {key: total.get(key, 0) - previous.get(key, 0) for key in USAGE_KEYS}
 
 
-def record_fields(entry: dict[str, Any], call: dict[str, int], total: dict[str, int], session: Session) -> dict[str, Any]:
+def record_fields(
+    entry: dict[str, Any], call: dict[str, int], total: dict[str, int], session: Session, model: str
+) -> dict[str, Any]:
     timestamp = entry.get("timestamp")
     return {
         "ts": timestamp,
         "provider": session.provider,
-        "model": session.model,
+        "model": model,
         "id": f"{session.id}:{timestamp}:{total.get('total_tokens', 0)}",
         "app": SOURCE,
         "project": folder_name(session.cwd),
         "session": session.id,
+        "service_tier": session.service_tier,
         "input_tokens": call.get("input_tokens", 0),
         "cache_read_tokens": call.get("cached_input_tokens", 0),
         "output_tokens": call.get("output_tokens", 0),

@@ -1,0 +1,146 @@
+"""Claude Code import: what a transcript says about a call beyond its four counts (1-hour cache
+writes, web searches, fast mode, the provider behind a proxied model name), lines that are not
+Claude Code's, hostile lines, and memory that stays flat whatever the transcript's size."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import with_peak_memory, written
+from vaultledger.capture.importers.claude_code import import_claude_code
+from vaultledger.capture.importers.claude_models import provider_and_model
+from vaultledger.capture.logger import UsageLog
+from vaultledger.record import UsageRecord
+
+
+def assistant(usage: dict[str, Any], message_id: str = "msg_A", model: str = "claude-opus-4-6", **extra: Any) -> str:
+    entry = {"type": "assistant", "sessionId": "s1", "cwd": "/home/dev/orbis", "requestId": f"req_{message_id}",
+             "timestamp": "2026-03-11T10:00:00.000Z",
+             "message": {"id": message_id, "type": "message", "role": "assistant", "model": model,
+                         "content": [], "usage": usage}, **extra}
+    return json.dumps(entry)
+
+
+def import_lines(tmp_path: Path, usage_log: UsageLog, *lines: str) -> tuple[list[UsageRecord], Any]:
+    transcript = tmp_path / "projects" / "-home-dev-orbis" / "s1.jsonl"
+    transcript.parent.mkdir(parents=True, exist_ok=True)
+    transcript.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    summary = import_claude_code(tmp_path / "projects", usage_log, tmp_path / "state")
+    return written(usage_log), summary
+
+
+def test_one_hour_cache_writes_are_recorded_as_part_of_cache_writes(tmp_path: Path, usage_log: UsageLog) -> None:
+    usage = {"input_tokens": 7, "cache_creation_input_tokens": 3000, "cache_read_input_tokens": 500,
+             "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
+             "output_tokens": 40, "service_tier": "standard"}
+    [record], _ = import_lines(tmp_path, usage_log, assistant(usage))
+    assert (record.input_tokens, record.cache_read_tokens, record.cache_write_tokens, record.cache_write_1h_tokens) == (
+        3507, 500, 3000, 2000)
+    assert record.attrs is None  # the 1-hour share is a record field, not an attr
+    assert record.service_tier == "standard"
+
+
+def test_ttl_breakdown_above_its_total_is_taken_as_the_truth(tmp_path: Path, usage_log: UsageLog) -> None:
+    usage = {"input_tokens": 7, "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 400},
+             "output_tokens": 40}
+    [record], summary = import_lines(tmp_path, usage_log, assistant(usage))
+    assert (record.input_tokens, record.cache_write_tokens, record.cache_write_1h_tokens) == (507, 500, 400)
+    assert not summary.skipped
+
+
+def test_web_searches_are_recorded_per_request(tmp_path: Path, usage_log: UsageLog) -> None:
+    usage = {"input_tokens": 31772, "output_tokens": 644, "server_tool_use": {"web_search_requests": 3,
+                                                                               "web_fetch_requests": 1}}
+    [record], _ = import_lines(tmp_path, usage_log, assistant(usage))
+    assert record.web_search_requests == 3
+    assert record.attrs == {"web_fetch_requests": 1}
+
+
+@pytest.mark.parametrize(("usage_extra", "tier"), [
+    ({"speed": "fast", "service_tier": "standard"}, "fast"),
+    ({"speed": "standard", "service_tier": "standard"}, "standard"),
+    ({"service_tier": "priority"}, "priority"),
+    ({}, None),
+])
+def test_fast_mode_is_recorded_as_its_service_tier(usage_extra: dict[str, str], tier: str | None, tmp_path: Path,
+                                                    usage_log: UsageLog) -> None:
+    [record], _ = import_lines(tmp_path, usage_log, assistant({"input_tokens": 5, "output_tokens": 9, **usage_extra}))
+    assert record.service_tier == tier
+
+
+@pytest.mark.parametrize(("logged", "provider", "model"), [
+    ("converse/jp.anthropic.claude-haiku-4-5-20251001-v1:0", "aws.bedrock", "jp.anthropic.claude-haiku-4-5-20251001-v1:0"),
+    ("bedrock/converse/us.anthropic.claude-sonnet-4-20250514-v1:0", "aws.bedrock",
+     "us.anthropic.claude-sonnet-4-20250514-v1:0"),
+    ("bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0", "aws.bedrock",
+     "global.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("anthropic.claude-3-5-haiku-20241022-v1:0", "aws.bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+    ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0",
+     "aws.bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0"),
+    ("claude-sonnet-4-5@20250929", "gcp.vertex_ai", "claude-sonnet-4-5@20250929"),
+    ("anthropic/claude-sonnet-4-5", "anthropic", "claude-sonnet-4-5"),
+    ("claude-sonnet-4-5-20250929", "anthropic", "claude-sonnet-4-5-20250929"),
+    ("converse/", "anthropic", "converse/"),
+])
+def test_model_names_keep_the_provider_whose_prices_know_them(logged: str, provider: str, model: str) -> None:
+    assert provider_and_model(logged) == (provider, model)
+
+
+def test_proxied_model_keeps_the_name_it_was_logged_under(tmp_path: Path, usage_log: UsageLog) -> None:
+    line = assistant({"input_tokens": 16878, "output_tokens": 237},
+                     model="converse/jp.anthropic.claude-haiku-4-5-20251001-v1:0")
+    [record], _ = import_lines(tmp_path, usage_log, line)
+    assert (record.provider, record.model) == ("aws.bedrock", "jp.anthropic.claude-haiku-4-5-20251001-v1:0")
+    assert record.attrs == {"logged_model": "converse/jp.anthropic.claude-haiku-4-5-20251001-v1:0"}
+
+
+def test_lines_without_type_are_skipped_with_a_reason(tmp_path: Path, usage_log: UsageLog) -> None:
+    typeless = json.loads(assistant({"input_tokens": 100, "output_tokens": 50}))
+    del typeless["type"]
+    records, summary = import_lines(tmp_path, usage_log, json.dumps(typeless), assistant({"input_tokens": 1, "output_tokens": 2}))
+    assert [record.input_tokens for record in records] == [1]
+    assert summary.skipped == {'line without "type" (not written by Claude Code)': 1}
+    assert 'skipped 1 line: 1 line without "type"' in summary.describe()
+
+
+HOSTILE_LINES = {
+    "a JSON array": ('["usage", 1]', "not a JSON object"),
+    "a negative count": (assistant({"input_tokens": -5, "output_tokens": 2}),
+                         "invalid record: input_tokens: Expected `int` >= 0"),
+    "a count beyond any real call": (assistant({"input_tokens": 10**16, "output_tokens": 2}),
+                                     "invalid record: input_tokens: Expected `int` <= 1000000000000000"),
+    "a 1-hour share above the whole of a negative total": (
+        assistant({"input_tokens": 1, "cache_creation_input_tokens": -9, "output_tokens": 2,
+                   "cache_creation": {"ephemeral_1h_input_tokens": 4}}), "invalid record"),
+    "no message id": (assistant({"input_tokens": 1, "output_tokens": 2}, message_id=None),  # type: ignore[arg-type]
+                      "assistant line without message id or model"),
+    "a cut-off line": ('{"type": "assistant", "message": {"usage": {"input_tokens": 1', "not JSON (a partial or corrupt line)"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_LINES)
+def test_hostile_line_is_skipped_with_its_reason_and_the_rest_imported(name: str, tmp_path: Path,
+                                                                       usage_log: UsageLog) -> None:
+    line, reason = HOSTILE_LINES[name]
+    good = assistant({"input_tokens": 1, "output_tokens": 2}, message_id="msg_good")
+    records, summary = import_lines(tmp_path, usage_log, line, good)
+    assert [record.id for record in records] == ["msg_good:req_msg_good"]
+    [(said, times)] = summary.skipped.items()
+    assert said.startswith(reason) and times == 1
+
+
+def test_memory_stays_flat_however_long_the_transcript(tmp_path: Path, usage_log: UsageLog) -> None:
+    transcript = tmp_path / "projects" / "p" / "big.jsonl"
+    transcript.parent.mkdir(parents=True)
+    user_line = json.dumps({"type": "user", "message": {"role": "user", "content": "x" * 100_000}}) + "\n"
+    with transcript.open("w", encoding="utf-8") as handle:
+        for index in range(300):  # 30 MB of tool output, one streamed message repeated across it
+            handle.write(user_line)
+            handle.write(assistant({"input_tokens": 3, "output_tokens": index + 1}) + "\n")
+    summary, peak = with_peak_memory(lambda: import_claude_code(transcript.parent, usage_log, tmp_path / "state"))
+    assert summary.appended == 1 and written(usage_log)[0].output_tokens == 300
+    assert peak < 3 * 1024 * 1024, f"peak {peak:,} bytes for a {transcript.stat().st_size:,}-byte transcript"

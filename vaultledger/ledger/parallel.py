@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import multiprocessing
 import os
 import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
@@ -90,6 +88,10 @@ def fold_in_workers(
 ) -> Iterator[tuple[bytes, _WorkerVerdicts]]:
     """Each file's fold encoded as a cache entry, in the order of `paths`, with the verdicts of the
     neighbours its worker compared it with (by their number in `paths`)."""
+    # Here, not at the top: most runs (a warm report, a note) never start a worker.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     workers = min(os.cpu_count() or 1, 4)
     context = multiprocessing.get_context(start_method or _default_start_method())
     if context.get_start_method() == "fork":

@@ -248,7 +248,8 @@ def test_a_cold_quarter_with_a_cache_starts_workers_once_not_once_a_month(
     monkeypatch.setattr(Ledger, "_read_days", lambda self, first, last: read.append((first, last)) or read_days(self, first, last))
     again = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache).usage(quarter)
     assert again.totals().calls == uncached.totals().calls + 1
-    assert read[0] == (dt.date(2026, 2, 1), dt.date(2026, 2, 28)), "February alone is read again"
+    # Only the blocks of February whose files can hold calls of the 14th (9-16 and 17-24) are read again.
+    assert read[0] == (dt.date(2026, 2, 9), dt.date(2026, 2, 24))
 
 
 def test_a_cache_made_under_other_prices_or_zone_is_not_used(logs_dir: Path, tmp_path: Path) -> None:

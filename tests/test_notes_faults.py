@@ -92,6 +92,13 @@ def test_a_dangling_folder_link_is_not_followed(vault: Path, day_logs: Path, tmp
 
 
 @needs_symlinks
+def test_a_vault_reached_through_a_link_is_still_the_vault(vault: Path, day_logs: Path, tmp_path: Path) -> None:
+    (tmp_path / "vault-link").symlink_to(vault, target_is_directory=True)
+    assert rollup("--vault", str(tmp_path / "vault-link")).exit_code == 0
+    assert (vault / "2026-03-14.md").exists()
+
+
+@needs_symlinks
 def test_resolve_within_allows_only_the_root_and_its_linked_folders(tmp_path: Path) -> None:
     root, elsewhere = tmp_path / "root", tmp_path / "elsewhere"
     (root / "plain").mkdir(parents=True)

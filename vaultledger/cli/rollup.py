@@ -13,7 +13,8 @@ from vaultledger.cli.resolve import chosen_period, ledger_for, settings_from
 from vaultledger.cli.period_flags import PeriodFlags
 
 if TYPE_CHECKING:
-    from vaultledger.notes.rollup import RollupResult
+    from vaultledger.notes.rollup import Rollup, RollupResult
+    from vaultledger.periods import Period
 
 
 @period_options(last=False)
@@ -39,7 +40,6 @@ def rollup_command(
 
     Example: vaultledger rollup --rebuild --quarter 2026Q1
     """
-    from vaultledger.notes import nightly
     from vaultledger.notes.rollup import Rollup, open_vault
 
     with user_errors():
@@ -47,13 +47,7 @@ def rollup_command(
         chosen = chosen_period(period, settings)
         rollup = Rollup(settings, open_vault(settings, force=force), ledger_for(settings),
                         create=not no_create, dry_run=dry_run)
-        if chosen is None:
-            result = nightly.run_nightly(rollup, rebuild=rebuild)
-            result.warnings.extend(nightly.budget_alerts(settings, rollup.week_rule))
-        elif rebuild:
-            result = rollup.run(nightly.rebuild_periods(chosen, rollup))
-        else:
-            result = rollup.run(nightly.periods_to_roll(chosen, rollup))
+        result = _roll(rollup, chosen, rebuild)
     _print_rollup(result, dry_run, quiet)
     invalid = rollup.ledger.stats.invalid_lines
     if invalid:
@@ -61,6 +55,16 @@ def rollup_command(
                    "(run `vaultledger doctor` to list them)", err=True)
     if result.errors or (strict and invalid):
         raise typer.Exit(1)
+
+
+def _roll(rollup: Rollup, chosen: Period | None, rebuild: bool) -> RollupResult:
+    from vaultledger.notes import nightly
+
+    if chosen is None:
+        result = nightly.run_nightly(rollup, rebuild=rebuild)
+        result.warnings.extend(nightly.budget_alerts(rollup.settings, rollup.week_rule))
+        return result
+    return rollup.run(nightly.rebuild_periods(chosen, rollup) if rebuild else nightly.periods_to_roll(chosen, rollup))
 
 
 def _print_rollup(result: RollupResult, dry_run: bool, quiet: bool) -> None:

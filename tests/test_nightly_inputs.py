@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +186,14 @@ def test_the_fingerprint_follows_every_input_and_nothing_else(vault: Path, logs_
     unchanged = {"alerts": {"webhook": "http://localhost/x"}, "cache_dir": Setting(tmp_path / "elsewhere", "test")}
     for key, value in unchanged.items():
         assert fingerprint_with(vault, **{key: value}) == base, key
+
+
+def test_the_fingerprint_is_the_same_in_every_process(vault: Path, logs_dir: Path, config: Path) -> None:
+    config.write_text(PRICE + 'valid_from = 2026-01-01\n[budgets]\nmonthly = 50\n[budgets.project.orbis]\nquarterly = 60\n')
+    script = ("from pathlib import Path; from vaultledger.settings import resolve_settings; "
+              "from vaultledger.ledger import Ledger; from vaultledger.notes.rollup import Rollup; "
+              "from vaultledger.notes.inputs import inputs_fingerprint as f; s = resolve_settings(); "
+              f"print(f(Rollup(s, Path({str(vault)!r}), Ledger.from_settings(s))))")
+    prints = {subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
+                             capture_output=True, text=True, check=True).stdout for seed in ("1", "2")}
+    assert len(prints) == 1 and len(prints.pop().strip()) == 16

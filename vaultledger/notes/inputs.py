@@ -38,7 +38,7 @@ def inputs_fingerprint(rollup: Rollup) -> str:
         "week_rule": repr(rollup.week_rule),
         "templates": templates_digest(rollup.settings.templates_dir),
     }
-    text = json.dumps(material, sort_keys=True, default=str)
+    text = json.dumps(material, sort_keys=True, default=_json_value)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -53,6 +53,15 @@ def settings_material(settings: Settings) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Setting) else value
+
+
+def _json_value(value: Any) -> Any:
+    # The same settings must give the same digest in every process: no set order, no object address.
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)  # dates, paths, Decimals
 
 
 def templates_digest(user_dir: Path | None) -> str:

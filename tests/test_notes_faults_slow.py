@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import call, write_lines
-from vaultledger._fs import _TEMP_NAME
+from vaultledger._fs import TEMP_NAME
 
 pytestmark = [
     pytest.mark.slow,
@@ -156,7 +156,7 @@ def test_a_kill_at_any_step_leaves_old_or_new_notes_and_a_rerun_converges(world:
 def check_old_or_new(world: World, old: dict[str, bytes], new: dict[str, bytes], where: str) -> list[str]:
     problems = []
     for name, data in world.files().items():
-        if _TEMP_NAME.fullmatch(Path(name).name):
+        if TEMP_NAME.fullmatch(Path(name).name):
             continue  # ours, half written: the re-run must sweep it
         if data not in (old.get(name), new.get(name)):
             problems.append(f"{where}: {name} is neither its old nor its new text")

@@ -195,3 +195,15 @@ def test_a_missing_template_is_a_warning_line_and_the_note_starts_empty(vault: P
     assert result.exit_code == 0
     assert "warning: daily note template 'Templates/Gone'" in result.output and "Traceback" not in result.output
     assert (vault / "2026-03-14.md").read_text().startswith("## 💰 Token Usage Today")
+
+
+def test_dry_run_diff_of_a_note_without_final_newline_marks_it_and_ends_with_a_summary(
+        vault: Path, day_logs: Path) -> None:
+    (vault / "2026-03-14.md").write_text("Good day.")
+    write_lines(day_logs / "2026-03-15.jsonl", call(ts="2026-03-15T09:00:00Z"))
+    result = rollup("--from", "2026-03-14", "--to", "2026-03-15", "--dry-run")
+    lines = result.output.splitlines()
+    assert lines[lines.index("-Good day.") + 1] == "\\ No newline at end of file"
+    assert "+Good day." in lines and "%% vaultledger:end daily %%would" not in result.output
+    assert lines[-1] == "would create 1, would update 1"
+    assert (vault / "2026-03-14.md").read_text() == "Good day."

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,8 +18,14 @@ def _real_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+# `.NAME.XXXXXXXX.tmp`: what _create_temp_beside makes, and the only names the sweep ever removes.
+TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")
+# A write finishes within seconds; a temp file this old was left by a process that was killed.
+STALE_TEMP_SECONDS = 5 * 60
+
+
 def _create_temp_beside(target: Path) -> Path:
-    # A dot name so Obsidian and sync tools ignore it; mode 0o666 so the umask applies as for any file.
+    # A dot name so Obsidian ignores it; mode 0o666 so the umask applies as for any file.
     temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     os.close(os.open(temp, flags, 0o666))
@@ -79,6 +87,7 @@ def atomic_write_bytes(
         temp.unlink(missing_ok=True)
     if durable:
         sync_folder(target.parent)
+    sweep_folder_once(target.parent)
     return True
 
 
@@ -87,4 +96,93 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-# ---------------------------------------------------------------- reading and checking
+# ---------------------------------------------------------------- temp files a kill left behind
+
+
+def stale_temp_files(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Our own temp files in `folder` (`.NAME.XXXXXXXX.tmp`) older than STALE_TEMP_SECONDS: left by
+    a write that was killed. Sync tools copy them (only Obsidian hides dot files), so they must go."""
+    cutoff = (time.time() if now is None else now) - STALE_TEMP_SECONDS
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return sorted(Path(entry.path) for entry in entries
+                  if TEMP_NAME.fullmatch(entry.name) and _older_file(entry, cutoff))
+
+
+def _older_file(entry: os.DirEntry[str], cutoff: float) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff
+    except OSError:
+        return False
+
+
+def remove_stale_temp_files(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Remove what stale_temp_files finds; returns what was removed."""
+    removed = []
+    for temp in stale_temp_files(folder, now=now):
+        try:
+            temp.unlink()
+        except OSError:
+            continue  # someone else removed it, or it cannot be: doctor still lists it
+        step(f"removed stale {temp.name}")
+        removed.append(temp)
+    return removed
+
+
+def stale_temp_files_under(root: Path, *, now: float | None = None) -> list[Path]:
+    """stale_temp_files of `root` and every folder below it, except hidden ones (.obsidian, .git, .trash)."""
+    found = []
+    for folder, subfolders, _files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        found += stale_temp_files(Path(folder), now=now)
+    return sorted(found)
+
+
+_swept: set[str] = set()
+
+
+def sweep_folder_once(folder: Path) -> None:
+    """Remove stale temp files from `folder` the first time this process writes or looks there."""
+    key = os.path.realpath(folder)
+    if key not in _swept:
+        _swept.add(key)
+        remove_stale_temp_files(folder)
+
+
+# ---------------------------------------------------------------- staying inside a folder
+
+
+class OutsideRootError(ValueError):
+    """A write would land outside the folder it belongs in, or follow a dangling link."""
+
+
+def resolve_within(path: Path, root: Path) -> Path:
+    """The real file a write to `path` lands on; OutsideRootError when that is outside `root`.
+
+    `path` must lie lexically inside `root`. A symlinked folder inside `root` may lead anywhere
+    (Obsidian follows those), so its target counts as inside too; a symlinked file must point
+    inside `root` or such a folder, and a dangling link is never followed.
+    """
+    if not path.is_relative_to(root):
+        raise OutsideRootError(f"{path} is not inside {root}")
+    inside = [Path(os.path.realpath(root))]
+    folder = Path(root)
+    for part in path.relative_to(root).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            inside.append(_link_target(folder))
+        elif not folder.exists():
+            break  # the rest will be made as plain folders
+    real = _link_target(path) if path.is_symlink() else Path(os.path.realpath(path))
+    if not any(real.is_relative_to(allowed) for allowed in inside):
+        raise OutsideRootError(f"{path} leads to {real}, outside {root}")
+    return real
+
+
+def _link_target(link: Path) -> Path:
+    if not link.exists():
+        raise OutsideRootError(f"{link} is a link to {os.readlink(link)}, which does not exist")
+    return Path(os.path.realpath(link))
+

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from vaultledger.notes.escape import plain_label
 from vaultledger.pricing import format_usd
 
 if TYPE_CHECKING:
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
 def _console() -> Console:
     # Off a terminal rich assumes 80 columns; reports piped to a file or CI deserve full rows.
     return Console(width=None if sys.stdout.isatty() else 160)
+
+
+def _label(key: object) -> str:
+    # Record text is capped and shown as text: a name must not be read as rich markup.
+    return escape(plain_label(key))
 
 
 def print_report_table(period: Period, usage: Usage, stats: ReadStats, by: str) -> None:
@@ -35,12 +41,12 @@ def print_report_table(period: Period, usage: Usage, stats: ReadStats, by: str) 
     for column, justify in ((by, "left"), ("calls", "right"), ("tokens in", "right"),
                             ("tokens out", "right"), ("cost", "right"), ("share", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in report_table_rows(usage, by):
-        table.add_row(*row)
+    for key, *figures in report_table_rows(usage, by):
+        table.add_row(_label(key), *figures)
     if total.calls:
         console.print(table)
     for model, calls in usage.unpriced_models().items():
-        console.print(f"[yellow]unpriced:[/] {escape(model)} ({calls:,} calls) — add a \\[\\[prices]] entry")
+        console.print(f"[yellow]unpriced:[/] {_label(model)} ({calls:,} calls) — add a \\[\\[prices]] entry")
     if stats.invalid_lines:
         console.print(f"[red]{stats.invalid_lines:,} invalid log lines skipped[/] (vaultledger doctor lists them)")
 
@@ -58,6 +64,6 @@ def print_comparison_table(period: Period, usage: Usage, other: Period, other_us
                    "change"):
         table.add_column(column, justify="left" if column == by else "right")
     for key, current, previous, change in report.compare_rows(usage, other_usage, by):
-        table.add_row("(none)" if key is None else str(key), f"{current.calls:,}", format_usd(current.cost),
+        table.add_row(_label(key), f"{current.calls:,}", format_usd(current.cost),
                       f"{previous.calls:,}", format_usd(previous.cost), change)
     console.print(table)

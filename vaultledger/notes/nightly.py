@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from vaultledger.errors import VaultError
+from vaultledger._faults import step
 from vaultledger._fs import atomic_write_text
+from vaultledger.errors import VaultError
+from vaultledger.notes.inputs import inputs_fingerprint
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, today, week_of
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, list_log_files
 
@@ -45,26 +49,63 @@ def containing_periods(days: set[dt.date], rollup: Rollup) -> list[Period]:
     return list(ordered)
 
 
-def run_nightly(rollup: Rollup, now: dt.datetime | None = None) -> RollupResult:
+@dataclass(frozen=True)
+class NightlyState:
+    """What the last successful nightly run saw: each log file's signature and the inputs' fingerprint."""
+
+    files: dict[str, list[int]] = field(default_factory=dict)
+    inputs: str | None = None  # None: a state from before fingerprints, so the inputs count as changed
+
+
+def run_nightly(rollup: Rollup, now: dt.datetime | None = None, *, rebuild: bool = False) -> RollupResult:
     """Catch up on every day whose logs changed since the last successful run, plus today and yesterday.
 
-    The state is saved only after every note was written, so a failed run is redone in full.
+    When the inputs' fingerprint changed since then (or with `rebuild`), every existing note of a
+    period near any log file is rewritten too. The state is saved only after every note was
+    written, so a failed or killed run is redone in full.
     """
     state_path = rollup.settings.cache_dir.value / STATE_FILE
     logs_dir = rollup.settings.logs.value
     # One state per logs folder and vault: two vaults fed from one logs folder each catch up.
     state_key = f"{logs_dir} -> {rollup.vault}"
-    previous = _load_state(state_path).get(state_key, {})
-    current = file_signatures(logs_dir)
+    previous = _entry(_load_state(state_path).get(state_key))
+    now_seen = NightlyState(file_signatures(logs_dir), inputs_fingerprint(rollup))
     current_day = today(rollup.settings.timezone.value, now)
-    days = {current_day, current_day - dt.timedelta(days=1)}
-    changed = [name for name, signature in current.items() if previous.get(name) != signature]
-    for name in [*changed, *(set(previous) - set(current))]:
-        days.update(_days_near(name))
-    result = rollup.run(containing_periods(days, rollup))
+    periods = containing_periods(_days_to_catch_up(previous, now_seen, current_day), rollup)
+    stale: list[Period] = []
+    if rebuild or previous.inputs != now_seen.inputs:
+        rolled = set(periods)
+        every = rebuild_all_periods([*now_seen.files, *previous.files], rollup)
+        stale = [period for period in every if period not in rolled]
+    result = rollup.run([*periods, *stale], existing_only=stale)
     if not result.errors and not rollup.dry_run:
-        _save_state(state_path, state_key, current)
+        _save_state(state_path, state_key, now_seen)
+        step("nightly state saved")
     return result
+
+
+def _days_to_catch_up(previous: NightlyState, current: NightlyState, current_day: dt.date) -> set[dt.date]:
+    """Today, yesterday, and the days near every log file that changed, appeared or went away."""
+    days = {current_day, current_day - dt.timedelta(days=1)}
+    changed = [name for name, signature in current.files.items() if previous.files.get(name) != signature]
+    for name in [*changed, *(set(previous.files) - set(current.files))]:
+        days.update(_days_near(name))
+    return days
+
+
+def rebuild_all_periods(file_names: Iterable[str], rollup: Rollup) -> list[Period]:
+    """Every period whose note could show usage from these log files (or could have, before a
+    setting changed): the days near each file's day, and their weeks, months and quarters."""
+    days: set[dt.date] = set()
+    for name in set(file_names):
+        days.update(_days_near(name))
+    return containing_periods(days, rollup)
+
+
+def rebuild_periods(period: Period, rollup: Rollup) -> list[Period]:
+    """`rollup --rebuild` with a period: the notes of its days and of every week, month and quarter
+    holding one of them, whichever note kinds the vault has on."""
+    return containing_periods(set(period.days()), rollup)
 
 
 def file_signatures(logs_dir: Path) -> dict[str, list[int]]:
@@ -83,16 +124,26 @@ def _days_near(file_name: str) -> set[dt.date]:
     return {day + dt.timedelta(days=offset) for offset in range(-NEIGHBOUR_DAYS, NEIGHBOUR_DAYS + 1)}
 
 
-def _load_state(path: Path) -> dict[str, dict[str, list[int]]]:
+def _load_state(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return state if isinstance(state, dict) else {}
 
 
-def _save_state(path: Path, state_key: str, signatures: dict[str, list[int]]) -> None:
+def _entry(saved: Any) -> NightlyState:
+    """One vault's state; the older shape (file signatures only) is read too."""
+    if not isinstance(saved, dict):
+        return NightlyState()
+    if "files" not in saved:
+        return NightlyState(files=saved)
+    return NightlyState(files=saved["files"] or {}, inputs=saved.get("inputs"))
+
+
+def _save_state(path: Path, state_key: str, entry: NightlyState) -> None:
     state = _load_state(path)
-    state[state_key] = signatures
+    state[state_key] = {"files": entry.files, "inputs": entry.inputs}
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
 

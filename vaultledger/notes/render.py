@@ -14,9 +14,8 @@ if TYPE_CHECKING:
     import jinja2
 
 from vaultledger.ledger.usage import Sums, Usage
+from vaultledger.notes.escape import NONE_LABEL, markdown_text  # noqa: F401  (NONE_LABEL: re-exported)
 from vaultledger.pricing import format_usd
-
-NONE_LABEL = "(none)"
 
 
 def bundled_templates_dir() -> Path:
@@ -65,15 +64,8 @@ def format_share(part: Decimal | int, whole: Decimal | int) -> str:
     return f"{share.quantize(Decimal(1)):,} %"
 
 
-_CELL_ESCAPES = str.maketrans({"|": "\\|", "\n": " ", "\r": " ", "<": "&lt;", ">": "&gt;"})
-
-
-def markdown_cell(value: object) -> str:
-    """Record text made safe for a table cell: no pipes, no newlines, no wikilinks, no HTML."""
-    if value is None:
-        return NONE_LABEL
-    text = str(value).translate(_CELL_ESCAPES)
-    return text.replace("[[", "\\[\\[").replace("]]", "\\]\\]")
+# Templates escape every piece of record text with the `cell` filter, in tables and in prose alike.
+markdown_cell = markdown_text
 
 
 @dataclass(frozen=True)

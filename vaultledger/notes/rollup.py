@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
 from decimal import Decimal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vaultledger._faults import step
+from vaultledger._fs import sweep_folder_once
 from vaultledger.budgets import Budget, parse_budgets
 from vaultledger.errors import NoteError, VaultError
 from vaultledger.ledger import Ledger
@@ -70,24 +73,29 @@ class Rollup:
         weekly = self.note_settings["weekly"]
         return week_rule_for_format(weekly.format, self.settings.week_start.value, self.settings.week_doy)
 
-    def run(self, periods: Iterable[Period]) -> RollupResult:
+    def run(self, periods: Iterable[Period], *, existing_only: Iterable[Period] = ()) -> RollupResult:
+        """Roll each period into its note; periods in `existing_only` only refresh notes that exist."""
         result = RollupResult()
+        refresh_only = set(existing_only)
         for period in periods:
-            self._roll(period, result)
+            self._roll(period, result, create=self.create and period not in refresh_only)
         return result
 
-    def _roll(self, period: Period, result: RollupResult) -> None:
+    def _roll(self, period: Period, result: RollupResult, *, create: bool) -> None:
         kind = NOTE_KIND_FOR_PERIOD.get(period.kind)
         if kind is None:
             raise ValueError(f"no note kind for a {period.kind}")
         settings = self.note_settings[kind]
         path = note_path(self.vault, settings, period.start, self.week_rule)
+        if not self.dry_run:
+            sweep_folder_once(path.parent)  # temp files a killed run left beside the notes
+        exists = os.path.lexists(path)
+        if not exists and not create:
+            result.skipped.append((period, f"{path} does not exist and is not created"))
+            return
         usage = self.ledger.usage(period)
         if usage.is_empty() and not _has_section(path, kind):
             result.skipped.append((period, f"no usage and no {kind} section in {path.name}"))
-            return
-        if not path.exists() and not self.create:
-            result.skipped.append((period, f"{path} does not exist (--no-create)"))
             return
         context = section_context(kind, period, self.ledger, self.budgets, self.week_rule)
         body = render_section(kind, context, self.settings.templates_dir)
@@ -101,11 +109,17 @@ class Rollup:
                 return spliced.text
             return set_properties(spliced.text, _properties(total))
 
-        create_text = None if path.exists() else self._new_note_text(settings, period, result)
+        create_text = None if os.path.lexists(path) else self._new_note_text(settings, period, result)
         try:
-            result.updates.append(update_note(path, transform, create_text=create_text, dry_run=self.dry_run))
+            update = update_note(path, transform, create_text=create_text, dry_run=self.dry_run, root=self.vault)
         except NoteError as error:
             result.errors.append(str(error))
+            return
+        result.updates.append(update)
+        if update.read_only:
+            result.warnings.append(f"{path}: read-only (no write permission bits), so left as it is")
+        if update.changed and not self.dry_run:
+            step(f"note {path.name} written")
 
     def _new_note_text(self, settings: NoteSettings, period: Period, result: RollupResult) -> str:
         """The vault's template for a new note; a template it names but lacks becomes a warning line."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultledger._fs import atomic_write_bytes
+from vaultledger._fs import OutsideRootError, atomic_write_bytes, resolve_within
 from vaultledger.errors import NoteError
 from vaultledger.notes.splice import Splice
 
@@ -33,6 +33,7 @@ class NoteUpdate:
     after: str  # "" when missing
     warnings: list[str] = field(default_factory=list)
     missing: bool = False
+    read_only: bool = False  # the note would change, but has no write bit: left as it is
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,17 @@ class _Snapshot:
     size: int
     mtime_ns: int
     digest: bytes
+    mode: int
+
+    @property
+    def read_only(self) -> bool:
+        # Mode bits, not access(): root (as CI and some sync daemons run) may write anything, but a
+        # note someone made read-only is one they want left alone.
+        return not self.mode & 0o222
 
 
 def _snapshot_of(data: bytes, status: os.stat_result) -> _Snapshot:
-    return _Snapshot(data, status.st_size, status.st_mtime_ns, hashlib.sha256(data).digest())
+    return _Snapshot(data, status.st_size, status.st_mtime_ns, hashlib.sha256(data).digest(), status.st_mode)
 
 
 def _read_snapshot(path: Path, label: str) -> _Snapshot | None:
@@ -98,6 +106,13 @@ def _apply(transform: Transform, text: str, label: str) -> tuple[str, list[str]]
     return result.text, [_prefixed(label, warning) for warning in result.warnings]
 
 
+def _check_inside(path: Path, root: Path, label: str) -> None:
+    try:
+        resolve_within(path, root)
+    except OutsideRootError as error:
+        raise NoteError(f"{label}: not written, since vaultledger never writes outside the vault: {error}") from None
+
+
 def _write_unless_changed(path: Path, text: str, snapshot: _Snapshot | None, label: str) -> bool:
     try:
         data = text.encode("utf-8")
@@ -114,6 +129,7 @@ def update_note(
     create_text: str | None = None,
     dry_run: bool = False,
     label: str | None = None,
+    root: Path | None = None,
 ) -> NoteUpdate:
     """Apply `transform` to the note's text and write the result atomically if it differs.
 
@@ -121,8 +137,12 @@ def update_note(
     happens and the result has `missing=True`. `transform` may return a str or a Splice (its warnings
     are passed on). NoteError from `transform`, from reading or writing, names the note (`label`,
     default the path). If the note changes on disk meanwhile, the work is redone on the new text.
+    With `root` (the vault), a note whose real file lies outside it, or that is a dangling link, is
+    refused with NoteError. A note without write bits that would change is left alone (`read_only`).
     """
     label = label or str(path)
+    if root is not None:
+        _check_inside(path, root, label)
     for _attempt in range(MAX_ATTEMPTS):
         snapshot = _read_snapshot(path, label)
         if snapshot is None and create_text is None:
@@ -133,6 +153,9 @@ def update_note(
         if after == before:
             return NoteUpdate(path, changed=False, created=False, before=before, after=after, warnings=warnings)
         created = before is None
+        if snapshot is not None and snapshot.read_only:
+            return NoteUpdate(path, changed=False, created=False, before=before, after=before or "",
+                              warnings=warnings, read_only=True)
         if dry_run or _write_unless_changed(path, after, snapshot, label):
             return NoteUpdate(path, changed=True, created=created, before=before, after=after, warnings=warnings)
     raise NoteError(f"{label}: the note kept changing while vaultledger wrote it; nothing written, try again")

@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
 FACADE = "vaultledger"  # __init__: the public names and __version__, importable from anywhere
 MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 150
 # Modules still over the limit, each held at its size until it is split (never let one grow).
-OVERSIZED = {"notes/vault.py": 439}
+OVERSIZED: dict[str, int] = {}
 OVERSIZED_CLASSES: dict[str, int] = {}
 
 

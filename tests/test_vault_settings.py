@@ -11,14 +11,8 @@ from pathlib import Path
 import pytest
 
 from vaultledger.errors import ConfigError, VaultError
-from vaultledger.notes.vault import (
-    MissingTemplateWarning,
-    NoteSettings,
-    is_vault,
-    load_note_settings,
-    new_note_text,
-    note_path,
-)
+from vaultledger.notes.vault import MissingTemplateWarning, NoteSettings, is_vault, load_note_settings, note_path
+from vaultledger.notes.templates import new_note_text
 from vaultledger.periods import WeekRule
 
 OBSIDIAN_FIXTURES = Path(__file__).parent / "fixtures" / "obsidian"

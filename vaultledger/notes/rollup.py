@@ -17,9 +17,8 @@ from vaultledger.errors import NoteError, VaultError
 from vaultledger.ledger import Ledger
 from vaultledger.notes.properties import set_properties
 from vaultledger.notes.splice import SECTION_HEADINGS, splice_section
-from vaultledger.notes.vault import (
-    MissingTemplateWarning, NoteSettings, is_vault, load_note_settings, new_note_text, note_path,
-)
+from vaultledger.notes.vault import MissingTemplateWarning, NoteSettings, is_vault, load_note_settings, note_path
+from vaultledger.notes.templates import new_note_text
 from vaultledger.notes.write import NoteUpdate, update_note
 from vaultledger.periods import Period, WeekRule, week_rule_for_format
 from vaultledger.notes.render import render_section

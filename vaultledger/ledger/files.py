@@ -124,6 +124,8 @@ BOM = b"\xef\xbb\xbf"  # some editors and PowerShell start a file with it
 UNREADABLE = (OSError, EOFError, zlib.error)
 
 Reject = Callable[[UsageRecord], "str | None"]
+# The reason of the problem that marks where a file became unreadable (reports name the line before it).
+CUT_SHORT = "unreadable from here on"
 
 
 def iter_lines(handle: BinaryIO, stats: ReadStats, path: Path | None = None) -> Iterator[tuple[int, bytes]]:
@@ -295,7 +297,7 @@ def _pieces(handle: BinaryIO, size: int) -> Iterator[bytes]:
 
 def _cut_short(stats: ReadStats, path: Path, line: int, error: BaseException) -> None:
     stats.truncated_files += 1
-    stats.add_problem(LineProblem(path, line, f"unreadable from here on ({error})"))
+    stats.add_problem(LineProblem(path, line, f"{CUT_SHORT} ({error})"))
 
 
 def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: ReadStats) -> Batch:

@@ -22,6 +22,7 @@ CONFIG_FILE_NAME = "vaultledger.toml"
 KNOWN_KEYS = {
     "vault", "logs", "timezone", "week_start", "week_doy", "cache_dir", "properties",
     "notes", "prices", "budgets", "alerts", "templates",
+    "import", "host_files", "host", "locale", "plans",  # SPEC §9 names them too
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -50,6 +51,9 @@ class Settings:
     alerts: Mapping[str, Any] = field(default_factory=dict)
     templates_dir: Path | None = None
     unknown_keys: tuple[str, ...] = ()
+    # Values no writer needs, found wrong: every command but `log` refuses them, `doctor` lists them
+    # (log_usage() must keep logging whatever the templates or week settings say).
+    problems: tuple[str, ...] = ()
 
     @property
     def config_label(self) -> str:
@@ -70,6 +74,7 @@ def resolve_settings(
     config_path = _config_path(config, env)
     table = load_config(config_path.value) if config_path.value else {}
     base = config_path.value.parent if config_path.value else Path.cwd()
+    problems: list[str] = []
     return Settings(
         config_path=config_path,
         vault=_path_setting(vault, env, "VAULTLEDGER_VAULT", table, "vault", base, None),
@@ -79,15 +84,16 @@ def resolve_settings(
             None, env, "VAULTLEDGER_CACHE_DIR", table, "cache_dir", base,
             Path(platformdirs.user_cache_dir(APP_NAME)),
         ),
-        week_start=_week_start_setting(table),
-        week_doy=_optional_int(table, "week_doy"),
+        week_start=(week_start := _week_start_setting(table)),
+        week_doy=_week_doy(table, week_start.value, problems),
         properties=_flag(table, "properties"),
         notes=_table(table, "notes"),
         prices=_price_entries(table),
         budgets=_table(table, "budgets"),
         alerts=_table(table, "alerts"),
-        templates_dir=_templates_dir(table, base),
+        templates_dir=_templates_dir(table, base, problems),
         unknown_keys=tuple(sorted(set(table) - KNOWN_KEYS)),
+        problems=tuple(problems),
     )
 
 
@@ -186,13 +192,20 @@ def _week_start_setting(table: Mapping[str, Any]) -> Setting[str]:
     return Setting(value, "config 'week_start'")
 
 
-def _optional_int(table: Mapping[str, Any], key: str) -> int | None:
-    value = table.get(key)
-    if value is None:
+def _week_doy(table: Mapping[str, Any], week_start: str, problems: list[str]) -> int | None:
+    """moment's `doy`: the week holding January (7 + dow - doy) is week 1, so it lies in dow..dow+6."""
+    doy = table.get("week_doy")
+    if doy is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(f"config '{key}' must be a whole number")
-    return value
+    from vaultledger.periods import weekday_number  # only here: log_usage() resolves settings too
+
+    dow = weekday_number(week_start)
+    if isinstance(doy, bool) or not isinstance(doy, int) or not dow <= doy <= dow + 6:
+        problems.append(f"config 'week_doy': {doy!r} does not fit weeks starting on {week_start}: use a whole "
+                        f"number from {dow} to {dow + 6} (6 is Obsidian's English default; en-gb is "
+                        "week_start = \"monday\" with week_doy = 4)")
+        return None
+    return doy
 
 
 def _flag(table: Mapping[str, Any], key: str) -> bool:
@@ -216,6 +229,11 @@ def _price_entries(table: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return entries
 
 
-def _templates_dir(table: Mapping[str, Any], base: Path) -> Path | None:
+def _templates_dir(table: Mapping[str, Any], base: Path, problems: list[str]) -> Path | None:
     value = table.get("templates")
-    return (base / Path(value).expanduser()).absolute() if isinstance(value, str) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"config 'templates' must be the path of a folder of templates, got {value!r}")
+        return None
+    return (base / Path(value).expanduser()).absolute()

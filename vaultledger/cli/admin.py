@@ -45,6 +45,7 @@ def prices_command(
     Example: vaultledger prices openai/gpt-4o-mini --input-tokens 1000 --output-tokens 500
     """
     from vaultledger.ledger import Ledger
+    from vaultledger.ledger.usage import is_known_tier
     from vaultledger.pricing import format_usd, parse_model_ref
 
     with user_errors():
@@ -63,6 +64,9 @@ def prices_command(
         typer.echo(f"  higher rates apply to calls over {price.tiered_from:,} input tokens")
     if input_tokens or output_tokens:
         typer.echo(f"  estimate for {input_tokens:,} in / {output_tokens:,} out: {format_usd(estimate.cost)}")
+    if not is_known_tier(service_tier):
+        typer.echo(f"  service tier {service_tier!r} is not one SPEC §1 names (standard, batch, flex, priority): "
+                   "priced as standard", err=True)
 
 
 def _moment(text: str | None, tz: str) -> dt.datetime:
@@ -89,7 +93,7 @@ def doctor_command(
     from vaultledger.ops.doctor import run_checkup
 
     with user_errors():
-        checkup = run_checkup(settings_from(config, vault, logs, tz))
+        checkup = run_checkup(settings_from(config, vault, logs, tz, check=False))
     for line in checkup.lines:
         typer.echo(line)
     for problem in checkup.problems:

@@ -8,7 +8,7 @@ import typer
 
 from vaultledger.cli import user_errors
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, VaultOpt, period_options
-from vaultledger.cli.resolve import chosen_period, settings_from, week_rule_for
+from vaultledger.cli.resolve import chosen_period, settings_from, warn_if_no_logs, week_rule_for
 from vaultledger.cli.period_flags import PeriodFlags
 
 
@@ -27,6 +27,7 @@ def budget_command(
     with user_errors():
         settings = settings_from(config, vault, logs, tz)
         statuses = evaluate_budgets(settings, chosen_period(period, settings), week_rule_for(settings))
+    warn_if_no_logs(settings)
     if not statuses:
         typer.echo("no budgets configured: add a [budgets] table to the config (see README)")
         return

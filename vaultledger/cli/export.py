@@ -11,7 +11,7 @@ import typer
 
 from vaultledger.cli import fail, user_errors
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, VaultOpt, period_options
-from vaultledger.cli.resolve import period_or_today, settings_from
+from vaultledger.cli.resolve import period_or_today, settings_from, warn_if_no_logs
 from vaultledger.cli.period_flags import PeriodFlags
 
 
@@ -27,6 +27,7 @@ def export_command(
     Example: vaultledger export --quarter 2026Q1 --format csv --output q1.csv
     """
     from vaultledger.reports.export import FORMATS, export_rows, write_export
+    from vaultledger.reports.problems import cut_files
     from vaultledger.ledger import Ledger
 
     if fmt not in FORMATS:
@@ -38,9 +39,12 @@ def export_command(
         rows = export_rows(ledger, chosen)
         count = write_export(rows, sys.stdout, fmt) if output is None else _export_to_file(output, rows, fmt)
         stats = ledger.stats  # what the report of the period counts
+    warn_if_no_logs(settings)
     typer.echo(f"exported {count:,} records ({chosen.kind} {chosen.key})", err=True)
     if stats.invalid_lines:
         typer.echo(f"vaultledger: warning: {stats.invalid_lines:,} invalid log lines skipped", err=True)
+    for cut in cut_files(stats):
+        typer.echo(f"vaultledger: warning: {cut}", err=True)
 
 
 def _export_to_file(output: Path, rows: Iterable[Any], fmt: str) -> int:

@@ -9,13 +9,14 @@ import typer
 
 from vaultledger.cli import fail, user_errors
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, VaultOpt, period_options
-from vaultledger.cli.resolve import ledger_for, period_or_today, settings_from, week_rule_for
+from vaultledger.cli.resolve import ledger_for, period_or_today, settings_from, warn_if_no_logs, week_rule_for
 from vaultledger.cli.period_flags import PeriodFlags
 
 if TYPE_CHECKING:
     from vaultledger.ledger.usage import Usage
     from vaultledger.ledger import Ledger
     from vaultledger.periods import Period
+    from vaultledger.reports.problems import Outlier
     from vaultledger.settings import Settings
 
 BY_CHOICES = ("provider", "model", "project", "use_case", "app", "tag", "service_tier", "day", "week", "month")
@@ -36,6 +37,7 @@ def report_command(
     Example: vaultledger report --quarter 2026Q1 --by model --compare 2025Q4
     """
     from vaultledger.periods.parse import parse_period
+    from vaultledger.reports.problems import find_outliers, warnings
 
     if by not in BY_CHOICES:
         raise fail(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}", code=2)
@@ -48,10 +50,14 @@ def report_command(
         ledger = ledger_for(settings)
         usage = _usage_by(ledger, chosen, by, settings)
         other_usage = _usage_by(ledger, other, by, settings) if other else None
+        outliers = find_outliers(ledger, chosen)
+    warn_if_no_logs(settings)
     if other is not None and other_usage is not None:
         _print_comparison(chosen, usage, other, other_usage, by, fmt)
     else:
-        _print_report(chosen, usage, ledger, by, fmt)
+        _print_report(chosen, usage, ledger, by, fmt, outliers)
+    for warning in warnings(ledger.stats, outliers):
+        typer.echo(f"vaultledger: warning: {warning}", err=True)
 
 
 def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Usage:
@@ -62,11 +68,11 @@ def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Us
     return ledger.usage(period)
 
 
-def _print_report(period: Period, usage: Usage, ledger: Ledger, by: str, fmt: str) -> None:
+def _print_report(period: Period, usage: Usage, ledger: Ledger, by: str, fmt: str, outliers: list[Outlier]) -> None:
     from vaultledger.reports import report
 
     if fmt == "json":
-        document = report.report_json(period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by])
+        document = report.report_json(period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by], outliers)
         if by in report.TIME_UNITS:
             document[f"by_{by}"] = [{"key": key, **report.sums_json(sums)} for key, sums in usage.by(by)]
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))

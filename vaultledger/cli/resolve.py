@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import typer
+
 from vaultledger.cli import fail
 from vaultledger.cli.period_flags import PeriodFlags
 
@@ -16,12 +18,25 @@ if TYPE_CHECKING:
 
 
 def settings_from(
-    config: Path | None, vault: Path | None = None, logs: Path | None = None, tz: str | None = None
+    config: Path | None, vault: Path | None = None, logs: Path | None = None, tz: str | None = None,
+    *, check: bool = True,
 ) -> Settings:
-    """Settings resolved flag > environment > config file > vault > default."""
+    """Settings resolved flag > environment > config file > vault > default, and validated the one
+    way `doctor` validates them (`check=False` is for doctor itself, which lists every problem)."""
+    from vaultledger.ops.validate import require_valid
     from vaultledger.settings import resolve_settings
 
-    return resolve_settings(config=config, vault=vault, logs=logs, tz=tz)
+    settings = resolve_settings(config=config, vault=vault, logs=logs, tz=tz)
+    return require_valid(settings) if check else settings
+
+
+def warn_if_no_logs(settings: Settings) -> None:
+    """A report over a logs folder that is not there says so on stderr (its numbers are all 0)."""
+    from vaultledger.ops.validate import logs_folder_problem
+
+    problem = logs_folder_problem(settings)
+    if problem:
+        typer.echo(f"vaultledger: warning: {problem}", err=True)
 
 
 def chosen_period(flags: PeriodFlags, settings: Settings) -> Period | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vaultledger.errors import InvalidRecord
+from vaultledger.ledger.archived import fully_archived
 from vaultledger.record import MAX_LINE_BYTES, RecordFields, UsageRecord, parse_line
 from vaultledger.record.batch import Batch, batch_of, parse_batch
 
@@ -84,14 +85,20 @@ def list_log_files(logs_dir: Path) -> list[LogFile]:
     except (FileNotFoundError, NotADirectoryError):
         return []
     found = []
+    names = {entry.name for entry in entries}
     for entry in entries:
         match = LOG_NAME.match(entry.name)
-        if match and entry.is_file():
+        if match and entry.is_file() and not _left_by_archive(entry.name, names, logs_dir):
             try:
                 found.append(LogFile(dt.date.fromisoformat(match.group(1)), logs_dir / entry.name))
             except ValueError:
                 continue  # 2026-02-30.jsonl is no day; not ours to read
     return sorted(found, key=log_order)
+
+
+def _left_by_archive(name: str, names: set[str], logs_dir: Path) -> bool:
+    # An archive killed after placing the .gz leaves the plain file too; its lines count once, there.
+    return name + ".gz" in names and fully_archived(logs_dir / name)
 
 
 def log_order(log: LogFile) -> tuple[dt.date, str]:
@@ -118,6 +125,8 @@ BOM = b"\xef\xbb\xbf"  # some editors and PowerShell start a file with it
 UNREADABLE = (OSError, EOFError, zlib.error)
 
 Reject = Callable[[UsageRecord], "str | None"]
+# The reason of the problem that marks where a file became unreadable (reports name the line before it).
+CUT_SHORT = "unreadable from here on"
 
 
 def iter_lines(handle: BinaryIO, stats: ReadStats, path: Path | None = None) -> Iterator[tuple[int, bytes]]:
@@ -246,7 +255,7 @@ def read_batches(path: Path, stats: ReadStats, position: ReadPosition | None = N
         with open_log(path) as handle:
             if position.offset:
                 handle.seek(position.offset)
-            while chunk := handle.read(BATCH_BYTES):
+            for chunk in _pieces(handle, BATCH_BYTES):
                 text = unfinished + chunk if unfinished else chunk
                 end = text.rfind(b"\n") + 1
                 unfinished = text[end:]
@@ -268,9 +277,28 @@ def read_batches(path: Path, stats: ReadStats, position: ReadPosition | None = N
         _cut_short(stats, path, position.line, error)
 
 
+def _pieces(handle: BinaryIO, size: int) -> Iterator[bytes]:
+    """The file in pieces of `size` bytes. A file cut short (a truncated .gz) first yields every byte
+    it could give, then raises: a plain read() would drop the last piece with the error."""
+    while True:
+        parts: list[bytes] = []
+        have = 0
+        try:
+            while have < size and (part := handle.read1(size - have)):  # type: ignore[attr-defined]
+                parts.append(part)
+                have += len(part)
+        except UNREADABLE:
+            if parts:
+                yield b"".join(parts)
+            raise
+        if not parts:
+            return
+        yield parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 def _cut_short(stats: ReadStats, path: Path, line: int, error: BaseException) -> None:
     stats.truncated_files += 1
-    stats.add_problem(LineProblem(path, line, f"unreadable from here on ({error})"))
+    stats.add_problem(LineProblem(path, line, f"{CUT_SHORT} ({error})"))
 
 
 def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: ReadStats) -> Batch:

@@ -12,6 +12,11 @@ A line logged for a day after it was archived makes a new `.jsonl` beside the `.
 writes a `.gz` holding both (old lines first) and removes the `.jsonl`. The reader drops duplicate
 ids within one file, so an id present in both files is counted once after that merge.
 
+Killed between placing the `.gz` and removing the `.jsonl`, a run leaves both files, the `.gz`
+ending with the `.jsonl`'s lines (`ledger.archived`): readers skip such a plain file, and the next
+run only removes it (or joins just the lines added after that prefix), so no line is stored twice.
+Every write step passes a kill point (`_faults.step`) for the fault suite.
+
 Today and the two days before it are never archived, whatever the age asked for: writers in other
 time zones may still be appending to them.
 """
@@ -32,7 +37,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vaultledger.errors import ConfigError, VaultledgerError
+from vaultledger._faults import step
 from vaultledger._fs import atomic_write_bytes, sync_folder
+from vaultledger.ledger.archived import archived_prefix, gz_sibling
 from vaultledger.ledger.files import list_log_files
 
 MIN_AGE_DAYS = 2
@@ -65,7 +72,9 @@ def last_archivable_day(today: dt.date, older_than_days: int) -> dt.date:
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """What happened to one `.jsonl`: "archived", "merged" (into an existing .gz) or "skipped"."""
+    """What happened to one `.jsonl`: "archived", "merged" (into an existing .gz), "finished" (its
+    lines were already in the .gz, left there by an interrupted run: only the removal was left) or
+    "skipped"."""
 
     path: Path
     action: str
@@ -90,11 +99,20 @@ class ArchiveResult:
         return [outcome for outcome in self.outcomes if outcome.action == "merged"]
 
     @property
+    def finished(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.action == "finished"]
+
+    @property
     def skipped(self) -> list[FileOutcome]:
         return [outcome for outcome in self.outcomes if outcome.action == "skipped"]
 
     def __str__(self) -> str:
-        lines = [self._summary()] if self.archived else [f"nothing to archive: no log day on or before {self.last_day}"]
+        lines = [self._summary()] if self.archived else [] if self.finished else [
+            f"nothing to archive: no log day on or before {self.last_day}"]
+        if self.finished:
+            verb = "would remove" if self.dry_run else "removed"
+            lines.append(f"{verb} {len(self.finished)} .jsonl file(s) already inside their .gz "
+                         "(left by an interrupted archive)")
         if self.merged:
             lines.append(f"  {len(self.merged)} of them joined an existing .gz (lines logged after it was archived)")
         lines.extend(f"skipped {outcome.path.name}: {outcome.reason}" for outcome in self.skipped)
@@ -121,15 +139,28 @@ def archive_logs(logs_dir: Path, older_than_days: int, today: dt.date, *, dry_ru
         raise ConfigError(f"the age to archive must be 0 days or more, got {older_than_days}")
     last_day = last_archivable_day(today, older_than_days)
     logs_dir = Path(logs_dir)
-    candidates = [log.path for log in list_log_files(logs_dir)
-                  if log.path.name.endswith(".jsonl") and log.day <= last_day]
+    candidates = _plain_files(logs_dir, last_day)
     if dry_run:
         return ArchiveResult([archive_file(path, dry_run=True) for path in candidates], last_day, dry_run=True)
     if not candidates:  # also when there is no logs folder at all: nothing to lock
         return ArchiveResult([], last_day)
     with _archive_lock(logs_dir):
         _remove_stale_temps(logs_dir)
+        step("archive: stale temp files removed")
         return ArchiveResult([archive_file(path) for path in candidates], last_day)
+
+
+def _plain_files(logs_dir: Path, last_day: dt.date) -> list[Path]:
+    """The `.jsonl` files of days up to `last_day`, those already inside their .gz included (readers
+    skip them; archive removes them)."""
+    found: set[Path] = set()
+    for log in list_log_files(logs_dir):
+        if log.day > last_day:
+            continue
+        plain = log.path.with_name(log.path.name.removesuffix(".gz"))
+        if plain == log.path or plain.is_file():
+            found.add(plain)
+    return sorted(found, key=lambda path: path.name)
 
 
 def archive_file(path: Path, *, dry_run: bool = False, on_step: Step | None = None) -> FileOutcome:
@@ -150,14 +181,34 @@ def archive_file(path: Path, *, dry_run: bool = False, on_step: Step | None = No
 
 def _archive_source(source: BinaryIO, path: Path, dry_run: bool, on_step: Step) -> FileOutcome:
     stat = os.fstat(source.fileno())
-    gz_path = path.with_name(path.name + ".gz")
-    action = "merged" if gz_path.exists() else "archived"
+    gz_path = gz_sibling(path)
     try:
         _check_whole_lines(source, stat.st_size)
-        bytes_out = 0 if dry_run else _archive_open_file(source, stat, path, gz_path, on_step)
+        done = archived_prefix(path, stat.st_size) if gz_path.exists() else 0
+        action = "finished" if done == stat.st_size else "merged" if gz_path.exists() else "archived"
+        if dry_run:
+            bytes_out = 0
+        elif action == "finished":
+            bytes_out = _finish_removal(source, stat, path, gz_path)
+        else:
+            bytes_out = _archive_open_file(source, stat, path, gz_path, on_step, done)
     except _Skip as skip:
         return FileOutcome(path, "skipped", str(skip), stat.st_size)
-    return FileOutcome(path, action, bytes_in=stat.st_size, bytes_out=bytes_out)
+    return FileOutcome(path, action, bytes_in=stat.st_size - done, bytes_out=bytes_out)
+
+
+def _finish_removal(source: BinaryIO, stat: os.stat_result, path: Path, gz_path: Path) -> int:
+    """The .gz already ends with every line of the file: remove it, as the interrupted run would have."""
+    if not _unchanged(path, stat):
+        raise _Skip("it grew while being archived (a writer is still using it); left for the next run")
+    try:
+        path.unlink()
+    except OSError as error:
+        raise _Skip(f"cannot remove it ({error.strerror or error}); its lines are already in {gz_path.name}") from None
+    sync_folder(path.parent)
+    step(f"archive: removed {path.name}")
+    _rescue_late_bytes(source, stat.st_size, path)
+    return gz_path.stat().st_size
 
 
 def _no_step(step: str) -> None:
@@ -169,15 +220,21 @@ def _check_whole_lines(source: BinaryIO, size: int) -> None:
         raise _Skip("its last line is incomplete (a writer may be mid-line); left for the next run")
 
 
-def _archive_open_file(source: BinaryIO, stat: os.stat_result, path: Path, gz_path: Path, on_step: Step) -> int:
-    """Compress, verify, replace, remove; returns the size of the .gz. Raises _Skip to leave the day."""
+def _archive_open_file(
+    source: BinaryIO, stat: os.stat_result, path: Path, gz_path: Path, on_step: Step, done: int = 0
+) -> int:
+    """Compress, verify, replace, remove; returns the size of the .gz. Raises _Skip to leave the day.
+
+    `done` leading bytes of the file are already the .gz's tail (an interrupted run): only the rest joins.
+    """
     old_gz = gz_path.read_bytes() if gz_path.exists() else None
     temp = gz_path.with_name(f".{gz_path.name}{TEMP_SUFFIX}")
     try:
-        digest = _write_gzip(temp, _joined_chunks(old_gz, gz_path, source, stat.st_size))
+        digest = _write_gzip(temp, _joined_chunks(old_gz, gz_path, source, done, stat.st_size))
         if _gzip_sha256(temp) != digest:
             raise _Skip("the compressed copy did not match the original; nothing changed")
         _keep_metadata(temp, stat, gz_path)
+        step(f"archive: temp file written for {gz_path.name}")
         on_step("verified")
         _replace_unless_grown(temp, gz_path, path, stat, old_gz)
     finally:
@@ -189,10 +246,10 @@ def _archive_open_file(source: BinaryIO, stat: os.stat_result, path: Path, gz_pa
     return bytes_out
 
 
-def _joined_chunks(old_gz: bytes | None, gz_path: Path, source: BinaryIO, size: int) -> Iterator[bytes]:
+def _joined_chunks(old_gz: bytes | None, gz_path: Path, source: BinaryIO, start: int, size: int) -> Iterator[bytes]:
     if old_gz is not None:
         yield from _old_gz_chunks(old_gz, gz_path)
-    yield from _first_bytes(source, size)
+    yield from _file_bytes(source, start, size)
 
 
 def _old_gz_chunks(old_gz: bytes, gz_path: Path) -> Iterator[bytes]:
@@ -209,9 +266,8 @@ def _old_gz_chunks(old_gz: bytes, gz_path: Path) -> Iterator[bytes]:
         raise _Skip(f"{gz_path.name} ends mid-line; both files left as they are")
 
 
-def _first_bytes(source: BinaryIO, size: int) -> Iterator[bytes]:
-    """Exactly the `size` bytes the file had when it was opened; later appends are not ours yet."""
-    offset = 0
+def _file_bytes(source: BinaryIO, offset: int, size: int) -> Iterator[bytes]:
+    """Bytes `offset` to `size` of the file as it was when opened; later appends are not ours yet."""
     while offset < size:
         chunk = os.pread(source.fileno(), min(CHUNK_BYTES, size - offset), offset)
         if not chunk:
@@ -257,6 +313,7 @@ def _replace_unless_grown(temp: Path, gz_path: Path, path: Path, stat: os.stat_r
     """Put the .gz in place; if the original changed meanwhile, put back what was there and skip."""
     os.replace(temp, gz_path)
     sync_folder(gz_path.parent)
+    step(f"archive: {gz_path.name} in place")
     if not _unchanged(path, stat):
         _undo_gz(gz_path, old_gz)
         raise _Skip("it grew while being archived (a writer is still using it); left for the next run")
@@ -270,6 +327,7 @@ def _remove_original(path: Path, gz_path: Path, old_gz: bytes | None) -> None:
         _undo_gz(gz_path, old_gz)
         raise _Skip(f"cannot remove it ({error.strerror or error}); the .gz was undone") from None
     sync_folder(path.parent)
+    step(f"archive: removed {path.name}")
 
 
 def _undo_gz(gz_path: Path, old_gz: bytes | None) -> None:
@@ -277,6 +335,7 @@ def _undo_gz(gz_path: Path, old_gz: bytes | None) -> None:
     if old_gz is None:
         gz_path.unlink()
         sync_folder(gz_path.parent)
+        step(f"archive: {gz_path.name} undone")
     else:
         atomic_write_bytes(gz_path, old_gz)
 
@@ -301,6 +360,7 @@ def _rescue_late_bytes(source: BinaryIO, archived_size: int, path: Path) -> None
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+    step(f"archive: late lines of {path.name} kept")
 
 
 @contextlib.contextmanager

@@ -8,10 +8,15 @@ from pathlib import Path
 
 from vaultledger.errors import VaultledgerError
 from vaultledger.ledger import Ledger
+from vaultledger.ledger.archived import archived_prefix, gz_sibling
+from vaultledger.ledger.files import CUT_SHORT, NEIGHBOUR_DAYS, file_day, list_log_files
+from vaultledger.ledger.usage import Usage, is_known_tier
 from vaultledger.notes.splice import check_note
 from vaultledger.notes.vault import is_vault, load_note_settings
+from vaultledger.ops.archive import TEMP_SUFFIX
+from vaultledger.ops.validate import config_problems, logs_folder_problem
 from vaultledger.periods import date_range
-from vaultledger.ledger.files import NEIGHBOUR_DAYS, list_log_files
+from vaultledger.reports.problems import Outlier, cut_files, find_outliers
 from vaultledger.settings import Settings
 
 
@@ -26,7 +31,8 @@ class Checkup:
         self.lines.append(line)
 
     def problem(self, line: str) -> None:
-        self.problems.append(line)
+        if line not in self.problems:  # two checks may find the same thing (note settings, say)
+            self.problems.append(line)
 
 
 def run_checkup(settings: Settings) -> Checkup:
@@ -48,6 +54,8 @@ def _settings_lines(settings: Settings, checkup: Checkup) -> None:
     checkup.say(f"weeks:     start {settings.week_start.value}  [{settings.week_start.source}]")
     for key in settings.unknown_keys:
         checkup.problem(f"{settings.config_label}: unknown config key {key!r}")
+    for problem in config_problems(settings):  # exactly what every other command refuses to start with
+        checkup.problem(problem)
 
 
 def _vault_lines(settings: Settings, checkup: Checkup) -> None:
@@ -86,27 +94,61 @@ def _note_marker_lines(vault: Path, checkup: Checkup) -> None:
 
 def _log_lines(settings: Settings, checkup: Checkup) -> None:
     logs_dir = settings.logs.value
-    files = list_log_files(logs_dir)
-    if not logs_dir.is_dir():
-        checkup.say(f"logs:      {logs_dir} does not exist yet (it is created by the first logged call)")
+    missing = logs_folder_problem(settings)
+    if missing:
+        checkup.problem(missing)
         return
+    files = list_log_files(logs_dir)
+    _archive_lines(logs_dir, checkup)
     ledger = Ledger.from_settings(settings)
-    unpriced: dict[str, int] = {}
+    usage = Usage()
+    outliers: list[Outlier] = []
     if files:
         # The whole folder through the ledger every report reads with: the same problems, the same duplicates.
         margin = dt.timedelta(days=NEIGHBOUR_DAYS)
-        unpriced = ledger.usage(date_range(files[0].day - margin, files[-1].day + margin)).unpriced_models()
+        everything = date_range(files[0].day - margin, files[-1].day + margin)
+        usage, outliers = ledger.usage(everything), find_outliers(ledger, everything)
     stats = ledger.stats
     checkup.say(f"log files: {len(files)}, {stats.lines:,} lines, {stats.duplicates:,} duplicates, "
                 f"{stats.partial_lines} partial last line(s)")
-    if stats.truncated_files:
-        checkup.problem(f"{stats.truncated_files} log file(s) cut short: the calls after the line named below are missing")
-    for problem in stats.problems:
+    located = [problem for problem in stats.problems if not problem.reason.startswith(CUT_SHORT)]
+    for problem in [*cut_files(stats), *located, *outliers]:
         checkup.problem(str(problem))
     if stats.invalid_lines > len(stats.problems):
         checkup.problem(f"... and {stats.invalid_lines - len(stats.problems):,} more invalid lines")
-    for ref, calls in sorted(unpriced.items()):
+    for ref, calls in sorted(usage.unpriced_models().items()):
         checkup.problem(f"unknown model {ref} ({calls:,} calls unpriced): add a [[prices]] entry to the config")
+    for tier, calls in sorted(unknown_tiers(usage).items()):
+        checkup.problem(f"unknown service tier {tier!r} ({calls:,} calls, priced as standard): SPEC tiers are "
+                        "standard, batch, flex and priority")
+
+
+def _archive_lines(logs_dir: Path, checkup: Checkup) -> None:
+    """Days left with both a .jsonl and its .gz, and temp files of an archive that was cut short."""
+    for plain in sorted(logs_dir.glob("*.jsonl")):
+        if not gz_sibling(plain).is_file() or file_day(plain) is None:
+            continue
+        size, done = plain.stat().st_size, archived_prefix(plain)
+        if done == size:
+            checkup.problem(f"{plain.name} is already inside {gz_sibling(plain).name} (an archive was cut short); "
+                            "it counts once, and `vaultledger archive` removes it")
+        elif done:
+            checkup.problem(f"{plain.name}: its first {done:,} bytes are already inside {gz_sibling(plain).name}; "
+                            "`vaultledger archive` joins only the rest")
+        else:
+            checkup.say(f"archive:   {plain.name} holds calls logged after the day was archived; "
+                        "the next `vaultledger archive` joins them")
+    for temp in sorted(logs_dir.glob(f".*{TEMP_SUFFIX}")):
+        checkup.say(f"archive:   {temp.name} is left from an archive that was cut short; the next one removes it")
+
+
+def unknown_tiers(usage: Usage) -> dict[str, int]:
+    """Calls per service tier that SPEC §1 does not name (they are priced as standard)."""
+    tiers: dict[str, int] = {}
+    for key, sums in usage.groups.items():
+        if not is_known_tier(key.service_tier):
+            tiers[str(key.service_tier)] = tiers.get(str(key.service_tier), 0) + sums.calls
+    return tiers
 
 
 # The nightly run is late when it has not succeeded for longer than this.

@@ -15,6 +15,7 @@ from vaultledger.pricing import format_usd
 from vaultledger.ledger.files import ReadStats
 from vaultledger.record import COUNT_FIELDS
 from vaultledger.notes.render import format_share
+from vaultledger.reports.problems import Outlier, problems_json
 
 BREAKDOWNS = ("provider", "model", "project", "use_case")
 TOTAL_FIELDS = ("calls", *COUNT_FIELDS)
@@ -39,16 +40,15 @@ def sums_json(sums: Sums) -> dict[str, Any]:
     return values
 
 
-def report_json(period: Period, usage: Usage, stats: ReadStats, by: Sequence[str] = BREAKDOWNS) -> dict[str, Any]:
+def report_json(
+    period: Period, usage: Usage, stats: ReadStats, by: Sequence[str] = BREAKDOWNS, outliers: Sequence[Outlier] = ()
+) -> dict[str, Any]:
     """The `report --format json` document; its shape is a contract (SPEC §8)."""
     document: dict[str, Any] = {"period": _period_json(period), "totals": sums_json(usage.totals())}
     for dimension in dict.fromkeys([*BREAKDOWNS, *by]):
         document[f"by_{dimension}"] = [{"key": key, **sums_json(sums)} for key, sums in usage.by(dimension)]
     document["unpriced_models"] = usage.unpriced_models()
-    document["problems"] = {
-        "invalid_lines": stats.invalid_lines, "duplicates": stats.duplicates, "stray_lines": stats.stray_lines,
-        "truncated_files": stats.truncated_files, "unknown_tiers": usage.unknown_tier_calls(),
-    }
+    document["problems"] = problems_json(stats, usage, outliers)
     return document
 
 

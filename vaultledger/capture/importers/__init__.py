@@ -3,7 +3,8 @@
 Every importer has the signature
 `import_X(path: Path | None, usage_log: UsageLog, state_dir: Path, progress: bool = False) -> ImportSummary`
 (`path=None` means where the tool keeps its logs), reads line by line, and appends through
-`ImportRun`, which skips what an earlier run already appended (see `state.py`).
+`ImportRun`, which skips the calls the destination logs folder already holds with the same usage
+(see `state.py`: the destination decides; what earlier runs remember only saves reading).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from vaultledger.errors import InvalidRecord, VaultledgerError
-from vaultledger.capture.importers.state import ImportState, usage_fingerprint
+from vaultledger._faults import step
+from vaultledger.capture.importers.state import Destination, ImportState, usage_fingerprint
 from vaultledger.capture.logger import UsageLog
 from vaultledger.record import UsageRecord, make_record
 
@@ -102,16 +104,23 @@ class ImportSummary:
 
 
 class ImportRun:
-    """Appends an importer's records, except those an earlier run already appended unchanged."""
+    """Appends an importer's records, except the calls the destination already holds with that usage.
+
+    A call the destination holds under its id with other counts (a transcript still streaming when
+    it was first imported) is appended again and counts as updated: the reader keeps the last line.
+    A call the destination cancelled with a `void` line stays cancelled.
+    """
 
     def __init__(self, source: str, usage_log: UsageLog, state: ImportState) -> None:
         self.summary = ImportSummary(source)
         self.usage_log = usage_log
         self.state = state
+        self.destination = Destination(usage_log.logs_dir, usage_log.zone)
+        state.bind(usage_log.logs_dir)
         self._pending = 0
 
     def offer(self, fields: dict[str, Any]) -> None:
-        """Validate `fields` as a record and append it unless already imported with the same usage."""
+        """Validate `fields` as a record and append it unless the destination holds it with the same usage."""
         self.summary.messages += 1
         try:
             record = make_record(**fields)
@@ -119,33 +128,43 @@ class ImportRun:
             self.skip(f"invalid record: {error}")
             return
         fingerprint = usage_fingerprint(record)
-        earlier = self.state.fingerprint_of(record.id or "")
-        if earlier == fingerprint:
-            self.summary.already_imported += 1
+        if record.id and self.state.fingerprint_of(record.id) == fingerprint:
+            self.summary.already_imported += 1  # appended by an earlier run into this very folder, still there
             return
-        self._append(record, fingerprint, updated=earlier is not None)
+        held_in, id_known = self.destination.find(record, fingerprint)
+        if held_in is not None:
+            self.summary.already_imported += 1
+            self.state.remember(record.id or "", fingerprint, held_in)
+            return
+        self._append(record, fingerprint, updated=id_known)
 
     def _append(self, record: UsageRecord, fingerprint: str, *, updated: bool) -> None:
         try:
-            self.usage_log.append(record)
+            path = self.usage_log.append(record)
         except InvalidRecord as error:  # e.g. over the 4 KiB line limit
             self.skip(f"invalid record: {error}")
             return
-        self.state.remember(record.id or "", fingerprint)
+        step("import: record appended")
+        self.destination.add(record, fingerprint, path)
+        if record.id:
+            self.state.remember(record.id, fingerprint, path)
         self.summary.add(record)
         self.summary.updated += updated
         self._pending += 1
         if self._pending >= COMMIT_EVERY:
-            self.state.commit()
-            self._pending = 0
+            self._commit()
 
     def skip(self, reason: str) -> None:
         self.summary.skipped[reason] += 1
 
     def file_done(self, path: Path, stat: os.stat_result) -> None:
         self.state.remember_file(path, stat)
+        self._commit()
+
+    def _commit(self) -> None:
         self.state.commit()
         self._pending = 0
+        step("import: hints saved")
 
 
 def jsonl_files(roots: Iterable[Path], pattern: str = "*.jsonl") -> list[Path]:

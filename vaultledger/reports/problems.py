@@ -1,0 +1,111 @@
+"""What a report says besides its numbers: calls too large to be real, and log files cut short.
+
+An outlier (a call over 10⁹ tokens or $1,000) still counts: the ledger never drops a valid line.
+It is named with its provider, id and day, so the user can check it and cancel it with
+`vaultledger log --void --id ID --provider P` if it is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from vaultledger.ledger import Ledger
+from vaultledger.ledger.files import CUT_SHORT, ReadStats
+from vaultledger.ledger.usage import Usage
+from vaultledger.periods import Period
+from vaultledger.pricing import format_usd
+
+OUTLIER_TOKENS = 10**9
+OUTLIER_COST = Decimal(1000)
+
+
+@dataclass(frozen=True)
+class Outlier:
+    """One call above OUTLIER_TOKENS tokens (input + output) or OUTLIER_COST dollars."""
+
+    provider: str
+    id: str | None
+    day: dt.date
+    model: str
+    tokens: int
+    cost: Decimal | None
+
+    def as_json(self) -> dict[str, Any]:
+        cost = None if self.cost is None else float(self.cost)
+        return {"provider": self.provider, "id": self.id, "day": self.day.isoformat(), "model": self.model,
+                "tokens": self.tokens, "cost_usd": cost}
+
+    def __str__(self) -> str:
+        cost = "unpriced" if self.cost is None else format_usd(self.cost)
+        what = f"id {self.id}" if self.id else "a call without id"
+        fix = f"; if it is wrong: vaultledger log --void --id {self.id} --provider {self.provider} …" if self.id else ""
+        return f"outlier: {self.provider}/{self.model} {what} on {self.day}: {self.tokens:,} tokens, {cost}{fix}"
+
+
+def find_outliers(ledger: Ledger, period: Period) -> list[Outlier]:
+    """The period's outliers. Only days whose totals could hold one are read call by call, so a
+    period without any costs nothing beyond its (usually cached) totals."""
+    if not _may_hold_one(ledger.usage(period)):
+        return []
+    found: list[Outlier] = []
+    for day, usage in sorted(ledger.days(period.start, period.end).items()):
+        if _may_hold_one(usage):
+            found.extend(_outliers_of(ledger, day))
+    return found
+
+
+def _may_hold_one(usage: Usage) -> bool:
+    return any(_too_big(sums.input_tokens + sums.output_tokens, sums.cost) for sums in usage.groups.values())
+
+
+def _too_big(tokens: int, cost: Decimal | None) -> bool:
+    return tokens > OUTLIER_TOKENS or (cost is not None and cost > OUTLIER_COST)
+
+
+def _outliers_of(ledger: Ledger, day: dt.date) -> Iterator[Outlier]:
+    for record_day, record in ledger.records(day, day):
+        tokens = record.input_tokens + record.output_tokens
+        cost = ledger.book.cost_of(record).cost
+        if _too_big(tokens, cost):
+            yield Outlier(record.provider, record.id, record_day, record.model, tokens, cost)
+
+
+@dataclass(frozen=True)
+class CutFile:
+    """A log file unreadable after `after_line` (a truncated .gz, a disk error)."""
+
+    path: Path
+    after_line: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": self.path.name, "after_line": self.after_line}
+
+    def __str__(self) -> str:
+        return (f"{self.path.name} is cut after line {self.after_line:,}: the rest of that day is missing "
+                "(restore the file from a backup if you have one)")
+
+
+def cut_files(stats: ReadStats) -> list[CutFile]:
+    """The files reading found cut short, each with the last line it could read."""
+    return [CutFile(problem.path, problem.line - 1) for problem in stats.problems if problem.reason.startswith(CUT_SHORT)]
+
+
+def problems_json(stats: ReadStats, usage: Usage, outliers: Iterable[Outlier]) -> dict[str, Any]:
+    """The `problems` object of the report JSON (SPEC §8), with where each outlier and cut file is."""
+    return {
+        "invalid_lines": stats.invalid_lines, "duplicates": stats.duplicates, "stray_lines": stats.stray_lines,
+        "truncated_files": stats.truncated_files, "unknown_tiers": usage.unknown_tier_calls(),
+        "truncated": [cut.as_json() for cut in cut_files(stats)],
+        "outliers": [outlier.as_json() for outlier in outliers],
+    }
+
+
+def warnings(stats: ReadStats, outliers: Iterable[Outlier]) -> list[str]:
+    """Lines for stderr: every cut file and every outlier."""
+    return [*map(str, cut_files(stats)), *map(str, outliers)]
+

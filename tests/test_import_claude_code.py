@@ -72,6 +72,17 @@ def test_fast_mode_is_recorded_as_its_service_tier(usage_extra: dict[str, str], 
     assert record.service_tier == tier
 
 
+def test_a_message_imported_again_at_another_tier_is_written_again(tmp_path: Path, usage_log: UsageLog) -> None:
+    """The tier decides the price, so it is part of what "already imported" compares: a message first
+    imported without its fast-mode mark is written again with it (the ledger's last line of an id counts)."""
+    usage = {"input_tokens": 5, "output_tokens": 9}
+    import_lines(tmp_path, usage_log, assistant(usage))
+    again, _ = import_lines(tmp_path, usage_log, assistant({**usage, "speed": "fast"}))
+    assert [record.service_tier for record in again] == [None, "fast"]
+    unchanged, _ = import_lines(tmp_path, usage_log, assistant({**usage, "speed": "fast"}))
+    assert len(unchanged) == 2
+
+
 @pytest.mark.parametrize(("logged", "provider", "model"), [
     ("converse/jp.anthropic.claude-haiku-4-5-20251001-v1:0", "aws.bedrock", "jp.anthropic.claude-haiku-4-5-20251001-v1:0"),
     ("bedrock/converse/us.anthropic.claude-sonnet-4-20250514-v1:0", "aws.bedrock",

@@ -50,9 +50,9 @@ HINT_TABLES = ("imported", "read_files", "witnesses")
 
 
 def usage_fingerprint(record: UsageRecord) -> str:
-    """What decides a record's cost: model and counts. Session or project changes don't re-import."""
+    """What decides a record's cost: model, service tier and counts. Session or project changes don't re-import."""
     cost = None if record.cost_usd is None else format(Decimal(record.cost_usd).normalize(), "f")
-    key = (record.provider, record.model, *(getattr(record, name) for name in COUNT_FIELDS), cost)
+    key = (record.provider, record.model, record.service_tier, *(getattr(record, name) for name in COUNT_FIELDS), cost)
     return hashlib.blake2b(repr(key).encode(), digest_size=8).hexdigest()
 
 

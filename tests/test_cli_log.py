@@ -116,7 +116,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize("args", [
     ["log", "--help"], ["log", "--provider", "openai"], [*BASE, "--input-tokens", "-3"], [*BASE, "--bogus", "1"],
     [*BASE, "--input-tokens", "1_000"], [*BASE, "stray"], [*BASE, "--quiet=yes"], [*BASE, "--logs", ""],
-    [*BASE, "--app"], ["--version", "log"], ["report"], [],
+    [*BASE, "--app"], ["--version", "log"], [],
 ])
 def test_anything_unusual_goes_to_typer(args: list[str]) -> None:
     assert answer_quickly(args) is None

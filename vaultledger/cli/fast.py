@@ -1,9 +1,10 @@
 """Answers to the commands users run most, without loading typer, rich or pydantic (tens of ms each).
 
-`vaultledger --version` and a plain `vaultledger log --flag value …` are answered here. Anything this
-parser does not fully understand (help, an unknown or repeated-looking flag, a value that is not a plain
-number, a missing flag) returns None, and the typer app answers instead, with its own messages and
-exit codes. A test keeps the flag table below equal to the typer `log` command's options.
+`vaultledger --version`, a plain `vaultledger log --flag value …` and `vaultledger report …` are answered
+here. Anything this parser does not fully understand (help, an unknown or repeated-looking flag, a value
+that is not a plain number, a missing flag, a mistake) returns None, and the typer app answers instead,
+with its own messages and exit codes. Tests keep the flag tables below equal to the typer commands'
+options, and the answers equal to the typer app's.
 """
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ LOG_VALUE_FLAGS: dict[str, tuple[str, type]] = {
 """`log`'s flags that take a value: the flag -> (name here, kind)."""
 LOG_SWITCHES: dict[str, str] = {"--void": "void", "--quiet": "quiet", "-q": "quiet"}
 _REQUIRED = ("provider", "model", "input_tokens", "output_tokens")
+_PERIOD_TEXTS = {"--day": "day", "--week": "week", "--month": "month", "--quarter": "quarter", "--from": "start",
+                 "--to": "end", "--last": "last"}
+REPORT_VALUE_FLAGS: dict[str, tuple[str, type]] = {
+    **{flag: (name, str) for flag, name in _PERIOD_TEXTS.items()},
+    "--by": ("by", str), "--compare": ("compare", str), "--format": ("fmt", str), "--tz": ("tz", str),
+    "--vault": ("vault", Path), "--logs": ("logs", Path), "--config": ("config", Path),
+}
+"""`report`'s flags that take a value: the flag -> (name here, kind)."""
+REPORT_SWITCHES: dict[str, str] = {
+    "--" + name.replace("_", "-"): name
+    for name in ("today", "yesterday", "this_week", "last_week", "this_month", "this_quarter")
+}
 
 
 def answer_quickly(argv: list[str]) -> int | None:
@@ -38,24 +51,34 @@ def answer_quickly(argv: list[str]) -> int | None:
     if argv[:1] == ["log"]:
         values = parse_log_flags(argv[1:])
         return None if values is None else run_log(values)
+    if argv[:1] == ["report"]:
+        values = parse_flags(argv[1:], REPORT_VALUE_FLAGS, REPORT_SWITCHES, {})
+        return None if values is None else run_report(values)
     return None
 
 
 def parse_log_flags(args: list[str]) -> dict[str, Any] | None:
     """The values of `log`'s flags (last one wins, `--tag` collects), or None when unsure."""
-    values: dict[str, Any] = {"tags": []}
+    values = parse_flags(args, LOG_VALUE_FLAGS, LOG_SWITCHES, {"tags": []})
+    return values if values is not None and all(name in values for name in _REQUIRED) else None
+
+
+def parse_flags(
+    args: list[str], value_flags: dict[str, tuple[str, type]], switches: dict[str, str], values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """`values` with the flags' values added (last one wins, list kinds collect), or None when unsure."""
     position = 0
     while position < len(args):
         flag, equals, inline = args[position].partition("=")
-        if not equals and flag in LOG_SWITCHES:
-            values[LOG_SWITCHES[flag]] = True
+        if not equals and flag in switches:
+            values[switches[flag]] = True
             position += 1
             continue
-        if flag not in LOG_VALUE_FLAGS or (not equals and position + 1 == len(args)):
+        if flag not in value_flags or (not equals and position + 1 == len(args)):
             return None
         text = inline if equals else args[position + 1]
         position += 1 if equals else 2
-        name, kind = LOG_VALUE_FLAGS[flag]
+        name, kind = value_flags[flag]
         value = _plain_value(text, kind)
         if value is None:
             return None
@@ -63,7 +86,7 @@ def parse_log_flags(args: list[str]) -> dict[str, Any] | None:
             values[name].append(text)
         else:
             values[name] = value
-    return values if all(name in values for name in _REQUIRED) else None
+    return values
 
 
 def _plain_value(text: str, kind: type) -> Any:
@@ -92,4 +115,27 @@ def run_log(values: dict[str, Any]) -> int:
         return 1
     if not quiet:
         sys.stdout.write(f"logged to {path}\n")
+    return 0
+
+
+def run_report(values: dict[str, Any]) -> int | None:
+    """Print the report as the typer `report` command would, or None (nothing printed) where the
+    typer app must answer: a mistake in the flags or the settings, which it reports in its own words."""
+    from vaultledger.cli.period_flags import PeriodFlags, UsageMistake, choose_period
+    from vaultledger.cli.reporting import BY_CHOICES, FORMATS, ReportRequest, write_report
+    from vaultledger.cli.resolve import settings_from, week_rule_for
+    from vaultledger.errors import VaultledgerError
+    from vaultledger.periods import today
+
+    request = ReportRequest(PeriodFlags(**{name: values.pop(name) for name in list(values)
+                                           if name in _PERIOD_TEXTS.values() or name in REPORT_SWITCHES.values()}),
+                            values.pop("by", "provider"), values.pop("compare", None), values.pop("fmt", "table"))
+    if request.by not in BY_CHOICES or request.fmt not in FORMATS:
+        return None
+    try:
+        settings = settings_from(values.get("config"), values.get("vault"), values.get("logs"), values.get("tz"))
+        choose_period(request.period, today(settings.timezone.value), week_rule_for(settings))
+        write_report(settings, request)
+    except (VaultledgerError, UsageMistake):
+        return None  # write_report prints only once all is worked out: nothing was printed
     return 0

@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 from vaultledger.cli import fail
 from vaultledger.cli.period_flags import PeriodFlags
 
@@ -36,7 +34,7 @@ def warn_if_no_logs(settings: Settings) -> None:
 
     problem = logs_folder_problem(settings)
     if problem:
-        typer.echo(f"vaultledger: warning: {problem}", err=True)
+        print(f"vaultledger: warning: {problem}", file=sys.stderr)
 
 
 def chosen_period(flags: PeriodFlags, settings: Settings) -> Period | None:

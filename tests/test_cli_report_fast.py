@@ -1,0 +1,98 @@
+"""`vaultledger report` answered without typer: the same bytes, warnings and exit codes as the typer
+command, for every flag it takes; anything unusual (help, a mistake) is left to typer."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from vaultledger.cli import app
+from vaultledger.cli.fast import REPORT_SWITCHES, REPORT_VALUE_FLAGS, answer_quickly
+
+runner = CliRunner()
+CALLS = [
+    {"ts": "2026-03-12T10:00:00Z", "provider": "openai", "model": "gpt-4o", "input_tokens": 1200,
+     "output_tokens": 300, "project": "orbis", "id": "a"},
+    {"ts": "2026-03-13T23:30:00Z", "provider": "anthropic", "model": "claude-sonnet-4-5", "input_tokens": 5000,
+     "cache_write_tokens": 1000, "cache_write_1h_tokens": 400, "output_tokens": 50, "use_case": "poem"},
+    {"ts": "2026-03-14T09:00:00Z", "provider": "mystery", "model": "frobnicator", "input_tokens": 10,
+     "output_tokens": 1},
+    {"ts": "2026-03-14T09:30:00Z", "provider": "openai", "model": "gpt-4o", "input_tokens": 10, "output_tokens": 1,
+     "id": "a"},
+]
+
+
+@pytest.fixture
+def logs(logs_dir: Path) -> Path:
+    logs_dir.mkdir()
+    for call in CALLS:
+        with (logs_dir / f"{call['ts'][:10]}.jsonl").open("a") as handle:
+            handle.write(json.dumps(call) + "\n")
+    (logs_dir / "2026-03-14.jsonl").open("a").write("not json\n")
+    return logs_dir
+
+
+def test_the_fast_path_knows_exactly_the_typer_report_flags() -> None:
+    command = get_command(app).commands["report"]  # type: ignore[attr-defined]
+    typer_flags = {opt for param in command.params for opt in param.opts} - {"--help", "-h"}
+    assert typer_flags == set(REPORT_VALUE_FLAGS) | set(REPORT_SWITCHES)
+
+
+SAME = [
+    ["report", "--from", "2026-03-10", "--to", "2026-03-16", "--format", "json"],
+    ["report", "--week", "2026-W11", "--format", "json", "--by", "model"],
+    ["report", "--month=2026-03", "--format", "csv", "--by", "project"],
+    ["report", "--day", "2026-03-14", "--format", "json", "--by", "day"],
+    ["report", "--month", "2026-03", "--by", "week", "--format", "json"],
+    ["report", "--month", "2026-03", "--compare", "2026-02", "--format", "json"],
+    ["report", "--month", "2026-03", "--compare", "2026-02", "--format", "csv", "--by", "model"],
+    ["report", "--quarter", "2026Q1", "--by", "use_case"],
+    ["report", "--from", "2026-03-10", "--to", "2026-03-16", "--tz", "Asia/Tokyo", "--format", "json"],
+    ["report", "--today", "--format", "json"],
+    ["report", "--last", "7d", "--format", "csv"],
+    ["report", "--month", "2026-03", "--format", "json", "--logs", "/nonexistent/typo"],  # a warning, exit 0
+]
+
+
+@pytest.mark.parametrize("args", SAME, ids=range(len(SAME)))
+def test_the_fast_path_prints_what_typer_prints(args: list[str], logs: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    by_typer = runner.invoke(app, args)
+    code = answer_quickly(args)
+    fast = capsys.readouterr()
+    assert (code, fast.out + fast.err) == (by_typer.exit_code, by_typer.output)
+    assert code == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["report", "--help"], ["report", "--format", "yaml"], ["report", "--by", "planet"],
+    ["report", "--day", "2026-03-14", "--week", "2026-W11"], ["report", "--day", "yesterday-ish"],
+    ["report", "--tz", "Mars/Olympus"], ["report", "--compare", "later"], ["report", "--bogus"], ["report", "--day"],
+])
+def test_mistakes_are_left_to_typer_and_nothing_is_printed(args: list[str], logs: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert answer_quickly(args) is None
+    assert capsys.readouterr() == ("", "")
+    assert runner.invoke(app, args).exit_code != 0 or args[1] == "--help"
+
+
+def test_a_warm_report_loads_neither_typer_nor_pydantic(logs: Path, tmp_path: Path) -> None:
+    """typer and pydantic never; genai-prices only on the first run, whose day prices the cache keeps."""
+    probe = ("import sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
+             "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
+             "print(sorted(m for m in ('typer', 'pydantic', 'genai_prices') if m in sys.modules), file=sys.stderr)")
+    env = {**os.environ, "VAULTLEDGER_CACHE_DIR": str(tmp_path / "cache")}
+    for loaded in (["genai_prices", "pydantic"], []):
+        done = subprocess.run([sys.executable, "-c", probe, "report", "--month", "2026-03", "--format", "json"],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["totals"]["calls"] == 3
+        assert done.stderr.strip().splitlines()[-1] == str(loaded)

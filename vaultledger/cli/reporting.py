@@ -1,0 +1,89 @@
+"""What `vaultledger report` prints, worked out and written without typer: the typer command and the
+fast path (`cli.fast`) both call `write_report`, so they cannot differ."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from vaultledger.cli.period_flags import PeriodFlags
+from vaultledger.cli.resolve import ledger_for, period_or_today, warn_if_no_logs, week_rule_for
+
+if TYPE_CHECKING:
+    from vaultledger.ledger import Ledger
+    from vaultledger.ledger.usage import Usage
+    from vaultledger.periods import Period
+    from vaultledger.settings import Settings
+
+BY_CHOICES = ("provider", "model", "project", "use_case", "app", "tag", "service_tier", "day", "week", "month")
+FORMATS = ("table", "json", "csv")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    period: PeriodFlags
+    by: str = "provider"
+    compare: str | None = None
+    fmt: str = "table"
+
+
+def write_report(settings: Settings, request: ReportRequest) -> None:
+    """Work the report out, then print it (stdout) and its warnings (stderr); nothing is printed
+    if working it out raises."""
+    from vaultledger.periods.parse import parse_period
+    from vaultledger.reports.problems import find_outliers, warnings
+
+    chosen = period_or_today(request.period, settings)
+    other = parse_period(request.compare, week_rule_for(settings)) if request.compare else None
+    ledger = ledger_for(settings)
+    usage = _usage_by(ledger, chosen, request.by, settings)
+    other_usage = _usage_by(ledger, other, request.by, settings) if other else None
+    outliers = find_outliers(ledger, chosen)
+    warn_if_no_logs(settings)
+    if other is not None and other_usage is not None:
+        _print_comparison(chosen, usage, other, other_usage, request.by, request.fmt)
+    else:
+        _print_report(chosen, usage, ledger, request, outliers)
+    for warning in warnings(ledger.stats, outliers):
+        print(f"vaultledger: warning: {warning}", file=sys.stderr)
+
+
+def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Usage:
+    from vaultledger.reports.report import TIME_UNITS, usage_by_time
+
+    if by in TIME_UNITS:
+        return usage_by_time(ledger, period, by, week_rule_for(settings))
+    return ledger.usage(period)
+
+
+def _print_report(period: Period, usage: Usage, ledger: Ledger, request: ReportRequest, outliers: list) -> None:
+    from vaultledger.reports import report
+
+    by, fmt = request.by, request.fmt
+    if fmt == "json":
+        document = report.report_json(period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by], outliers)
+        if by in report.TIME_UNITS:
+            document[f"by_{by}"] = [{"key": key, **report.sums_json(sums)} for key, sums in usage.by(by)]
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(report.report_csv(usage, by))
+    else:
+        from vaultledger.cli.tables import print_report_table
+
+        print_report_table(period, usage, ledger.stats, by)
+
+
+def _print_comparison(period: Period, usage: Usage, other: Period, other_usage: Usage, by: str, fmt: str) -> None:
+    from vaultledger.reports import report
+
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.compare_json(period, usage, other, other_usage, by), indent=2,
+                                    ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(report.compare_csv(usage, other_usage, by))
+    else:
+        from vaultledger.cli.tables import print_comparison_table
+
+        print_comparison_table(period, usage, other, other_usage, by)

@@ -20,12 +20,12 @@ from zlib import adler32, crc32
 import msgspec
 
 from vaultledger import __version__
-from vaultledger.ledger.usage import GroupKey, Sums, Usage
+from vaultledger.ledger.usage import GroupKey, LargeCall, Sums, Usage
 from vaultledger._fs import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 
 Signature = tuple[int, int, int, int]
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
@@ -35,6 +35,7 @@ class _CachedDay(msgspec.Struct, array_like=True, gc=False):
     day: dt.date
     groups: list[tuple[GroupKey, Sums]]
     units: bytes  # msgpack of {use case: [unit ids]}, decoded only if a section needs units
+    large_calls: list[LargeCall] = []
 
 
 class _CachedFold(msgspec.Struct, gc=False):
@@ -73,6 +74,7 @@ class _CachedMonth(msgspec.Struct, gc=False):
     groups: list[tuple[GroupKey, Sums]]
     units: bytes
     files: list[_CachedFileStats]
+    large_calls: list[LargeCall] = []
 
 
 _decode_month = msgspec.msgpack.Decoder(_CachedMonth).decode
@@ -245,7 +247,7 @@ class FoldCache:
             return None
         if entry.signatures != signatures or None in signatures.values():
             return None
-        usage = Usage(dict(entry.groups))
+        usage = Usage(dict(entry.groups), large_calls=entry.large_calls)
         usage.add_encoded_units(entry.units)
         files = [(Path(item.path), item.day, _stats(item.stats, item.problems)) for item in entry.files]
         return usage, files
@@ -257,7 +259,8 @@ class FoldCache:
         if None in signatures.values():
             return
         cached_files = [_CachedFileStats(str(path), day, *_plain_stats(stats)) for path, day, stats in files]
-        entry = _CachedMonth(month, signatures, list(usage.groups.items()), usage.encoded_units(), cached_files)
+        entry = _CachedMonth(month, signatures, list(usage.groups.items()), usage.encoded_units(), cached_files,
+                             usage.large_calls)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
@@ -289,7 +292,7 @@ def decode_fold(encoded: bytes) -> FileFold:
 
 def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold) -> _CachedFold:
     days = [
-        _CachedDay(day, list(usage.groups.items()), usage.encoded_units())
+        _CachedDay(day, list(usage.groups.items()), usage.encoded_units(), usage.large_calls)
         for day, usage in sorted(fold.days.items())
     ]
     return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids, fold.digests,
@@ -299,7 +302,7 @@ def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold) ->
 def _fold_from_entry(entry: _CachedFold) -> FileFold:
     days = {}
     for cached in entry.days:
-        usage = Usage(dict(cached.groups))
+        usage = Usage(dict(cached.groups), large_calls=cached.large_calls)
         usage.add_encoded_units(cached.units)
         days[cached.day] = usage
     resume = Resume(*entry.resume) if entry.resume else None

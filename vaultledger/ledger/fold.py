@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import add, attrgetter, methodcaller
@@ -14,13 +15,17 @@ from pathlib import Path
 
 from vaultledger.ledger.cache import FileFold, Resume
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadPosition, ReadStats, counted_records, file_day, read_batches
-from vaultledger.ledger.usage import GroupKey, Sums, Usage, group_key, merge_days
+from vaultledger.ledger.usage import (
+    LARGE_CALL_COST, GroupKey, LargeCall, Sums, Usage, group_key, is_large, merge_days,
+)
 from vaultledger.ledger.pricer import GroupPricer
 from vaultledger.pricing import PriceBook
 from vaultledger.record import RecordFields, UsageRecord
 from vaultledger.record.batch import Batch
 
 _TS = attrgetter("ts")
+_INPUT = attrgetter("input_tokens")
+_OUTPUT = attrgetter("output_tokens")
 _DATE = methodcaller("date")
 _ANY_BATCH = Batch([])  # records added one by one: nothing known about them
 # A batch spanning more days than this (a file not named for a day) finds each call's day on its own.
@@ -47,6 +52,7 @@ class DayFolder:
         self._batch = _ANY_BATCH
         # One GroupKey per distinct key: made once, hashed fast, and shared by every day's Usage.
         self._group_keys: dict[tuple, GroupKey] = {}
+        self._candidate_tokens = candidate_tokens(book)
 
     def add(self, record: UsageRecord) -> None:
         self._batch = _ANY_BATCH
@@ -56,6 +62,8 @@ class DayFolder:
         added.add_extras(record)
         units = {record.unit_id} if record.unit_id else set()
         self._add_group(day, self._usage_of(day), group_key(record), [record], added, units)
+        if record.input_tokens + record.output_tokens > self._candidate_tokens or record.cost_usd is not None:
+            self._keep_large([record])
 
     def add_all(self, records: Iterable[UsageRecord]) -> None:
         for record in records:
@@ -93,7 +101,19 @@ class DayFolder:
                 for member in members:
                     added.add_extras(member)
             self._add_group(day, self._usage_of(day), self._group_key(tuple(fields)), members, added, units)
+        if batch.has_costs or max(map(add, map(_INPUT, records), map(_OUTPUT, records))) > self._candidate_tokens:
+            self._keep_large(records)  # rare: a batch with a call that may be an outlier
         return with_id
+
+    def _keep_large(self, records: Sequence[RecordFields]) -> None:
+        for record in records:
+            tokens = record.input_tokens + record.output_tokens
+            if tokens <= self._candidate_tokens and record.cost_usd is None:
+                continue
+            cost = self.book.cost_of(record).cost  # type: ignore[arg-type]
+            if is_large(tokens, cost):
+                day = record.ts.astimezone(self.zone).date()
+                self._usage_of(day).large_calls.append(LargeCall(record.provider, record.id, day, record.model, tokens, cost))
 
     def _day_numbers(
         self, batch: Batch, first_day: dt.date, last_day: dt.date
@@ -203,6 +223,14 @@ def _group_calls(
             ids.add(record.id)
             with_id += 1
     return groups, with_id
+
+
+def candidate_tokens(book: PriceBook) -> int:
+    """Calls above this many tokens are priced one by one to see whether they are large (LargeCall).
+    No bundled price reaches $1,000 per million tokens, so under a million tokens only an override that
+    dear (or a call's own cost_usd) can make a call cost $1,000."""
+    rates = (value for override in book.overrides for value in vars(override).values() if isinstance(value, Decimal))
+    return 0 if max(rates, default=Decimal(0)) >= LARGE_CALL_COST else 10**6
 
 
 def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:

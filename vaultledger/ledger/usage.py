@@ -6,6 +6,7 @@ tags combination) rather than as records, so weeks and quarters are sums of smal
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -24,6 +25,31 @@ class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
     use_case: str | None
     app: str | None
     tags: tuple[str, ...]
+
+
+# A call this big is most likely a mistake (SPEC §8's outliers): it still counts, and is named.
+LARGE_CALL_TOKENS = 10**9
+LARGE_CALL_COST = Decimal(1000)
+
+
+class LargeCall(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """One call over LARGE_CALL_TOKENS tokens (input + output) or LARGE_CALL_COST dollars, kept
+    with the day's usage so a report names it without reading the day's calls again."""
+
+    provider: str
+    id: str | None
+    day: dt.date
+    model: str
+    tokens: int
+    cost: Decimal | None
+
+    def order(self) -> tuple[dt.date, int, str, str, str]:
+        """By day, the biggest first."""
+        return self.day, -self.tokens, self.provider, self.id or "", self.model
+
+
+def is_large(tokens: int, cost: Decimal | None) -> bool:
+    return tokens > LARGE_CALL_TOKENS or (cost is not None and cost > LARGE_CALL_COST)
 
 
 _encode_units = msgspec.msgpack.Encoder().encode
@@ -106,12 +132,14 @@ class Usage:
     encoded until someone asks for `units`.
     """
 
-    __slots__ = ("groups", "_units", "_encoded_units")
+    __slots__ = ("groups", "_units", "_encoded_units", "large_calls")
 
-    def __init__(self, groups: dict[GroupKey, Sums] | None = None, units: dict[str, set[str]] | None = None) -> None:
+    def __init__(self, groups: dict[GroupKey, Sums] | None = None, units: dict[str, set[str]] | None = None,
+                 large_calls: list[LargeCall] | None = None) -> None:
         self.groups: dict[GroupKey, Sums] = {} if groups is None else groups
         self._units: dict[str, set[str]] = {} if units is None else units
         self._encoded_units: list[bytes] = []
+        self.large_calls: list[LargeCall] = [] if large_calls is None else large_calls
 
     @property
     def units(self) -> dict[str, set[str]]:
@@ -138,21 +166,23 @@ class Usage:
             else:
                 mine.add(sums)
         self._encoded_units.extend(other._encoded_units)
+        self.large_calls.extend(other.large_calls)
         for use_case, units in other._units.items():
             self._units.setdefault(use_case, set()).update(units)
 
-    def __getstate__(self) -> tuple[dict[GroupKey, Sums], bytes]:
+    def __getstate__(self) -> tuple[dict[GroupKey, Sums], bytes, list[LargeCall]]:
         # Worker processes send folds back pickled: one msgpack blob beats thousands of strings.
-        return self.groups, self.encoded_units()
+        return self.groups, self.encoded_units(), self.large_calls
 
-    def __setstate__(self, state: tuple[dict[GroupKey, Sums], bytes]) -> None:
-        self.groups, self._units, self._encoded_units = state[0], {}, [state[1]]
+    def __setstate__(self, state: tuple[dict[GroupKey, Sums], bytes, list[LargeCall]]) -> None:
+        self.groups, self._units, self._encoded_units, self.large_calls = state[0], {}, [state[1]], state[2]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Usage) and self.groups == other.groups and self.units == other.units
+        return (isinstance(other, Usage) and self.groups == other.groups and self.units == other.units
+                and sorted(self.large_calls, key=LargeCall.order) == sorted(other.large_calls, key=LargeCall.order))
 
     def __repr__(self) -> str:
-        return f"Usage(groups={self.groups!r}, units={self.units!r})"
+        return f"Usage(groups={self.groups!r}, units={self.units!r}, large_calls={self.large_calls!r})"
 
     def totals(self) -> Sums:
         total = Sums()

@@ -8,7 +8,7 @@ It is named with its provider, id and day, so the user can check it and cancel i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -16,17 +16,13 @@ from typing import Any
 
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.files import CUT_SHORT, ReadStats
-from vaultledger.ledger.usage import Usage
+from vaultledger.ledger.usage import LargeCall, Usage
 from vaultledger.periods import Period
 from vaultledger.pricing import format_usd
 
-OUTLIER_TOKENS = 10**9
-OUTLIER_COST = Decimal(1000)
-
-
 @dataclass(frozen=True)
 class Outlier:
-    """One call above OUTLIER_TOKENS tokens (input + output) or OUTLIER_COST dollars."""
+    """One call above LARGE_CALL_TOKENS tokens (input + output) or LARGE_CALL_COST dollars."""
 
     provider: str
     id: str | None
@@ -48,31 +44,9 @@ class Outlier:
 
 
 def find_outliers(ledger: Ledger, period: Period) -> list[Outlier]:
-    """The period's outliers. Only days whose totals could hold one are read call by call, so a
-    period without any costs nothing beyond its (usually cached) totals."""
-    if not _may_hold_one(ledger.usage(period)):
-        return []
-    found: list[Outlier] = []
-    for day, usage in sorted(ledger.days(period.start, period.end).items()):
-        if _may_hold_one(usage):
-            found.extend(_outliers_of(ledger, day))
-    return found
-
-
-def _may_hold_one(usage: Usage) -> bool:
-    return any(_too_big(sums.input_tokens + sums.output_tokens, sums.cost) for sums in usage.groups.values())
-
-
-def _too_big(tokens: int, cost: Decimal | None) -> bool:
-    return tokens > OUTLIER_TOKENS or (cost is not None and cost > OUTLIER_COST)
-
-
-def _outliers_of(ledger: Ledger, day: dt.date) -> Iterator[Outlier]:
-    for record_day, record in ledger.records(day, day):
-        tokens = record.input_tokens + record.output_tokens
-        cost = ledger.book.cost_of(record).cost
-        if _too_big(tokens, cost):
-            yield Outlier(record.provider, record.id, record_day, record.model, tokens, cost)
+    """The period's outliers, as the fold found them (LargeCall): no call is read again for them."""
+    calls = sorted(ledger.usage(period).large_calls, key=LargeCall.order)
+    return [Outlier(call.provider, call.id, call.day, call.model, call.tokens, call.cost) for call in calls]
 
 
 @dataclass(frozen=True)

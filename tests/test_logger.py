@@ -27,9 +27,11 @@ for n in range(count):
 
 
 @pytest.fixture(autouse=True)
-def every_warning_shown(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Warnings are rate-limited per problem; each test sees its own first one."""
+def every_warning_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warnings are rate-limited per problem: each test sees its own first one. Lost calls are
+    counted in the state folder when the logs folder cannot be written: keep it in tmp_path."""
     monkeypatch.setattr(vaultledger.capture.logger, "_warned", set())
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def test_log_usage_appends_one_line_to_the_day_of_ts(logs_dir: Path) -> None:

@@ -77,7 +77,7 @@ def test_half_a_line_left_by_another_writer_is_not_glued_onto_the_next(logs_dir:
     assert stats.invalid_lines == 1 and stats.partial_lines == 0
 
 
-def test_our_own_appends_read_no_byte_back(logs_dir: Path) -> None:
+def test_a_file_truncated_under_us_gets_no_stray_newline(logs_dir: Path) -> None:
     files = OpenFiles()
     path = logs_dir / f"{DAY}.jsonl"
     files.write_line(path, b'{"a":1}\n')
@@ -457,3 +457,12 @@ def test_log_with_an_oversized_session_keeps_the_usage_and_says_so(
     lines = [json.loads(line) for line in (logs_dir / f"{DAY}.jsonl").read_text().splitlines()]
     assert [(line["input_tokens"], len(line["session"]), line["attrs"]) for line in lines] == [
         (10, LONG_TEXT, {"truncated": "session"})] * 2
+
+
+def test_log_with_a_model_too_long_for_any_line_exits_1_on_both_paths(
+        logs_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [*CLI, "--model", "m" * 5000]
+    by_typer, fast = both_paths(args, capsys)
+    assert by_typer == fast == (1, "vaultledger: model alone takes 5,002 bytes: the record cannot fit the "
+                                   "4096-byte line limit even with its free-text fields cut\n")
+    assert list_log_files(logs_dir) == []

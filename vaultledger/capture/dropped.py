@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
-import hashlib
 import os
 import stat
 import time
@@ -136,6 +135,8 @@ def _append(path: Path, lines: list[bytes], make_folder: bool) -> int:
 
 def fallback_path(logs_dir: Path, state_dir: Path | None = None) -> Path:
     """Where drops for `logs_dir` go when that folder cannot be written: one file per logs folder."""
+    import hashlib  # only here: it costs `vaultledger log` milliseconds to load
+
     if state_dir is None:
         import platformdirs
 

@@ -263,3 +263,42 @@ def test_vaultledger_log_on_a_full_disk_exits_1_and_the_next_line_starts_fresh(e
     ids, stats = read_back(logs)
     assert ids == Counter({"": 20, "cli-1": 1}) and stats.invalid_lines == 2  # the old junk and the cut line
     assert dropped_records(logs).count == 1
+
+
+FORK_WHILE_HELD = """
+import threading
+from vaultledger.capture import dropped
+from vaultledger.capture.logger import _process_log
+log("parent-first")
+usage_log = _process_log.get()
+held, release = threading.Event(), threading.Event()
+holder = threading.Thread(target=lambda: (usage_log._lock.acquire(), held.set(), release.wait(30),
+                                          usage_log._lock.release()))
+holder.start()
+held.wait(10)
+queued = log("parent-queued")  # waits LOCK_WAIT, then is queued for the stuck holder
+state = os.environ["XDG_STATE_HOME"]
+open(state, "w").close()  # nowhere to save a drop of a missing logs folder: it stays in memory
+dropped.note_dropped(usage_log.logs_dir / "missing", __import__("datetime").date(2026, 3, 14), "unwritable")
+os.remove(state)
+child = os.fork()
+if child == 0:  # the holder does not exist here: its lock must not either, nor the parent's queue
+    code = 0 if log("child")[1] else 3
+    sys.exit(code)  # runs atexit: it must not save the parent's drop
+_, status = os.waitpid(child, 0)
+release.set()
+holder.join()
+dropped.save_unsaved()
+results = [log("parent-after"), queued]
+print(json.dumps({"child": os.waitstatus_to_exitcode(status), "results": results}))
+"""
+
+
+def test_a_child_forked_while_a_thread_holds_the_log_writes_at_once_and_nothing_twice(
+        env: dict[str, str], tmp_path: Path) -> None:
+    found = run_child(FORK_WHILE_HELD, env, timeout=60)
+    assert found["child"] == 0
+    assert found["results"] == [["parent-after", True], ["parent-queued", False]]
+    ids, stats = read_back(tmp_path / "logs")
+    assert ids == Counter({"parent-first": 1, "parent-queued": 1, "child": 1, "parent-after": 1})
+    assert dropped_records(tmp_path / "logs" / "missing", state_dir=tmp_path / "state" / "vaultledger").count == 1

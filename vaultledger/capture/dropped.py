@@ -171,4 +171,10 @@ def _entries(logs_dir: Path, state_dir: Path | None) -> Iterator[_Entry]:
                 yield entry
 
 
+def _forget_the_parents_drops() -> None:
+    del _unsaved[:]  # a forked child would save (and count) them a second time
+
+
 atexit.register(save_unsaved)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_the_parents_drops)

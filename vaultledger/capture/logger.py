@@ -114,6 +114,7 @@ class _ProcessLog:
     def reset_after_fork(self) -> None:
         self._lock = threading.RLock()
         self._resolving = set()
+        self._waiting.records.clear()
         if self._current is not None:
             self._current[1].reset_after_fork()
 

@@ -109,9 +109,11 @@ class UsageLog:
             self._lock.release()
 
     def reset_after_fork(self) -> None:
-        """In a forked child, a lock held by a thread of the parent would never be released."""
+        """In a forked child, a lock held by a thread of the parent would never be released, and
+        the lines queued in the parent are the parent's to write."""
         self._lock = threading.RLock()
         self._busy = False
+        self._waiting.clear()
 
     def _put(self, path: Path, line: bytes, day: dt.date, may_defer: bool) -> bool:
         lock = self._lock

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import vaultledger
+import vaultledger.capture.logger
 from vaultledger.capture.logger import UsageLog, log_usage
 from vaultledger.ledger.files import ReadStats, read_file
 from vaultledger.record import make_record
@@ -23,6 +24,14 @@ for n in range(count):
     log_usage(provider="openai", model="gpt-4o-mini", input_tokens=n, output_tokens=worker,
               id=f"w{worker}-{n}", app="x" * 300, ts="2026-03-14T12:00:00+00:00")
 """
+
+
+@pytest.fixture(autouse=True)
+def every_warning_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warnings are rate-limited per problem: each test sees its own first one. Lost calls are
+    counted in the state folder when the logs folder cannot be written: keep it in tmp_path."""
+    monkeypatch.setattr(vaultledger.capture.logger, "_warned", set())
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def test_log_usage_appends_one_line_to_the_day_of_ts(logs_dir: Path) -> None:
@@ -74,9 +83,19 @@ def test_an_unwritable_logs_folder_warns_once_and_never_raises(tmp_path: Path, m
     assert len([w for w in caught if "usage not logged" in str(w.message)]) == 1
 
 
-def test_an_oversized_record_is_refused_not_split(logs_dir: Path) -> None:
-    with pytest.warns(RuntimeWarning, match="4096-byte"):
-        assert log_usage(provider="openai", model="m", input_tokens=1, output_tokens=1, app="x" * 5000) is None
+def test_an_oversized_record_keeps_its_usage_with_its_free_text_cut(logs_dir: Path) -> None:
+    with pytest.warns(RuntimeWarning, match="cut to fit"):
+        record = log_usage(provider="openai", model="m", input_tokens=7, output_tokens=1, app="x" * 5000,
+                           ts="2026-03-14T11:00:00Z")
+    assert record is not None and record.attrs == {"truncated": "app"}
+    [written] = list(read_file(logs_dir / "2026-03-14.jsonl", ReadStats()))
+    assert written.input_tokens == 7 and written.app == "x" * 255 + "…"
+
+
+def test_a_record_whose_model_alone_breaks_the_limit_is_refused_not_split(logs_dir: Path) -> None:
+    with pytest.warns(RuntimeWarning, match="model alone takes 5,002 bytes"):
+        assert log_usage(provider="openai", model="m" * 5000, input_tokens=1, output_tokens=1) is None
+    assert not list(logs_dir.glob("*.jsonl"))
 
 
 def test_a_partial_line_left_by_a_crash_is_not_glued_to_the_next(logs_dir: Path) -> None:

@@ -31,10 +31,13 @@ def context(**fields: Any) -> Iterator[Mapping[str, Any]]:
 
 
 def with_context_defaults(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """`fields` with the active context's defaults filled in where the caller gave nothing."""
+    """`fields` with the active context's defaults filled in where the caller gave nothing.
+
+    Outside any context a dict is returned as it is (log_usage's own keyword dict, which it may
+    change); other mappings are copied."""
     defaults = _defaults.get()
     if not defaults:
-        return dict(fields)
+        return fields if type(fields) is dict else dict(fields)
     combined = dict(defaults)
     combined.update({k: v for k, v in fields.items() if v is not None})
     if "tags" in defaults and fields.get("tags"):

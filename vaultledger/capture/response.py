@@ -12,8 +12,8 @@ from vaultledger.capture.shapes.hosts import client_base_url, provider_for_url
 from vaultledger.capture.shapes.providers import GUESSED
 from vaultledger.capture.shapes.settle import settle_counts
 from vaultledger.capture.context import with_context_defaults
-from vaultledger.errors import InvalidRecord, VaultledgerError
-from vaultledger.capture.logger import UsageLog, warn_once, log_record
+from vaultledger.errors import InvalidRecord
+from vaultledger.capture.logger import UsageLog, log_record, not_logged
 from vaultledger.record import UsageRecord, make_record, normalise_provider
 
 __all__ = ["record_response", "usage_from_response"]
@@ -100,12 +100,8 @@ def record_response(
     try:
         record = build_record(response, provider=provider, model=model, ts=ts, fields=fields,
                               base_url=base_url, client=client)
-    except VaultledgerError as error:
-        warn_once(f"vaultledger: usage not logged: {error}")
-        return None
     except Exception as error:  # a surprising object must never break the app that called us
-        warn_once(f"vaultledger: usage not logged (unexpected {type(error).__name__}: {error})")
-        return None
+        return not_logged(error, usage_log, counted=log)  # warns, never raising; counts a lost call
     return log_record(record, usage_log) if log else record
 
 

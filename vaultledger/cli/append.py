@@ -1,7 +1,7 @@
 """`vaultledger log`'s work, free of typer: flag values to one record, appended to the day's file.
 
-The typer command and the fast path both call `append_from_flags`, so they write the same line and
-fail with the same message.
+The typer command and the fast path both call `append_from_flags` and `cut_notice`, so they write the
+same line, fail with the same one-line message and exit code, and warn alike about a record cut to fit.
 """
 
 from __future__ import annotations
@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaultledger.errors import InvalidRecord, VaultledgerError
+
+if TYPE_CHECKING:
+    from vaultledger.capture.usage_log import Appended
 
 LOG_COUNT_FIELDS: dict[str, str] = {
     "cache_write_1h_tokens": "Cache-write tokens written with a 1-hour TTL (part of cache writes).",
@@ -29,9 +32,14 @@ LOG_COUNT_FIELDS: dict[str, str] = {
 def append_from_flags(
     fields: dict[str, Any], cost_usd: str | None, ts: str | None,
     logs: Path | None, tz: str | None, config: Path | None,
-) -> Path:
-    """Append the record the flags describe; returns the file written. Raises VaultledgerError."""
-    from vaultledger.capture.logger import UsageLog
+) -> Appended:
+    """Append the record the flags describe, whole or not at all. Raises VaultledgerError.
+
+    A record that could not be written is also counted as dropped (capture/dropped.py): a script
+    that ignores the exit code still leaves a trace `doctor` shows.
+    """
+    from vaultledger.capture.dropped import note_dropped
+    from vaultledger.capture.usage_log import UsageLog
     from vaultledger.record import make_record
     from vaultledger.settings import resolve_settings
 
@@ -39,11 +47,19 @@ def append_from_flags(
     record = make_record(ts=ts or _now(), cost_usd=decimal_flag(cost_usd, "--cost-usd"), **fields)
     usage_log = UsageLog(settings.logs.value, settings.timezone.value)
     try:
-        return usage_log.append(record)
+        return usage_log.write(record)
     except OSError as error:
+        note_dropped(settings.logs.value, record.ts.astimezone(usage_log.zone).date(), "unwritable", str(error))
         raise VaultledgerError(f"{settings.logs.value}: cannot append ({error.strerror or error})") from None
     finally:
         usage_log.close()
+
+
+def cut_notice(appended: Appended) -> str | None:
+    """The warning for a record kept by cutting free text to fit the line limit, if it was."""
+    if not appended.cut:
+        return None
+    return f"the record was over the 4 KiB line limit: kept with {', '.join(appended.cut)} cut (attrs.truncated)"
 
 
 def decimal_flag(text: str | None, flag: str) -> Decimal | None:

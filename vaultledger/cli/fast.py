@@ -102,19 +102,22 @@ def _plain_value(text: str, kind: type) -> Any:
 
 def run_log(values: dict[str, Any]) -> int:
     """Append the record, as the typer `log` command would: same line, message and exit code."""
-    from vaultledger.cli.append import append_from_flags
+    from vaultledger.cli.append import append_from_flags, cut_notice
     from vaultledger.errors import VaultledgerError
 
     options = {name: values.pop(name, None) for name in ("cost_usd", "ts", "logs", "tz", "config")}
     quiet = values.pop("quiet", False)
     values["tags"] = values["tags"] or None
     try:
-        path = append_from_flags(values, **options)
+        appended = append_from_flags(values, **options)
     except VaultledgerError as error:
         sys.stderr.write(f"vaultledger: {error}\n")
         return 1
     if not quiet:
-        sys.stdout.write(f"logged to {path}\n")
+        sys.stdout.write(f"logged to {appended.path}\n")
+    notice = cut_notice(appended)
+    if notice:
+        sys.stderr.write(f"vaultledger: {notice}\n")
     return 0
 
 

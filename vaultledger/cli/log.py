@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from vaultledger.cli import user_errors
-from vaultledger.cli.append import LOG_COUNT_FIELDS, append_from_flags
+from vaultledger.cli.append import LOG_COUNT_FIELDS, append_from_flags, cut_notice
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, option_group
 
 _COUNT_OPTIONS = tuple(
@@ -56,6 +56,9 @@ def log_command(
         "duration_ms": duration_ms, "id": record_id, "void": void, "tags": tag or None,
     }
     with user_errors():
-        path = append_from_flags(fields, cost_usd, ts, logs, tz, config)
+        appended = append_from_flags(fields, cost_usd, ts, logs, tz, config)
     if not quiet:
-        typer.echo(f"logged to {path}")
+        typer.echo(f"logged to {appended.path}")
+    notice = cut_notice(appended)
+    if notice:
+        typer.echo(f"vaultledger: {notice}", err=True)

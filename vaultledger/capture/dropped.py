@@ -41,6 +41,14 @@ class DroppedRecords:
     count: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        why = ", ".join(f"{reason} {count:,}" for reason, count in self.reasons.items())
+        calls = "call" if self.count == 1 else "calls"
+        return f"{self.count:,} {calls} could not be logged ({why}): their usage is missing from these figures"
+
+    def warnings(self) -> list[str]:
+        return [str(self)] if self.count else []
+
 
 class _Entry(msgspec.Struct, kw_only=True, omit_defaults=True):
     day: dt.date

@@ -32,6 +32,7 @@ class ReportRequest:
 def write_report(settings: Settings, request: ReportRequest) -> None:
     """Work the report out, then print it (stdout) and its warnings (stderr); nothing is printed
     if working it out raises."""
+    from vaultledger.capture.dropped import dropped_records
     from vaultledger.periods.parse import parse_period
     from vaultledger.reports.problems import find_outliers, warnings
 
@@ -41,12 +42,13 @@ def write_report(settings: Settings, request: ReportRequest) -> None:
     usage = _usage_by(ledger, chosen, request.by, settings)
     other_usage = _usage_by(ledger, other, request.by, settings) if other else None
     outliers = find_outliers(ledger, chosen)
+    dropped = dropped_records(settings.logs.value, chosen.start, chosen.end)
     warn_if_no_logs(settings)
     if other is not None and other_usage is not None:
         _print_comparison(chosen, usage, other, other_usage, request.by, request.fmt)
     else:
-        _print_report(chosen, usage, ledger, request, outliers)
-    for warning in warnings(ledger.stats, outliers):
+        _print_report(chosen, usage, ledger, request, outliers, dropped.count)
+    for warning in [*warnings(ledger.stats, outliers), *dropped.warnings()]:
         print(f"vaultledger: warning: {warning}", file=sys.stderr)
 
 
@@ -58,12 +60,15 @@ def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Us
     return ledger.usage(period)
 
 
-def _print_report(period: Period, usage: Usage, ledger: Ledger, request: ReportRequest, outliers: list) -> None:
+def _print_report(
+    period: Period, usage: Usage, ledger: Ledger, request: ReportRequest, outliers: list, dropped: int
+) -> None:
     from vaultledger.reports import report
 
     by, fmt = request.by, request.fmt
     if fmt == "json":
-        document = report.report_json(period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by], outliers)
+        document = report.report_json(
+            period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by], outliers, dropped)
         if by in report.TIME_UNITS:
             document[f"by_{by}"] = [{"key": key, **report.sums_json(sums)} for key, sums in usage.by(by)]
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vaultledger._fs import stale_temp_files_under
+from vaultledger.capture.dropped import DROPPED_NAME, dropped_records
 from vaultledger.errors import VaultledgerError
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.archived import archived_prefix, gz_sibling
@@ -40,6 +42,7 @@ def run_checkup(settings: Settings) -> Checkup:
     _settings_lines(settings, checkup)
     _vault_lines(settings, checkup)
     _log_lines(settings, checkup)
+    _leftover_lines(settings, checkup)
     _schedule_lines(settings, checkup)
     _cache_lines(settings, checkup)
     return checkup
@@ -121,6 +124,16 @@ def _log_lines(settings: Settings, checkup: Checkup) -> None:
     for tier, calls in sorted(unknown_tiers(usage).items()):
         checkup.problem(f"unknown service tier {tier!r} ({calls:,} calls, priced as standard): SPEC tiers are "
                         "standard, batch, flex and priority")
+
+
+def _leftover_lines(settings: Settings, checkup: Checkup) -> None:
+    """Calls the logger could not write, and temp files a killed write left in the vault or the cache."""
+    dropped = dropped_records(settings.logs.value)
+    if dropped.count:
+        checkup.problem(f"{dropped} (see {settings.logs.value / DROPPED_NAME})")
+    folders = [folder for folder in (settings.vault.value, settings.cache_dir.value) if folder and folder.is_dir()]
+    for temp in [temp for folder in folders for temp in stale_temp_files_under(folder)]:
+        checkup.problem(f"{temp}: a temp file left by a write that was killed (the next rollup removes it)")
 
 
 def _archive_lines(logs_dir: Path, checkup: Checkup) -> None:

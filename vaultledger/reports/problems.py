@@ -69,13 +69,14 @@ def cut_files(stats: ReadStats) -> list[CutFile]:
     return [CutFile(problem.path, problem.line - 1) for problem in stats.problems if problem.reason.startswith(CUT_SHORT)]
 
 
-def problems_json(stats: ReadStats, usage: Usage, outliers: Iterable[Outlier]) -> dict[str, Any]:
+def problems_json(stats: ReadStats, usage: Usage, outliers: Iterable[Outlier], dropped: int = 0) -> dict[str, Any]:
     """The `problems` object of the report JSON (SPEC §8), with where each outlier and cut file is."""
     return {
         "invalid_lines": stats.invalid_lines, "duplicates": stats.duplicates, "stray_lines": stats.stray_lines,
         "truncated_files": stats.truncated_files, "unknown_tiers": usage.unknown_tier_calls(),
         "truncated": [cut.as_json() for cut in cut_files(stats)],
         "outliers": [outlier.as_json() for outlier in outliers],
+        "dropped_records": dropped,  # calls the logger could not write (capture.dropped)
     }
 
 

@@ -41,14 +41,15 @@ def sums_json(sums: Sums) -> dict[str, Any]:
 
 
 def report_json(
-    period: Period, usage: Usage, stats: ReadStats, by: Sequence[str] = BREAKDOWNS, outliers: Sequence[Outlier] = ()
+    period: Period, usage: Usage, stats: ReadStats, by: Sequence[str] = BREAKDOWNS, outliers: Sequence[Outlier] = (),
+    dropped: int = 0,
 ) -> dict[str, Any]:
     """The `report --format json` document; its shape is a contract (SPEC §8)."""
     document: dict[str, Any] = {"period": _period_json(period), "totals": sums_json(usage.totals())}
     for dimension in dict.fromkeys([*BREAKDOWNS, *by]):
         document[f"by_{dimension}"] = [{"key": key, **sums_json(sums)} for key, sums in usage.by(dimension)]
     document["unpriced_models"] = usage.unpriced_models()
-    document["problems"] = problems_json(stats, usage, outliers)
+    document["problems"] = problems_json(stats, usage, outliers, dropped)
     return document
 
 

@@ -94,3 +94,19 @@ def test_a_void_line_cancels_and_a_later_line_corrects(logs_dir: Path) -> None:
     assert (document["totals"]["calls"], document["totals"]["input_tokens"]) == (1, 50)
     assert document["problems"]["outliers"] == []
     assert len((logs_dir / "2026-03-14.jsonl").read_text().splitlines()) == 4  # nothing edited, all appended
+
+
+def test_a_report_by_time_keeps_the_real_breakdowns_and_names_unpriced_models(logs_dir: Path) -> None:
+    """`--by day|week|month` adds by_day/by_week/by_month rows; by_provider, by_model … and the unpriced
+    models stay what they are (they used to be filled with the time rows)."""
+    write_lines(logs_dir / "2026-03-10.jsonl", call(ts="2026-03-10T10:00:00Z"),
+                call(ts="2026-03-11T10:00:00Z", provider="mystery", model="frobnicator-9000"))
+    for unit in ("day", "week", "month"):
+        document = report("--month", "2026-03", "--by", unit)
+        plain = report("--month", "2026-03")
+        assert {key: document[key] for key in plain} == plain
+        rows = document[f"by_{unit}"]
+        assert sum(row["calls"] for row in rows) == 2 and len(rows) == {"day": 31, "week": 5, "month": 1}[unit]
+        assert document["unpriced_models"] == {"mystery/frobnicator-9000": 1}
+    table = runner.invoke(app, ["report", "--month", "2026-03", "--by", "week"])
+    assert "unpriced: mystery/frobnicator-9000 (1 calls)" in table.output

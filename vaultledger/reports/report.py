@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
-from vaultledger.ledger.usage import GroupKey, Sums, Usage
+from vaultledger.ledger.usage import Sums, Usage
 from vaultledger.ledger import Ledger
 from vaultledger.periods import Period, WeekRule, day_of, month_of, week_of
 from vaultledger.pricing import format_usd
@@ -89,11 +89,8 @@ TIME_UNITS = ("day", "week", "month")
 
 
 def usage_by_time(ledger: Ledger, period: Period, unit: str, rule: WeekRule) -> Usage:
-    """The period's usage with one group per day, week or month instead of per dimension value.
-
-    Returned as a Usage whose groups are keyed by a label, so tables, CSV and JSON treat time
-    like any other `--by` dimension.
-    """
+    """The period's usage, whose `by(unit)` gives one row per day, week or month (in time order, days
+    without calls included); every other breakdown, the totals and the unpriced models are the usual ones."""
     days = ledger.days(period.start, period.end)
     span_of = {"day": day_of, "week": lambda day: week_of(day, rule), "month": month_of}[unit]
     rows: dict[str, Sums] = {}
@@ -102,20 +99,19 @@ def usage_by_time(ledger: Ledger, period: Period, unit: str, rule: WeekRule) -> 
         sums = rows.setdefault(label, Sums())
         if day in days:
             sums.add(days[day].totals())
-    return TimeUsage(rows)
+    return TimeUsage(ledger.usage(period), unit, rows)
 
 
 class TimeUsage(Usage):
-    """Usage rows in time order (not by cost): what `--by day|week|month` shows."""
+    """A period's usage that also answers `by(unit)` with rows in time order (not by cost)."""
 
-    def __init__(self, rows: dict[str, Sums]) -> None:
+    def __init__(self, usage: Usage, unit: str, rows: dict[str, Sums]) -> None:
         super().__init__()
-        self.rows = rows
-        for label, sums in rows.items():
-            self.groups[GroupKey(label, "", None, None, None, None, ())] = sums
+        self.merge(usage)
+        self.unit, self.rows = unit, rows
 
     def by(self, dimension: str) -> list[tuple[str | None, Sums]]:
-        return list(self.rows.items())
+        return list(self.rows.items()) if dimension == self.unit else super().by(dimension)
 
 
 def compare_rows(now: Usage, then: Usage, by: str) -> list[tuple[str | None, Sums, Sums, str]]:

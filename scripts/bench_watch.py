@@ -8,7 +8,9 @@ lines are appended through vaultledger's own logger (one write() per line). A po
 the note every 2 ms and notes when its call count first reaches each line, so a line's latency is
 append -> section on disk. Targets (issue 4): median <= 250 ms, worst <= 1 s; a burst of 1,000
 appends -> a handful of note writes; idle costs nothing measurable (CPU seconds over the idle run,
-measured with time.process_time while this process does nothing but watch).
+measured with time.process_time while this process does nothing but watch). First (--day-sizes),
+the same 100 appends at 10/s are watched after today's file was filled with 100 and with 100,000 lines:
+an update must not grow with today's file (target: within 1.5x).
 """
 
 from __future__ import annotations
@@ -108,7 +110,12 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument("--quiet-window", type=float, default=None, help="override the watcher's (seconds)")
     parser.add_argument("--max-delay", type=float, default=None, help="override the watcher's (seconds)")
+    parser.add_argument("--day-sizes", default="100,100000",
+                        help="today's file holds this many lines before each of two watches of 100 lines at "
+                             "10/s; their medians must be within 1.5x (empty: skip)")
     args = parser.parse_args()
+    if args.day_sizes:
+        compare_day_sizes([int(size) for size in args.day_sizes.split(",")])
 
     root = Path(tempfile.mkdtemp(prefix="bench-watch-"))
     os.environ.update(XDG_CONFIG_HOME=str(root / "config"), VAULTLEDGER_CACHE_DIR=str(root / "cache"))
@@ -167,6 +174,52 @@ def main() -> None:
         print(f"idle {args.idle_seconds:g} s: {cpu:.4f} CPU seconds in this process, {wakeups} watcher wake-ups")
     watcher.stop()
     thread.join(2)
+
+
+def compare_day_sizes(sizes: list[int]) -> None:
+    """A watch update must not grow with today's file: the same 100 appends after each prefill."""
+    import datetime as dt
+    import json
+
+    from vaultledger.settings import resolve_settings
+    from vaultledger.watch import Watcher
+
+    medians = []
+    for size in sizes:
+        root = Path(tempfile.mkdtemp(prefix="bench-watch-day-"))
+        os.environ.update(XDG_CONFIG_HOME=str(root / "config"), VAULTLEDGER_CACHE_DIR=str(root / "cache"))
+        (root / "vault" / ".obsidian").mkdir(parents=True)
+        (root / "logs").mkdir()
+        now = dt.datetime.now(dt.timezone.utc)
+        line = json.dumps({"v": 1, "ts": now.isoformat(), **FIELDS}) + "\n"
+        (root / "logs" / f"{now.date()}.jsonl").write_text(line * size)
+        settings = resolve_settings(vault=root / "vault", logs=root / "logs", tz="UTC")
+        from vaultledger.capture.logger import UsageLog
+        from vaultledger.record import make_record
+
+        usage_log = UsageLog(root / "logs", "UTC")
+        watcher = Watcher(settings, quiet=True)
+        thread = threading.Thread(target=watcher.run, daemon=True)
+        thread.start()
+        watcher.ready.wait(30)
+        poller = NotePoller(root / "vault" / f"{now.date()}.md")
+        poller.start()
+        poller.wait_for(size, timeout=120)
+
+        def append() -> None:
+            usage_log.append(make_record(ts=dt.datetime.now(dt.timezone.utc), **FIELDS))
+
+        latencies, _ = steady(append, poller, watcher, 100, 10.0, size)
+        medians.append(statistics.median(latencies))
+        print(f"today's file with {size:,} lines, then 100 appends at 10/s: median {ms(medians[-1])}, "
+              f"worst {ms(max(latencies))}")
+        poller.stopping = True
+        watcher.stop()
+        thread.join(5)
+        usage_log.close()
+    ratio = medians[-1] / medians[0]
+    verdict = "OK" if ratio <= 1.5 else "MISSED"
+    print(f"{sizes[-1]:,}-line day vs {sizes[0]:,}-line day: {ratio:.2f}x (target <= 1.5x): {verdict}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from vaultledger._fs import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7  # 7: Sums counts tier fallbacks; every unit priced (1-hour writes, modalities, web searches)
 
 Signature = tuple[int, int, int, int]
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import msgspec
 
-from vaultledger.pricing.tiers import tier_name
+from vaultledger.pricing.tiers import PRICED_TIERS, STANDARD_WORDS, tier_name
 from vaultledger.record import RecordFields, UsageRecord
 
 class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -208,7 +208,7 @@ class Usage:
 
 
 # SPEC §1: the tiers, and the providers' own words for the standard one.
-KNOWN_TIERS = frozenset({"standard", "batch", "flex", "priority", "default", "auto", "on_demand", ""})
+KNOWN_TIERS = STANDARD_WORDS | PRICED_TIERS
 
 
 def is_known_tier(tier: str | None) -> bool:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from collections import namedtuple
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from vaultledger.errors import PriceError
+from vaultledger.record import COUNT_FIELDS
 
 MTOK = Decimal(1_000_000)
 KILO = Decimal(1_000)
@@ -49,22 +51,8 @@ class Counts(Protocol):
     web_search_requests: int
 
 
-class Call(NamedTuple):
-    """One call's counts, for estimates and tests (a record has the same fields)."""
-
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    reasoning_tokens: int = 0
-    cache_write_1h_tokens: int = 0
-    input_audio_tokens: int = 0
-    input_image_tokens: int = 0
-    input_video_tokens: int = 0
-    cache_read_audio_tokens: int = 0
-    output_audio_tokens: int = 0
-    output_image_tokens: int = 0
-    web_search_requests: int = 0
+# One call's counts, for estimates and tests: a record's count fields (COUNT_FIELDS, in order), 0 by default.
+Call = namedtuple("Call", COUNT_FIELDS, defaults=(0,) * (len(COUNT_FIELDS) - 2))
 
 
 @dataclass(frozen=True)

@@ -253,6 +253,8 @@ def test_fast_mode_is_priced_where_the_data_has_it() -> None:
         "anthropic", "claude-opus-4-8", BEFORE_TIERS, counts, {"speed": "fast"})
     codex = book.price_for("openai", "gpt-5", BEFORE_TIERS, "fast")  # before the data's fast price starts
     assert codex.fallback_tier == "fast" and tier_note(codex) == "the price data has no fast price before 2026-10-12"
+    opus = book.price_for("anthropic", "claude-opus-4-6", BEFORE_TIERS, "fast")  # fast mode the data does not price
+    assert tier_note(opus) == "the price data has no fast price for claude-opus-4-6"
 
 
 def test_tier_fallbacks_are_counted_per_model_and_tier_in_the_fold(tmp_path: Path) -> None:

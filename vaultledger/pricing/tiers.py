@@ -10,9 +10,11 @@ STANDARD = "standard"
 STANDARD_WORDS = frozenset({"standard", "default", "auto", "on_demand", ""})
 """What providers write for the standard tier (OpenAI `default`/`auto`, Bedrock `on_demand`)."""
 
-PRICED_TIERS = frozenset({"batch", "flex", "priority"})
-"""SPEC §1's tiers with prices of their own: a call at one of them priced at the standard rate, because
-the price data has no price for it then, is a tier fallback that reports count."""
+PRICED_TIERS = frozenset({"batch", "flex", "priority", "fast"})
+"""Tiers with prices of their own: SPEC §1's, and `fast` (Claude Code's fast mode, `usage.speed`, and
+OpenAI's fast tier that Codex runs at), which the price data prices for some models. A call at one of
+them priced at the standard rate, because the price data has no price for it then, is a tier fallback
+that reports count; any other name is an unknown tier."""
 
 
 def tier_name(service_tier: str | None) -> str:

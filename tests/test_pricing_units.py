@@ -28,7 +28,8 @@ from vaultledger.record import COUNT_FIELDS, make_record
 BEFORE_TIERS = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)  # the data's batch/flex/priority prices start in Oct 2026
 AFTER_TIERS = dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC)
 REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real-world"
-real_world = pytest.mark.skipif(not REAL_WORLD.is_dir(), reason=f"{REAL_WORLD} is absent (a bare clone has no ../shared)")
+real_world = pytest.mark.skipif(not REAL_WORLD.is_dir(),
+                                reason=f"{REAL_WORLD} is absent (a bare clone has no ../shared)")
 
 # Our count fields as genai-prices names them.
 GENAI_USAGE_KEYS = {
@@ -279,7 +280,8 @@ PROXIED = [  # (provider as logged, model as logged, genai provider, model genai
      "jp.anthropic.claude-haiku-4-5-20251001-v1:0"),
     ("anthropic", "bedrock/converse/us.anthropic.claude-sonnet-4-5-20250929-v1:0", "aws",
      "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-    ("anthropic", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "aws", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("anthropic", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "aws",
+     "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
     ("anthropic", "global.anthropic.claude-haiku-4-5-20251001-v1:0", "aws",
      "global.anthropic.claude-haiku-4-5-20251001-v1:0"),
     ("anthropic", "anthropic/claude-sonnet-4.5", "anthropic", "claude-sonnet-4.5"),
@@ -330,6 +332,21 @@ def test_every_model_in_the_claude_code_bedrock_proxy_transcripts_is_priced() ->
     book = PriceBook([], "UTC")
     assert {model: book.price_for("anthropic", model, BEFORE_TIERS) is not None for model in models} == dict.fromkeys(
         models, True)
+
+
+@real_world
+def test_the_one_hour_claude_code_day_costs_what_ccusage_charged() -> None:
+    """The DERIVED set's day (every cache write 1-hour, one model): its expected tokens at our price
+    cost its expected cost (ccusage's), where the 5-minute rate came out 23 % low."""
+    folder = REAL_WORLD / "claude-code" / "DERIVED-1h-cache-from-claude-code-viewer"
+    day = json.loads((folder / "expected.json").read_text(encoding="utf-8"))["days"]["2025-09-03"]
+    ts = dt.datetime(2025, 9, 3, tzinfo=dt.UTC)
+    price = PriceBook([], "UTC").price_for("anthropic", "claude-sonnet-4-20250514", ts)
+    writes = day["cache_write"]
+    counts = Call(day["uncached_input"] + day["cache_read"] + writes, day["output"], day["cache_read"], writes,
+                  cache_write_1h_tokens=writes)
+    assert abs(price.linear_cost_of(counts, 1) - Decimal(str(day["cost_usd"]))) < Decimal("1e-6")
+    assert price.linear_cost_of(counts._replace(cache_write_1h_tokens=0), 1) < Decimal("0.094")
 
 
 # --------------------------------------------------------------------------- the real bodies' usages
@@ -486,7 +503,8 @@ def test_a_config_override_with_a_tier_and_one_hour_writes_prices_the_report(log
 
     counts = {"input_tokens": 200_000, "output_tokens": 0, "cache_write_tokens": 100_000,
               "cache_write_1h_tokens": 100_000}
-    log_usage(ts="2026-03-01T10:00:00Z", provider="anthropic", model="claude-sonnet-4-5", service_tier="batch", **counts)
+    log_usage(ts="2026-03-01T10:00:00Z", provider="anthropic", model="claude-sonnet-4-5", service_tier="batch",
+              **counts)
     assert report_cost("2026-03-01") == 0.45  # $1.5 uncached + $3 one-hour writes per MTok: the user's batch price
     log_usage(ts="2026-03-01T11:00:00Z", provider="anthropic", model="claude-sonnet-4-5", **counts)
     assert report_cost("2026-03-01") == 0.45 + 0.9  # the standard call keeps genai-prices' $3 + $6 per MTok

@@ -138,8 +138,9 @@ class PriceBook:
         count fields of SPEC §1 (cache_write_1h_tokens=…, web_search_requests=…)."""
         price = self.price_for(provider, model, ts or datetime.now(UTC), service_tier)
         call = Call(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, **parts)
-        problem = subset_problem(call) or ("reasoning_tokens exceed output_tokens" if call.reasoning_tokens > output_tokens
-                                           else None)
+        problem = subset_problem(call)
+        if call.reasoning_tokens > output_tokens:
+            problem = "reasoning_tokens exceed output_tokens"
         if problem:
             raise PriceError(f"cannot estimate: {problem}")
         return _priced(price, provider, model, call)

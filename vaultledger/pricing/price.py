@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from collections import namedtuple
-from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, Protocol
 
@@ -191,6 +191,10 @@ def _part_deltas(price: Price) -> tuple[tuple[str, Decimal], ...]:
 
     A cached audio token is in cache_read_tokens and input_audio_tokens both, so its own rate takes
     back the cache-read and audio rates charged for it and the input rate subtracted for it twice.
+    A cached image or video token (the record has no field for those) likewise costs the cache-read
+    rate plus its modality's difference from input: exactly the cache-read rate where that modality
+    costs what text does (Gemini). OpenAI's image and realtime models price cached images apart,
+    which a record cannot express until SPEC §1 splits cache reads by image.
     """
     rate: dict[str, Decimal] = price.rates()
     deltas = {

@@ -42,12 +42,8 @@ class PriceOverride:
     cache_write: Decimal
     origin: str = ""
     service_tier: str | None = None
-    cache_write_1h: Decimal | None = None
-    input_audio: Decimal | None = None
-    input_image: Decimal | None = None
-    input_video: Decimal | None = None
-    output_audio: Decimal | None = None
-    output_image: Decimal | None = None
+    parts: tuple[tuple[str, Decimal], ...] = ()
+    """(PART_KEYS name, USD per MTok) for the parts the entry prices apart."""
     web_search: Decimal = ZERO
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
@@ -73,7 +69,6 @@ class PriceOverride:
         """This entry as a flat (untiered) price."""
         since = f" from {self.valid_from.isoformat()}" if self.valid_from else ""
         tier = f" ({self.service_tier})" if self.service_tier else ""
-        parts = {key: getattr(self, key) for key in PART_KEYS}
         return Price(
             input=self.input,
             output=self.output,
@@ -82,7 +77,7 @@ class PriceOverride:
             source=f"your [[prices]] {self.provider}/{self.model_glob}{tier}{since}",
             model_id=self.model_glob,
             web_search=self.web_search,
-            **parts,
+            **dict(self.parts),
         )
 
 
@@ -103,7 +98,7 @@ def _parse_override(entry: Mapping[str, Any], where: str) -> PriceOverride:
     if unknown:
         raise PriceError(f"{where}: unknown key '{unknown[0]}' (allowed: {', '.join(_OVERRIDE_KEYS)})")
     input_price = _price_value(entry, "input", where)
-    parts = {key: _price_value(entry, key, where) for key in PART_KEYS if key in entry}
+    parts = tuple((key, _price_value(entry, key, where)) for key in PART_KEYS if key in entry)
     return PriceOverride(
         provider=_text_value(entry, "provider", where),
         model_glob=_text_value(entry, "model", where),
@@ -115,7 +110,7 @@ def _parse_override(entry: Mapping[str, Any], where: str) -> PriceOverride:
         origin=where,
         service_tier=_text_value(entry, "service_tier", where) if "service_tier" in entry else None,
         web_search=_price_value(entry, "web_search", where, default=ZERO, unit="USD per 1,000 web searches"),
-        **parts,
+        parts=parts,
     )
 
 

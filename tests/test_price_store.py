@@ -46,8 +46,8 @@ book = PriceBook([], "Europe/Berlin")
 book.remember_in(__import__("pathlib").Path(sys.argv[1]))
 keys = json.loads(sys.argv[2])
 prices = [book.price_for_day(p, m, t, date.fromisoformat(d)) for p, m, t, d in keys]
-shown = [None if p is None else [str(p.input), str(p.output), str(p.cache_read), str(p.cache_write),
-         str(p.per_call), p.source, p.model_id, p.tiered_from] for p in prices]
+shown = [None if p is None else [*map(str, p.rates().values()), str(p.per_call), p.source, p.model_id,
+         p.fallback_tier, str(p.tier_priced_from), p.tiered_from] for p in prices]
 print(json.dumps({"loaded": "genai_prices" in sys.modules, "prices": shown}))
 """
 
@@ -65,6 +65,9 @@ def test_a_fresh_process_prices_from_the_cache_without_genai_prices(tmp_path: Pa
     assert cold["loaded"] is True and warm["loaded"] is False
     assert warm["prices"] == cold["prices"]
     assert cold["prices"][1][-1] == 200_000 and cold["prices"][3] is None
+    rates = dict(zip(["input", "output", "cache_read", "cache_write", "cache_write_1h"], cold["prices"][1]))
+    assert rates["cache_write_1h"] == "6" and "10" in warm["prices"][1]  # 1-hour writes, web searches per 1,000
+    assert warm["prices"][2][-3:-1] == ["batch", "2026-10-14"]  # a tier fallback, and when the tier gets a price
 
 
 def test_a_restored_tiered_price_costs_calls_above_the_tier_like_genai_prices(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """The cost of groups of calls, priced as cheaply as their prices allow.
 
-Calls below a price's first tier cost tokens × base rate, so their tokens are summed per (day,
-group, price) and priced once at the end; calls that carry their own cost, or whose price changes
-within the day, are priced one by one.
+Calls below a price's first tier cost counts × base rates (every unit: tokens, their parts, web
+searches), so their counts are summed per (day, group, price) and priced once at the end; calls
+that carry their own cost, or whose price changes within the day, are priced one by one. Calls
+whose price stands in for a tier the price data has no price for are counted as tier fallbacks.
 """
 
 from __future__ import annotations
@@ -45,11 +46,8 @@ class GroupPricer:
             self._price_records(day, key, sums, records, price, added)  # type: ignore[arg-type]
 
     def finish(self, days: dict[dt.date, Usage]) -> None:
-        for (day, key, _), (price, tokens) in self._linear.items():
-            days[day].groups[key].cost += price.linear_cost(
-                tokens.input_tokens, tokens.output_tokens, tokens.cache_read_tokens, tokens.cache_write_tokens,
-                calls=tokens.calls,
-            )
+        for (day, key, _), (price, counts) in self._linear.items():
+            days[day].groups[key].cost += price.linear_cost_of(counts, counts.calls)
         self._linear.clear()
 
     def _price_mixed(
@@ -79,12 +77,13 @@ class GroupPricer:
         if price is None:
             sums.unpriced_calls += len(records)
             return
+        if price.fallback_tier is not None:
+            sums.tier_fallback_calls += len(records)
         tier = price.tiered_from
         if tier is not None and max(map(input_tokens_of, records)) >= tier:
             for record in records:
                 if record.input_tokens >= tier:
-                    sums.cost += price.cost(record.input_tokens, record.output_tokens,
-                                            record.cache_read_tokens, record.cache_write_tokens)
+                    sums.cost += price.cost_of(record)
             records, summed = [record for record in records if record.input_tokens < tier], None
         pending = self._linear.get((day, key, id(price)))
         if pending is None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import msgspec
 
+from vaultledger.pricing.tiers import PRICED_TIERS, STANDARD_WORDS, tier_name
 from vaultledger.record import RecordFields, UsageRecord
 
 class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -58,7 +59,8 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
     """Calls, tokens and the known cost of a set of calls; unpriced calls add no cost.
 
     The counts after `unpriced_calls` are SPEC §1's parts (1-hour cache writes, modalities) and
-    web searches, in record.PART_FIELDS order; most calls carry none.
+    web searches, in record.PART_FIELDS order; most calls carry none. `tier_fallback_calls` are the
+    calls at a service tier the price data had no price for then, priced at the standard rate.
     """
 
     calls: int = 0
@@ -77,6 +79,7 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
     output_audio_tokens: int = 0
     output_image_tokens: int = 0
     web_search_requests: int = 0
+    tier_fallback_calls: int = 0
 
     def add_records(self, records: Sequence[RecordFields]) -> None:
         """Add many calls' counts at once."""
@@ -117,6 +120,7 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
         self.output_audio_tokens += other.output_audio_tokens
         self.output_image_tokens += other.output_image_tokens
         self.web_search_requests += other.web_search_requests
+        self.tier_fallback_calls += other.tier_fallback_calls
 
     def copy(self) -> Sums:
         return msgspec.structs.replace(self)
@@ -206,6 +210,16 @@ class Usage:
                 counts[f"{key.provider}/{key.model}"] += sums.unpriced_calls
         return dict(sorted(counts.items()))
 
+    def tier_fallbacks(self) -> list[tuple[str, str, int]]:
+        """(`provider/model`, tier, calls) for calls priced at the standard rate because the price data
+        has no price for their tier at their date (SPEC §3), most calls first."""
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for key, sums in self.groups.items():
+            if sums.tier_fallback_calls:
+                counts[(f"{key.provider}/{key.model}", tier_name(key.service_tier))] += sums.tier_fallback_calls
+        return sorted(((model, tier, calls) for (model, tier), calls in counts.items()),
+                      key=lambda row: (-row[2], row[0], row[1]))
+
     def unknown_tier_calls(self) -> int:
         """Calls whose service_tier is none of SPEC §1's words (they are priced as standard)."""
         return sum(sums.calls for key, sums in self.groups.items() if not is_known_tier(key.service_tier))
@@ -224,7 +238,7 @@ class Usage:
 
 
 # SPEC §1: the tiers, and the providers' own words for the standard one.
-KNOWN_TIERS = frozenset({"standard", "batch", "flex", "priority", "default", "auto", "on_demand", ""})
+KNOWN_TIERS = STANDARD_WORDS | PRICED_TIERS
 
 
 def is_known_tier(tier: str | None) -> bool:

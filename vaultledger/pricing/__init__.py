@@ -1,8 +1,12 @@
 """Decimal cost for a record (SPEC §3): the record's own `cost_usd`, then the user's `[[prices]]`
 overrides, then local models at $0, then the bundled genai-prices data (offline), else unpriced.
 
-Prices are USD per million tokens (MTok). Token counts follow OpenTelemetry: `input_tokens` includes
-`cache_read_tokens` and `cache_write_tokens`, so uncached input = input - cache reads - cache writes.
+Prices are USD per million tokens (MTok), web searches USD per 1,000. Token counts follow OpenTelemetry:
+`input_tokens` includes `cache_read_tokens` and `cache_write_tokens`, so uncached input = input - cache
+reads - cache writes; SPEC §1's parts (1-hour writes within cache writes, modalities within input and
+output) are priced at their own rates and their wholes' rates no longer apply to them, so nothing is
+charged twice. A call at a service tier the data has no price for then gets the standard price, marked
+(`Price.fallback_tier`) so reports can count it.
 
 Importing this package does not import genai-prices: `bundled` does, on the first price it must look up.
 """
@@ -15,7 +19,8 @@ from vaultledger.pricing.book import (
     LOCAL_PROVIDERS, PriceBook, cost_of, default_book, estimate, parse_model_ref,
 )
 from vaultledger.pricing.overrides import PriceOverride, parse_price_overrides
-from vaultledger.pricing.price import MTOK, VARIES, ZERO, Price, RecordCost, format_usd
+from vaultledger.pricing.price import MTOK, VARIES, ZERO, Call, Counts, Price, RecordCost, format_usd
+from vaultledger.pricing.tiers import PRICED_TIERS, STANDARD_WORDS, tier_name
 from vaultledger.pricing.store import GENAI_PRICES_VERSION
 
 __all__ = [
@@ -23,8 +28,12 @@ __all__ = [
     "GENAI_PROVIDER_IDS",
     "LOCAL_PROVIDERS",
     "MTOK",
+    "PRICED_TIERS",
+    "STANDARD_WORDS",
     "VARIES",
     "ZERO",
+    "Call",
+    "Counts",
     "Price",
     "PriceBook",
     "PriceOverride",
@@ -38,6 +47,7 @@ __all__ = [
     "parse_model_ref",
     "parse_price_overrides",
     "price_context",
+    "tier_name",
 ]
 
 _FROM_BUNDLED = {"GENAI_PROVIDER_IDS", "STANDARD_TIERS", "find_genai_model", "price_context"}

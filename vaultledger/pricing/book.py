@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vaultledger.errors import ConfigError, PriceError
 from vaultledger.pricing.overrides import PriceOverride
-from vaultledger.pricing.price import VARIES, Price, RecordCost, local_price
+from vaultledger.pricing.price import VARIES, Call, Counts, Price, RecordCost, local_price, tier_note
 from vaultledger.pricing.store import MISS, DayPriceStore
-from vaultledger.record import UsageRecord, normalise_provider
+from vaultledger.pricing.tiers import tier_name
+from vaultledger.record import UsageRecord, normalise_provider, subset_problem
 
 if TYPE_CHECKING:
     from vaultledger.pricing.bundled import BundledModel
@@ -119,8 +120,7 @@ class PriceBook:
         if record.cost_usd is not None:
             return RecordCost(record.cost_usd, "cost_usd in record", None)
         price = self.price_for(record.provider, record.model, record.ts, record.service_tier)
-        tokens = (record.input_tokens, record.output_tokens, record.cache_read_tokens, record.cache_write_tokens)
-        return _priced(price, record.provider, record.model, *tokens)
+        return _priced(price, record.provider, record.model, record)
 
     def estimate(
         self,
@@ -132,10 +132,24 @@ class PriceBook:
         cache_write_tokens: int = 0,
         ts: datetime | None = None,
         service_tier: str | None = None,
+        **parts: int,
     ) -> RecordCost:
-        """What one call would cost (for `vaultledger prices`); `ts` defaults to now."""
+        """What one call would cost (for `vaultledger prices`); `ts` defaults to now; `parts` are further
+        count fields of SPEC §1 (cache_write_1h_tokens=…, web_search_requests=…)."""
         price = self.price_for(provider, model, ts or datetime.now(UTC), service_tier)
-        return _priced(price, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+        call = Call(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, **parts)
+        problem = subset_problem(call)
+        if call.reasoning_tokens > output_tokens:
+            problem = "reasoning_tokens exceed output_tokens"
+        if problem:
+            raise PriceError(f"cannot estimate: {problem}")
+        return _priced(price, provider, model, call)
+
+    def tier_note(self, provider: str | None, model: str, service_tier: str | None, ts: datetime) -> str | None:
+        """Why calls at `service_tier` are priced at the standard rate at `ts` ("the price data has no
+        batch price before 2026-10-14"), or None when they are not (for reports' tier fallbacks)."""
+        price = self.price_for(provider, model, ts, service_tier)
+        return None if price is None else tier_note(price)
 
     def _lookup(self, provider: str | None, model: str, service_tier: str | None) -> _Lookup:
         lookup = self._lookups.get((provider, model, service_tier))
@@ -145,13 +159,16 @@ class PriceBook:
 
     def _resolve(self, provider: str | None, model: str, service_tier: str | None) -> _Lookup:
         normalised = normalise_provider(provider) if provider else None
-        return _Lookup(self._override_chain(normalised, model), self._bundled(normalised, model, service_tier))
+        chain = self._override_chain(normalised, model, tier_name(service_tier))
+        return _Lookup(chain, self._bundled(normalised, model, service_tier))
 
-    def _override_chain(self, provider: str | None, model: str) -> list[tuple[date | None, Price]]:
-        """Matching overrides in preference order, cut after the first one that always applies."""
+    def _override_chain(self, provider: str | None, model: str, tier: str) -> list[tuple[date | None, Price]]:
+        """Matching overrides in preference order, cut after the first one that always applies: an entry
+        naming the call's tier before one for every tier, then the most specific glob, then the latest day."""
         ranked = sorted(
-            ((o, index) for index, o in enumerate(self.overrides) if o.matches(provider, model)),
-            key=lambda pair: (pair[0].specificity, pair[0].valid_from or date.min, pair[1]),
+            ((o, index) for index, o in enumerate(self.overrides) if o.matches(provider, model, tier)),
+            key=lambda pair: (pair[0].service_tier is not None, pair[0].specificity, pair[0].valid_from or date.min,
+                              pair[1]),
             reverse=True,
         )
         chain: list[tuple[date | None, Price]] = []
@@ -165,20 +182,20 @@ class PriceBook:
     def _bundled(provider: str | None, model: str, service_tier: str | None) -> BundledModel | Price | None:
         if provider in LOCAL_PROVIDERS:
             return local_price(model)
-        from vaultledger.pricing.bundled import BundledModel, find_genai_model, price_context
+        from vaultledger.pricing.bundled import BundledModel, find_genai_model
 
         found = find_genai_model(provider, model)
-        return BundledModel(*found, price_context(service_tier)) if found else None
+        return BundledModel(*found, service_tier) if found else None
 
     def _local_day(self, ts: datetime) -> date:
         return _aware(ts).astimezone(self.tz).date()
 
 
-def _priced(price: Price | None, provider: str | None, model: str, *tokens: int) -> RecordCost:
+def _priced(price: Price | None, provider: str | None, model: str, call: Counts) -> RecordCost:
     if price is None:
         name = f"{provider}/{model}" if provider else model
         return RecordCost(None, f"unpriced: no price for {name}", None)
-    return RecordCost(price.cost(*tokens), price.source, price)
+    return RecordCost(price.cost_of(call), price.source, price)
 
 
 _default_book: PriceBook | None = None
@@ -207,10 +224,11 @@ def estimate(
     ts: datetime | None = None,
     service_tier: str | None = None,
     book: PriceBook | None = None,
+    **parts: int,
 ) -> RecordCost:
     """What one call would cost, e.g. estimate("openai", "gpt-4o-mini", 1000, 500).cost == 0.00045."""
     return (book or default_book()).estimate(
-        provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, ts, service_tier
+        provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, ts, service_tier, **parts
     )
 
 

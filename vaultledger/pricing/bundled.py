@@ -5,15 +5,17 @@ Everything else reaches it through here, and only when a price is not already kn
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from genai_prices import data_snapshot
 from genai_prices import types as gp
 
 from vaultledger.errors import PriceError
-from vaultledger.pricing.price import ZERO, BundledRef, Price
+from vaultledger.pricing.price import KILO, ZERO, BundledRef, Price
+from vaultledger.pricing.proxied import SAME, proxied_names
 from vaultledger.pricing.store import GENAI_PRICES_VERSION
+from vaultledger.pricing.tiers import PRICED_TIERS, STANDARD, STANDARD_WORDS, tier_name
 from vaultledger.record import normalise_provider
 
 GENAI_PROVIDER_IDS: dict[str, tuple[str, ...]] = {
@@ -35,59 +37,105 @@ GENAI_PROVIDER_IDS: dict[str, tuple[str, ...]] = {
 """OpenTelemetry provider name -> genai-prices provider ids, tried in order. A provider not listed here
 is looked up by its own name in genai-prices (e.g. `openrouter`), else guessed from the model name."""
 
-STANDARD_TIERS = frozenset({"standard", "default", "auto"})
+STANDARD_TIERS = STANDARD_WORDS  # the name this module exported before tiers.py
 
 
-def tiered_cost(source: gp.ModelPrice | BundledRef, model_id: str, input_tokens: int, output_tokens: int,
-                cache_read_tokens: int, cache_write_tokens: int) -> Decimal:
-    """genai-prices' own total for one call above a tier."""
-    model_price = _load_model_price(source) if isinstance(source, BundledRef) else source
-    usage = gp.Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read_tokens,
-                     cache_write_tokens=cache_write_tokens)
-    try:
-        return model_price.calc_price(usage)["total_price"]
-    except ValueError as error:
-        raise PriceError(f"cannot price {model_id}: {error}") from None
-
-
-def _load_model_price(ref: BundledRef) -> gp.ModelPrice:
-    found = find_genai_model(normalise_provider(ref.provider) if ref.provider else None, ref.model)
-    if found is None:
-        raise PriceError(f"cannot price {ref.model}: genai-prices {GENAI_PRICES_VERSION} no longer knows it")
-    bundled = BundledModel(*found, price_context(ref.service_tier))
-    return bundled.model.get_prices(ref.at, bundled.context)
-
-
-def price_from_genai(model_price: gp.ModelPrice, source: str, model_id: str) -> Price:
-    """Our Price for a genai-prices ModelPrice; missing cache rates fall back to input, as genai-prices does."""
+def price_from_genai(model_price: gp.ModelPrice, source: str, model_id: str, at_input: int | None = None,
+                     fallback_tier: str | None = None, tier_priced_from: date | None = None) -> Price:
+    """Our Price for a genai-prices ModelPrice: its base tier, or the tier a call of `at_input` input
+    tokens pays. A unit without a rate of its own is priced as the nearest unit containing it, as
+    genai-prices prices it."""
     values = {key: value for key, value in vars(model_price).items() if value is not None and key[0] != "_"}
+
+    def rate(key: str) -> Decimal | None:
+        return _rate(values.get(key), at_input)
+
+    input_rate = _or(rate("input_mtok"), ZERO)
+    cache_read, input_audio = rate("cache_read_mtok"), rate("input_audio_mtok")
+    cache_read_audio = rate("cache_audio_read_mtok")
+    if cache_read_audio is None and cache_read is None:
+        cache_read_audio = input_audio  # cached audio is then audio input (genai-prices: the priced ancestor)
+    requests = rate("requests_kcount")
     tiered = [value for value in values.values() if isinstance(value, gp.TieredPrices)]
-    input_rate = _base_rate(values.get("input_mtok")) or ZERO
-    requests = _base_rate(values.get("requests_kcount"))
     return Price(
         input=input_rate,
-        output=_base_rate(values.get("output_mtok")) or ZERO,
-        cache_read=_base_rate(values.get("cache_read_mtok")) or input_rate,
-        cache_write=_base_rate(values.get("cache_write_mtok")) or input_rate,
+        output=_or(rate("output_mtok"), ZERO),
+        cache_read=_or(cache_read, input_rate),
+        cache_write=_or(rate("cache_write_mtok"), input_rate),
         source=source,
         model_id=model_id,
-        tiered_from=min((tier.start for value in tiered for tier in value.tiers), default=None),
-        per_call=requests / 1000 if requests else ZERO,
-        _genai_price=model_price if tiered else None,
+        tiered_from=min((tier.start for value in tiered for tier in value.tiers), default=None)
+        if at_input is None else None,
+        per_call=requests / KILO if requests else ZERO,
+        _genai_price=model_price if tiered and at_input is None else None,
+        cache_write_1h=rate("cache_write_1h_mtok"),
+        input_audio=input_audio,
+        input_image=rate("input_image_mtok"),
+        input_video=rate("input_video_mtok"),
+        cache_read_audio=cache_read_audio,
+        output_audio=rate("output_audio_mtok"),
+        output_image=rate("output_image_mtok"),
+        output_reasoning=rate("output_reasoning_mtok"),
+        web_search=_or(rate("web_searches_kcount"), ZERO),
+        fallback_tier=fallback_tier,
+        tier_priced_from=tier_priced_from,
     )
 
 
-def _base_rate(value: Decimal | gp.TieredPrices | None) -> Decimal | None:
-    return value.base if isinstance(value, gp.TieredPrices) else value
+def _rate(value: Decimal | gp.TieredPrices | None, at_input: int | None) -> Decimal | None:
+    """A unit's rate; a tiered one at the highest tier whose start `at_input` exceeds (genai-prices' rule)."""
+    if not isinstance(value, gp.TieredPrices):
+        return value
+    if at_input is not None:
+        for tier in reversed(value.tiers):
+            if at_input > tier.start:
+                return tier.price
+    return value.base
 
 
-def price_context(service_tier: str | None) -> dict[str, str] | None:
-    """genai-prices' price_context for a record's service tier (`batch` is a processing mode there)."""
-    tier = (service_tier or "").strip().lower()
-    if not tier or tier in STANDARD_TIERS:
+def _or(value: Decimal | None, default: Decimal) -> Decimal:
+    return default if value is None else value
+
+
+_tier_prices: dict[tuple[int, int], tuple[gp.ModelPrice, Price]] = {}
+_loaded: dict[BundledRef, gp.ModelPrice] = {}
+
+
+def price_at_tier(source: gp.ModelPrice | BundledRef, label: str, model_id: str, input_tokens: int) -> Price:
+    """The rates a call of `input_tokens` input tokens pays under a tiered price (made once per tier)."""
+    model_price = _load_model_price(source) if isinstance(source, BundledRef) else source
+    starts = {tier.start for value in vars(model_price).values() if isinstance(value, gp.TieredPrices)
+              for tier in value.tiers}
+    key = (id(model_price), sum(1 for start in starts if input_tokens > start))
+    known = _tier_prices.get(key)
+    if known is None or known[0] is not model_price:
+        known = _tier_prices[key] = (model_price, price_from_genai(model_price, label, model_id, input_tokens))
+    return known[1]
+
+
+def _load_model_price(ref: BundledRef) -> gp.ModelPrice:
+    model_price = _loaded.get(ref)
+    if model_price is None:
+        found = find_genai_model(normalise_provider(ref.provider) if ref.provider else None, ref.model)
+        if found is None:
+            raise PriceError(f"cannot price {ref.model}: genai-prices {GENAI_PRICES_VERSION} no longer knows it")
+        bundled = BundledModel(*found, ref.service_tier)
+        model_price = _loaded[ref] = bundled.model.get_prices(ref.at, bundled.context)
+    return model_price
+
+
+def price_context(service_tier: str | None, model: gp.ModelInfo | None = None) -> dict[str, str] | None:
+    """genai-prices' price_context for a record's service tier: `batch` is a processing mode there,
+    and a tier the model's variants name under another key (Anthropic's `speed: fast`) uses that key."""
+    tier = tier_name(service_tier)
+    if tier == STANDARD:
         return None
     if tier == "batch":
         return {"processing": "batch"}
+    for variant in (model.price_variants or ()) if model is not None else ():
+        for key, value in variant.when.items():
+            if value == tier and key != "processing":
+                return {key: tier}
     return {"service_tier": tier}
 
 
@@ -97,9 +145,21 @@ def load_bundled_prices() -> None:
 
 
 def find_genai_model(provider: str | None, model: str) -> tuple[gp.Provider, gp.ModelInfo] | None:
-    """The genai-prices provider and model for an OpenTelemetry provider name and a model, if any."""
+    """The genai-prices provider and model for an OpenTelemetry provider name and a model, if any;
+    a proxy's name for the model (see proxied.py) is tried when the name as written finds nothing."""
+    own_ids = _genai_provider_ids(provider)
+    found = _first_match(own_ids, model)
+    if found is None:
+        for routed, name in proxied_names(model, _known_id, own_ids):
+            found = _first_match(own_ids if routed is SAME else (routed,), name)
+            if found is not None:
+                break
+    return found
+
+
+def _first_match(provider_ids: tuple[str | None, ...], model: str) -> tuple[gp.Provider, gp.ModelInfo] | None:
     snapshot = data_snapshot.get_snapshot()
-    for provider_id in _genai_provider_ids(provider):
+    for provider_id in provider_ids:
         try:
             return snapshot.find_provider_model(model, None, provider_id, None)
         except LookupError:
@@ -111,24 +171,34 @@ def _genai_provider_ids(provider: str | None) -> tuple[str | None, ...]:
     """Mapped ids; an unmapped name genai-prices knows itself; else None (guess from the model)."""
     if provider in GENAI_PROVIDER_IDS:
         return GENAI_PROVIDER_IDS[provider]
-    if provider and data_snapshot.find_provider_by_id(data_snapshot.get_snapshot().providers, provider):
-        return (provider,)
-    return (None,)
+    known = _known_id(provider) if provider else None
+    return (known,) if known else (None,)
+
+
+def _known_id(name: str) -> str | None:
+    """genai-prices' id for a provider it knows by `name` (its id or one of its aliases)."""
+    found = data_snapshot.find_provider_by_id(data_snapshot.get_snapshot().providers, name)
+    return found.id if found else None
 
 
 class BundledModel:
     """A genai-prices model with the variants matching one service tier; Prices cached per price state."""
 
-    def __init__(self, provider: gp.Provider, model: gp.ModelInfo, context: dict[str, str] | None) -> None:
+    def __init__(self, provider: gp.Provider, model: gp.ModelInfo, service_tier: str | None) -> None:
         self.model = model
+        tier = tier_name(service_tier)
+        self.tier = None if tier == STANDARD else tier
         own_model = any(model is candidate for candidate in provider.models)
         # genai-prices ignores price_context for models borrowed from a fallback provider; so do we.
-        self.context = context if own_model else None
+        self.context = price_context(self.tier, model) if own_model else None
         self.variants = [
             (index, variant)
             for index, variant in enumerate(model.price_variants or ())
             if self.context and all(self.context.get(key) == value for key, value in variant.when.items())
         ]
+        # Calls at a tier with prices of its own (or one the data prices for this model at some time)
+        # that get the standard price are counted; a name nothing prices is an unknown tier instead.
+        self.counts_fallback = self.tier is not None and (self.tier in PRICED_TIERS or bool(self.variants))
         self.label = f"genai-prices {GENAI_PRICES_VERSION}: {provider.name} {model.name or model.id}"
         self.varies_with_time = isinstance(model.prices, list) or any(v.constraint for _, v in self.variants)
         constraints = [price.constraint for price in model.prices] if isinstance(model.prices, list) else []
@@ -161,12 +231,16 @@ class BundledModel:
 
     def _build(self, ts: datetime, variant_applies: bool) -> Price:
         model_price = self.model.get_prices(ts, self.context)
-        tier = next(iter(self.context.values())) if variant_applies and self.context else None
-        source = f"{self.label} ({tier})" if tier else self.label
-        return price_from_genai(model_price, source, self.model.id)
+        if variant_applies:
+            return price_from_genai(model_price, f"{self.label} ({self.tier})", self.model.id)
+        if not self.counts_fallback:
+            return price_from_genai(model_price, self.label, self.model.id)
+        later = [variant.constraint.start_date for _, variant in self.variants
+                 if isinstance(variant.constraint, gp.StartDateConstraint) and not variant.constraint.active(ts)]
+        return price_from_genai(model_price, f"{self.label} (standard: no {self.tier} price)", self.model.id,
+                                fallback_tier=self.tier, tier_priced_from=min(later, default=None))
 
 
 def known_provider_id(provider: str) -> bool:
     """Whether genai-prices knows `provider` by this id."""
-    snapshot = data_snapshot.get_snapshot()
-    return data_snapshot.find_provider_by_id(snapshot.providers, provider) is not None
+    return _known_id(provider) is not None

@@ -11,10 +11,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from vaultledger.errors import PriceError
-from vaultledger.pricing.price import Price
+from vaultledger.pricing.price import ZERO, Price
+from vaultledger.pricing.tiers import tier_name
 from vaultledger.record import normalise_provider
 
-_OVERRIDE_KEYS = ("provider", "model", "valid_from", "input", "output", "cache_read", "cache_write")
+PART_KEYS = ("cache_write_1h", "input_audio", "input_image", "input_video", "output_audio", "output_image")
+"""Rates for parts of a whole (USD per MTok); each defaults to its whole's rate (see price.PART_RATES)."""
+_OVERRIDE_KEYS = ("provider", "model", "service_tier", "valid_from", "input", "output", "cache_read", "cache_write",
+                  *PART_KEYS, "web_search")
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,10 @@ class PriceOverride:
 
     `model_glob` is an fnmatch pattern, matched case-insensitively; `provider` is an OpenTelemetry
     name (or `*` for any). `valid_from` is a day in the configured time zone (from its midnight).
-    `parse_price_overrides` defaults `cache_read` and `cache_write` to `input` when omitted.
+    `service_tier` (canonical: `standard` for every word meaning it) limits the entry to calls at
+    that tier; without it the entry prices every tier. `parse_price_overrides` defaults
+    `cache_read` and `cache_write` to `input` when omitted; a part rate left None is its whole's.
+    `web_search` is USD per 1,000 searches.
     """
 
     provider: str
@@ -34,10 +41,16 @@ class PriceOverride:
     cache_read: Decimal
     cache_write: Decimal
     origin: str = ""
+    service_tier: str | None = None
+    parts: tuple[tuple[str, Decimal], ...] = ()
+    """(PART_KEYS name, USD per MTok) for the parts the entry prices apart."""
+    web_search: Decimal = ZERO
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "provider", normalise_provider(self.provider))
+        if self.service_tier is not None:
+            object.__setattr__(self, "service_tier", tier_name(self.service_tier))
         object.__setattr__(self, "_pattern", re.compile(fnmatch.translate(self.model_glob), re.IGNORECASE))
 
     @property
@@ -46,21 +59,25 @@ class PriceOverride:
         without_classes = re.sub(r"\[[^\]]*\]", "x", self.model_glob)
         return sum(1 for char in without_classes if char not in "*?")
 
-    def matches(self, provider: str | None, model: str) -> bool:
-        """Whether this entry prices `model` of (already normalised) `provider`."""
+    def matches(self, provider: str | None, model: str, tier: str = "standard") -> bool:
+        """Whether this entry prices `model` of (already normalised) `provider` at `tier` (a tier_name)."""
         provider_ok = self.provider == "*" or self.provider == provider
-        return provider_ok and self._pattern.match(model) is not None
+        tier_ok = self.service_tier is None or self.service_tier == tier
+        return provider_ok and tier_ok and self._pattern.match(model) is not None
 
     def to_price(self) -> Price:
         """This entry as a flat (untiered) price."""
         since = f" from {self.valid_from.isoformat()}" if self.valid_from else ""
+        tier = f" ({self.service_tier})" if self.service_tier else ""
         return Price(
             input=self.input,
             output=self.output,
             cache_read=self.cache_read,
             cache_write=self.cache_write,
-            source=f"your [[prices]] {self.provider}/{self.model_glob}{since}",
+            source=f"your [[prices]] {self.provider}/{self.model_glob}{tier}{since}",
             model_id=self.model_glob,
+            web_search=self.web_search,
+            **dict(self.parts),
         )
 
 
@@ -81,6 +98,7 @@ def _parse_override(entry: Mapping[str, Any], where: str) -> PriceOverride:
     if unknown:
         raise PriceError(f"{where}: unknown key '{unknown[0]}' (allowed: {', '.join(_OVERRIDE_KEYS)})")
     input_price = _price_value(entry, "input", where)
+    parts = tuple((key, _price_value(entry, key, where)) for key in PART_KEYS if key in entry)
     return PriceOverride(
         provider=_text_value(entry, "provider", where),
         model_glob=_text_value(entry, "model", where),
@@ -90,6 +108,9 @@ def _parse_override(entry: Mapping[str, Any], where: str) -> PriceOverride:
         cache_read=_price_value(entry, "cache_read", where, default=input_price),
         cache_write=_price_value(entry, "cache_write", where, default=input_price),
         origin=where,
+        service_tier=_text_value(entry, "service_tier", where) if "service_tier" in entry else None,
+        web_search=_price_value(entry, "web_search", where, default=ZERO, unit="USD per 1,000 web searches"),
+        parts=parts,
     )
 
 
@@ -100,14 +121,15 @@ def _text_value(entry: Mapping[str, Any], key: str, where: str) -> str:
     return value.strip()
 
 
-def _price_value(entry: Mapping[str, Any], key: str, where: str, default: Decimal | None = None) -> Decimal:
+def _price_value(entry: Mapping[str, Any], key: str, where: str, default: Decimal | None = None,
+                 unit: str = "USD per million tokens") -> Decimal:
     if key not in entry:
         if default is not None:
             return default
-        raise PriceError(f"{where}: '{key}' is required (USD per million tokens)")
+        raise PriceError(f"{where}: '{key}' is required ({unit})")
     price = _as_decimal(entry[key])
     if price is None or not price.is_finite() or price < 0:
-        raise PriceError(f"{where}: '{key}' must be a number >= 0 (USD per million tokens), got {entry[key]!r}")
+        raise PriceError(f"{where}: '{key}' must be a number >= 0 ({unit}), got {entry[key]!r}")
     return price
 
 

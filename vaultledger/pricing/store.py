@@ -11,14 +11,18 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from vaultledger.pricing.price import VARIES, BundledRef, Price
 
-STORE_FORMAT = 1
+RATE_NAMES = ("input", "output", "cache_read", "cache_write", "per_call", "cache_write_1h", "input_audio",
+              "input_image", "input_video", "cache_read_audio", "output_audio", "output_image", "output_reasoning",
+              "web_search")
+
+STORE_FORMAT = 2  # 2: every unit's rate, and the tier a standard price stands in for
 MISS = object()  # the store has no answer for this key
 
 DayKey = tuple[str | None, str, str | None, str]  # provider, model, service tier, ISO day or "*" (every day)
@@ -105,9 +109,13 @@ def _encode(answer: Any, at: datetime) -> Any:
     if answer is VARIES:
         return "varies"
     price: Price = answer
-    rates = [str(price.input), str(price.output), str(price.cache_read), str(price.cache_write), str(price.per_call)]
-    return {"rates": rates, "source": price.source, "model_id": price.model_id, "tiered_from": price.tiered_from,
-            "at": at.isoformat() if price.tiered_from is not None else None}
+    encoded = {"rates": [str(getattr(price, name)) for name in RATE_NAMES], "source": price.source,
+               "model_id": price.model_id, "tiered_from": price.tiered_from,
+               "at": at.isoformat() if price.tiered_from is not None else None}
+    if price.fallback_tier is not None:
+        since = price.tier_priced_from.isoformat() if price.tier_priced_from else None
+        encoded["fallback"] = [price.fallback_tier, since]
+    return encoded
 
 
 def _decode_line(line: str) -> tuple[DayKey, Any] | None:
@@ -126,8 +134,9 @@ def _decode(value: Any, provider: str | None, model: str, tier: str | None) -> A
         return None
     if value == "varies":
         return VARIES
-    input_rate, output, cache_read, cache_write, per_call = map(Decimal, value["rates"])
+    rates = dict(zip(RATE_NAMES, map(Decimal, value["rates"]), strict=True))
     tiered_from = value["tiered_from"]
     ref = BundledRef(provider, model, tier, datetime.fromisoformat(value["at"])) if tiered_from is not None else None
-    return Price(input_rate, output, cache_read, cache_write, source=value["source"], model_id=value["model_id"],
-                 tiered_from=tiered_from, per_call=per_call, _genai_price=ref)
+    fallback_tier, since = value.get("fallback") or (None, None)
+    return Price(**rates, source=value["source"], model_id=value["model_id"], tiered_from=tiered_from, _genai_price=ref,
+                 fallback_tier=fallback_tier, tier_priced_from=date.fromisoformat(since) if since else None)

@@ -44,3 +44,19 @@ def test_a_stale_temp_file_in_the_vault_is_named_by_doctor(logs_dir: Path, vault
     os.utime(stale, (hour_ago, hour_ago))
     doctor = runner.invoke(app, ["doctor"])
     assert doctor.exit_code == 1 and f"problem: {stale}: a temp file left by a write that was killed" in doctor.output
+
+
+def test_guessed_providers_and_tier_fallbacks_are_counted_and_explained(logs_dir: Path) -> None:
+    """SPEC §8's problems.guessed_providers and problems.tier_fallbacks, with a line each on stderr and in doctor."""
+    write_lines(logs_dir / "2026-03-14.jsonl",
+                call(ts="2026-03-14T10:00:00Z", attrs={"provider_guessed": True}),
+                call(ts="2026-03-14T11:00:00Z", provider="openai", model="gpt-4o", service_tier="batch"),
+                call(ts="2026-03-14T12:00:00Z"))
+    result = runner.invoke(app, ["report", "--day", "2026-03-14", "--format", "json"])
+    problems = json.loads(result.stdout)["problems"]
+    assert (problems["guessed_providers"], problems["tier_fallbacks"]) == (1, 1)
+    assert "1 batch calls of openai/gpt-4o priced at the standard rate" in result.stderr
+    assert "calls of" in result.stderr and "have a guessed provider" in result.stderr
+    doctor = runner.invoke(app, ["doctor"])
+    assert "note: 1 batch calls of openai/gpt-4o priced at the standard rate" in doctor.output
+    assert "have a guessed provider" in doctor.output

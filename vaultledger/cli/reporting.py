@@ -48,7 +48,7 @@ def write_report(settings: Settings, request: ReportRequest) -> None:
         _print_comparison(chosen, usage, other, other_usage, request.by, request.fmt)
     else:
         _print_report(chosen, usage, ledger, request, outliers, dropped.count)
-    for warning in [*warnings(ledger.stats, outliers), *dropped.warnings()]:
+    for warning in [*warnings(ledger.stats, outliers, usage), *dropped.warnings()]:
         print(f"vaultledger: warning: {warning}", file=sys.stderr)
 
 

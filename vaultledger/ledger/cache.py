@@ -25,8 +25,8 @@ from vaultledger._fs import atomic_write_bytes
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
 
-# 10: digests and resume points of folds, large calls, tier fallbacks, every unit priced.
-CACHE_FORMAT = 10
+# 11: digests and resume points of folds, large calls, tier fallbacks, guessed providers, every unit priced.
+CACHE_FORMAT = 11
 
 Signature = tuple[int, int, int, int]
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()

@@ -52,7 +52,7 @@ class DayFolder:
         self._batch = _ANY_BATCH
         # One GroupKey per distinct key: made once, hashed fast, and shared by every day's Usage.
         self._group_keys: dict[tuple, GroupKey] = {}
-        self._candidate_tokens = candidate_tokens(book)
+        self.large_from = candidate_tokens(book)
 
     def add(self, record: UsageRecord) -> None:
         self._batch = _ANY_BATCH
@@ -61,9 +61,11 @@ class DayFolder:
                      record.cache_write_tokens, record.reasoning_tokens)
         added.add_extras(record)
         units = {record.unit_id} if record.unit_id else set()
-        self._add_group(day, self._usage_of(day), group_key(record), [record], added, units)
-        if record.input_tokens + record.output_tokens > self._candidate_tokens or record.cost_usd is not None:
-            self._keep_large([record])
+        self._add_group(day, self.usage_of(day), group_key(record), [record], added, units)
+        if record.input_tokens + record.output_tokens > self.large_from or record.cost_usd is not None:
+            _keep_large(self, [record])
+        if record.attrs is not None:
+            _count_guessed(self, [record])
 
     def add_all(self, records: Iterable[UsageRecord]) -> None:
         for record in records:
@@ -100,20 +102,12 @@ class DayFolder:
             if batch.has_extras:
                 for member in members:
                     added.add_extras(member)
-            self._add_group(day, self._usage_of(day), self._group_key(tuple(fields)), members, added, units)
-        if batch.has_costs or max(map(add, map(_INPUT, records), map(_OUTPUT, records))) > self._candidate_tokens:
-            self._keep_large(records)  # rare: a batch with a call that may be an outlier
+            self._add_group(day, self.usage_of(day), self.key_of(tuple(fields)), members, added, units)
+        if batch.has_costs or max(map(add, map(_INPUT, records), map(_OUTPUT, records))) > self.large_from:
+            _keep_large(self, records)  # rare: a batch with a call that may be an outlier
+        if batch.has_attrs:
+            _count_guessed(self, records)
         return with_id
-
-    def _keep_large(self, records: Sequence[RecordFields]) -> None:
-        for record in records:
-            tokens = record.input_tokens + record.output_tokens
-            if tokens <= self._candidate_tokens and record.cost_usd is None:
-                continue
-            cost = self.book.cost_of(record).cost  # type: ignore[arg-type]
-            if is_large(tokens, cost):
-                day = record.ts.astimezone(self.zone).date()
-                self._usage_of(day).large_calls.append(LargeCall(record.provider, record.id, day, record.model, tokens, cost))
 
     def _day_numbers(
         self, batch: Batch, first_day: dt.date, last_day: dt.date
@@ -156,13 +150,13 @@ class DayFolder:
             for number in range(1, (last_day - first_day).days + 1)
         ]
 
-    def _group_key(self, fields: tuple) -> GroupKey:
+    def key_of(self, fields: tuple) -> GroupKey:
         key = self._group_keys.get(fields)
         if key is None:
             key = self._group_keys[fields] = GroupKey(*fields)
         return key
 
-    def _usage_of(self, day: dt.date) -> Usage:
+    def usage_of(self, day: dt.date) -> Usage:
         usage = self.days.get(day)
         if usage is None:
             usage = self.days[day] = Usage()
@@ -185,6 +179,27 @@ class DayFolder:
         """Apply the pending linear prices and hand over the days."""
         self.pricer.finish(self.days)
         return self.days
+
+
+def _count_guessed(folder: DayFolder, records: Sequence[RecordFields]) -> None:
+    """Count the calls whose provider capture guessed (attrs.provider_guessed) in their groups."""
+    for record in records:
+        if record.attrs and record.attrs.get("provider_guessed"):
+            key = folder.key_of((record.provider, record.model, record.service_tier, record.project,
+                                   record.use_case, record.app, record.tags))
+            folder.usage_of(record.ts.astimezone(folder.zone).date()).groups[key].guessed_provider_calls += 1
+
+
+def _keep_large(folder: DayFolder, records: Sequence[RecordFields]) -> None:
+    """Keep the calls over LargeCall's limits with their day's usage (SPEC §8's outliers)."""
+    for record in records:
+        tokens = record.input_tokens + record.output_tokens
+        if tokens <= folder.large_from and record.cost_usd is None:
+            continue
+        cost = folder.book.cost_of(record).cost  # type: ignore[arg-type]
+        if is_large(tokens, cost):
+            day = record.ts.astimezone(folder.zone).date()
+            folder.usage_of(day).large_calls.append(LargeCall(record.provider, record.id, day, record.model, tokens, cost))
 
 
 def _group_calls(

@@ -80,6 +80,7 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
     output_image_tokens: int = 0
     web_search_requests: int = 0
     tier_fallback_calls: int = 0
+    guessed_provider_calls: int = 0  # calls whose provider vaultledger guessed (attrs.provider_guessed)
 
     def add_records(self, records: Sequence[RecordFields]) -> None:
         """Add many calls' counts at once."""
@@ -121,6 +122,7 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
         self.output_image_tokens += other.output_image_tokens
         self.web_search_requests += other.web_search_requests
         self.tier_fallback_calls += other.tier_fallback_calls
+        self.guessed_provider_calls += other.guessed_provider_calls
 
     def copy(self) -> Sums:
         return msgspec.structs.replace(self)
@@ -219,6 +221,14 @@ class Usage:
                 counts[(f"{key.provider}/{key.model}", tier_name(key.service_tier))] += sums.tier_fallback_calls
         return sorted(((model, tier, calls) for (model, tier), calls in counts.items()),
                       key=lambda row: (-row[2], row[0], row[1]))
+
+    def guessed_providers(self) -> dict[str, int]:
+        """Calls per `provider/model` whose provider vaultledger guessed from the body (SPEC §1)."""
+        counts: dict[str, int] = defaultdict(int)
+        for key, sums in self.groups.items():
+            if sums.guessed_provider_calls:
+                counts[f"{key.provider}/{key.model}"] += sums.guessed_provider_calls
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     def unknown_tier_calls(self) -> int:
         """Calls whose service_tier is none of SPEC §1's words (they are priced as standard)."""

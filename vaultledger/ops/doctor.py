@@ -11,14 +11,14 @@ from vaultledger.capture.dropped import DROPPED_NAME, dropped_records
 from vaultledger.errors import VaultledgerError
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.archived import archived_prefix, gz_sibling
-from vaultledger.ledger.files import CUT_SHORT, NEIGHBOUR_DAYS, file_day, list_log_files
+from vaultledger.ledger.files import CUT_SHORT, NEIGHBOUR_DAYS, ReadStats, file_day, list_log_files
 from vaultledger.ledger.usage import Usage, is_known_tier
 from vaultledger.notes.splice import check_note
 from vaultledger.notes.vault import is_vault, load_note_settings
 from vaultledger.ops.archive import TEMP_SUFFIX
 from vaultledger.ops.validate import config_problems, logs_folder_problem
 from vaultledger.periods import date_range
-from vaultledger.reports.problems import Outlier, cut_files, find_outliers
+from vaultledger.reports.problems import Outlier, cut_files, find_outliers, warnings
 from vaultledger.settings import Settings
 
 
@@ -121,6 +121,8 @@ def _log_lines(settings: Settings, checkup: Checkup) -> None:
         checkup.problem(f"... and {stats.invalid_lines - len(stats.problems):,} more invalid lines")
     for ref, calls in sorted(usage.unpriced_models().items()):
         checkup.problem(f"unknown model {ref} ({calls:,} calls unpriced): add a [[prices]] entry to the config")
+    for line in warnings(ReadStats(), (), usage):  # tier fallbacks and guessed providers: worth knowing, not wrong
+        checkup.say(f"note: {line}")
     for tier, calls in sorted(unknown_tiers(usage).items()):
         checkup.problem(f"unknown service tier {tier!r} ({calls:,} calls, priced as standard): SPEC tiers are "
                         "standard, batch, flex and priority")

@@ -139,6 +139,7 @@ class Batch(NamedTuple):
     has_costs: bool = True
     has_voids: bool = True
     has_extras: bool = True  # any record with a part count or web searches (SPEC §1's optional counts)
+    has_attrs: bool = True  # any record with attrs (where a guessed provider is marked)
 
 
 def batch_of(records: list[RecordFields]) -> Batch:
@@ -147,7 +148,8 @@ def batch_of(records: list[RecordFields]) -> Batch:
         return Batch(records)
     stamps = list(map(ts_of, records))
     return Batch(records, min(stamps), max(stamps), True, any(record.void for record in records),
-                 any(has_parts(record) or record.web_search_requests for record in records))
+                 any(has_parts(record) or record.web_search_requests for record in records),
+                 any(record.attrs is not None for record in records))
 
 
 def parse_batch(text: bytes | bytearray) -> Batch | None:
@@ -165,7 +167,7 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
     span = _checked_span(records)
     if span is None:
         return None
-    earliest, latest, has_voids, has_extras = span
+    earliest, latest, has_voids, has_extras, has_attrs = span
     # A ts's year is that of its own offset, which can differ from the instant's order near
     # a year's edge, so only batches near the allowed edges need every year checked.
     if earliest.year <= FIRST_YEAR + 1 or latest.year >= LAST_YEAR - 1:
@@ -186,12 +188,12 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
             return None
     if not known.named_models and not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest, has_costs, has_voids, has_extras)
+    return Batch(records, earliest, latest, has_costs, has_voids, has_extras, has_attrs)
 
 
-def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool, bool] | None:
-    """The earliest and latest `ts` of the records, whether any is a void line and whether any
-    carries a part count or web searches, if every ts
+def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool, bool, bool] | None:
+    """The earliest and latest `ts` of the records, whether any is a void line, whether any
+    carries a part count or web searches and whether any has attrs, if every ts
     has an offset and every call's token subsets fit in their totals (as UsageRecord checks one
     call); else None.
 
@@ -199,7 +201,7 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
     map(attrgetter) costs per value, and one pass touches each record once.
     """
     earliest = latest = records[0].ts
-    voids = extras = False
+    voids = extras = attrs = False
     try:
         for record in records:
             ts = record.ts
@@ -216,6 +218,8 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
                 voids = True
             if record.web_search_requests:
                 extras = True
+            if record.attrs is not None:
+                attrs = True
             if has_parts(record):
                 if subset_problem(record):
                     return None
@@ -224,4 +228,4 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
         return None
     if earliest.tzinfo is None:  # all naive: none was compared with an aware one
         return None
-    return earliest, latest, voids, extras
+    return earliest, latest, voids, extras, attrs

@@ -74,13 +74,22 @@ def problems_json(stats: ReadStats, usage: Usage, outliers: Iterable[Outlier], d
     return {
         "invalid_lines": stats.invalid_lines, "duplicates": stats.duplicates, "stray_lines": stats.stray_lines,
         "truncated_files": stats.truncated_files, "unknown_tiers": usage.unknown_tier_calls(),
+        "guessed_providers": sum(usage.guessed_providers().values()),
+        "tier_fallbacks": usage.totals().tier_fallback_calls,
         "truncated": [cut.as_json() for cut in cut_files(stats)],
         "outliers": [outlier.as_json() for outlier in outliers],
         "dropped_records": dropped,  # calls the logger could not write (capture.dropped)
     }
 
 
-def warnings(stats: ReadStats, outliers: Iterable[Outlier]) -> list[str]:
-    """Lines for stderr: every cut file and every outlier."""
-    return [*map(str, cut_files(stats)), *map(str, outliers)]
-
+def warnings(stats: ReadStats, outliers: Iterable[Outlier], usage: Usage | None = None) -> list[str]:
+    """Lines for stderr: every cut file and outlier, calls priced at the standard rate for want of their
+    tier's price, and calls whose provider was guessed."""
+    lines = [*map(str, cut_files(stats)), *map(str, outliers)]
+    if usage is not None:
+        lines += [f"{calls:,} {tier} calls of {model} priced at the standard rate: the price data has no {tier} "
+                  f"price then (a [[prices]] entry with service_tier = \"{tier}\" sets one)"
+                  for model, tier, calls in usage.tier_fallbacks()]
+        lines += [f"{calls:,} calls of {model} have a guessed provider: pass provider= (or base_url=) when "
+                  "recording them" for model, calls in usage.guessed_providers().items()]
+    return lines

@@ -23,7 +23,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 
 from vaultledger.capture import record_response, usage_from_response
@@ -59,13 +58,9 @@ GENAI_UNITS = {
 # Units genai-prices 0.2.5 does not read from a body although the provider bills them.
 GENAI_UNREAD = {("openai", "responses"): {"web_search_requests"}}  # Responses `tool_usage.web_search`
 
-# Units priced by SPEC §3 that vaultledger's pricing may not price yet (issue 14 item 3). A row that uses
-# one is cost-checked once the pricing prices it, i.e. once the cost differs from the cost without it.
-PENDING_UNITS = ("cache_write_1h_tokens", "input_audio_tokens", "input_image_tokens", "input_video_tokens",
-                 "cache_read_audio_tokens", "output_audio_tokens", "output_image_tokens", "web_search_requests")
 # genai-prices prices HuggingFace per backend (`huggingface_together` …); a body served through the
-# router does not say which backend. Cost-checked once the pricing prices `huggingface`.
-PENDING_PROVIDERS = frozenset({"huggingface"})
+# router does not say which backend, so such a call is unpriced (counted and reported, never $0).
+UNPRICED_PROVIDERS = frozenset({"huggingface"})
 
 
 def top(row: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +115,6 @@ def expected_tokens(row: dict[str, Any]) -> dict[str, int]:
 class Checked:
     problems: list[str] = dataclasses.field(default_factory=list)
     record: UsageRecord | None = None
-    cost_pending: bool = False
 
 
 def quietly(call: Callable[[], Any]) -> Any:
@@ -148,8 +142,7 @@ def check_row(row: dict[str, Any]) -> Checked:
     checked.record = record
     checked.problems += token_problems(row, record) + unit_problems(row, record)
     checked.problems += guess_problems(row, kwargs)
-    cost_problem, checked.cost_pending = cost_check(row, record)
-    checked.problems += cost_problem
+    checked.problems += cost_check(row, record)
     return checked
 
 
@@ -216,20 +209,17 @@ def reference_cost(row: dict[str, Any], record: UsageRecord) -> Decimal | None:
     return Decimal(price)
 
 
-def cost_check(row: dict[str, Any], record: UsageRecord) -> tuple[list[str], bool]:
-    """(problems, whether the check waits for the pricing to price a unit or provider this row uses)."""
+def cost_check(row: dict[str, Any], record: UsageRecord) -> list[str]:
+    """The row's cost against what the router billed or genai-prices charged, to 1e-9 USD."""
     reference = reference_cost(row, record)
     if reference is None:
-        return [], False
+        return []
     cost = cost_of(record).cost
-    if cost is None and record.provider in PENDING_PROVIDERS:
-        return [], True
-    used = {field: 0 for field in PENDING_UNITS if getattr(record, field)}
-    if cost is not None and used and cost == cost_of(msgspec.structs.replace(record, **used)).cost != reference:
-        return [], True  # the pricing does not price these units yet
+    if record.provider in UNPRICED_PROVIDERS:
+        return [] if cost is None else [f"{record.provider} priced at {cost} without knowing its backend"]
     if cost is None or abs(cost - reference) > Decimal("1e-9"):
-        return [f"cost {cost} != {reference}"], False
-    return [], False
+        return [f"cost {cost} != {reference}"]
+    return []
 
 
 def fast_rows() -> list[Any]:

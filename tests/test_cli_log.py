@@ -134,3 +134,16 @@ def test_version_and_log_load_neither_typer_nor_rich(tmp_path: Path) -> None:
     assert done.stdout.splitlines()[-1] == "[]"
     assert done.stdout.startswith("vaultledger ")
     assert (tmp_path / "logs" / "2026-03-14.jsonl").exists()
+
+
+@pytest.mark.parametrize("tier,warned", [("turbo", True), ("batch", False), ("default", False), ("Fast", False)])
+def test_a_tier_spec_does_not_name_is_kept_and_warned_about(logs_dir: Path, tier: str, warned: bool,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    args = [*BASE, "--service-tier", tier]
+    assert answer_quickly(args) == 0
+    fast = capsys.readouterr().err
+    by_typer = runner.invoke(app, args)
+    assert by_typer.exit_code == 0 and by_typer.stderr == fast
+    assert ("service tier 'turbo' is not one SPEC §1 names" in fast) is warned
+    assert [json.loads(line)["service_tier"] for line in (logs_dir / "2026-03-14.jsonl").read_text().splitlines()] == [
+        tier, tier]

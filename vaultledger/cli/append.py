@@ -55,11 +55,19 @@ def append_from_flags(
         usage_log.close()
 
 
-def cut_notice(appended: Appended) -> str | None:
-    """The warning for a record kept by cutting free text to fit the line limit, if it was."""
-    if not appended.cut:
-        return None
-    return f"the record was over the 4 KiB line limit: kept with {', '.join(appended.cut)} cut (attrs.truncated)"
+def notices(appended: Appended, service_tier: str | None) -> list[str]:
+    """Warnings about a record that was written: free text cut to fit the line limit, a tier SPEC §1
+    does not name (kept as written, priced as standard)."""
+    from vaultledger.record.tiers import is_known_tier
+
+    found = []
+    if appended.cut:
+        found.append(f"the record was over the 4 KiB line limit: kept with {', '.join(appended.cut)} cut "
+                     "(attrs.truncated)")
+    if not is_known_tier(service_tier):
+        found.append(f"service tier {service_tier!r} is not one SPEC §1 names (standard, batch, flex, priority, "
+                     "fast): kept as written, priced at the standard rate")
+    return found
 
 
 def decimal_flag(text: str | None, flag: str) -> Decimal | None:

@@ -102,7 +102,7 @@ def _plain_value(text: str, kind: type) -> Any:
 
 def run_log(values: dict[str, Any]) -> int:
     """Append the record, as the typer `log` command would: same line, message and exit code."""
-    from vaultledger.cli.append import append_from_flags, cut_notice
+    from vaultledger.cli.append import append_from_flags, notices
     from vaultledger.errors import VaultledgerError
 
     options = {name: values.pop(name, None) for name in ("cost_usd", "ts", "logs", "tz", "config")}
@@ -115,8 +115,7 @@ def run_log(values: dict[str, Any]) -> int:
         return 1
     if not quiet:
         sys.stdout.write(f"logged to {appended.path}\n")
-    notice = cut_notice(appended)
-    if notice:
+    for notice in notices(appended, values.get("service_tier")):
         sys.stderr.write(f"vaultledger: {notice}\n")
     return 0
 

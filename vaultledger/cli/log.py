@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from vaultledger.cli import user_errors
-from vaultledger.cli.append import LOG_COUNT_FIELDS, append_from_flags, cut_notice
+from vaultledger.cli.append import LOG_COUNT_FIELDS, append_from_flags, notices
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, option_group
 
 _COUNT_OPTIONS = tuple(
@@ -59,6 +59,5 @@ def log_command(
         appended = append_from_flags(fields, cost_usd, ts, logs, tz, config)
     if not quiet:
         typer.echo(f"logged to {appended.path}")
-    notice = cut_notice(appended)
-    if notice:
+    for notice in notices(appended, fields.get("service_tier")):
         typer.echo(f"vaultledger: {notice}", err=True)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import msgspec
 
-from vaultledger.pricing.tiers import PRICED_TIERS, STANDARD_WORDS, tier_name
+from vaultledger.record.tiers import is_known_tier, tier_name
 from vaultledger.record import RecordFields, UsageRecord
 
 class GroupKey(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -248,11 +248,6 @@ class Usage:
 
 
 # SPEC §1: the tiers, and the providers' own words for the standard one.
-KNOWN_TIERS = STANDARD_WORDS | PRICED_TIERS
-
-
-def is_known_tier(tier: str | None) -> bool:
-    return tier is None or tier.strip().lower() in KNOWN_TIERS
 
 
 def dimension_values(key: GroupKey, dimension: str) -> Iterator[str | None]:

@@ -20,7 +20,7 @@ from vaultledger.pricing.book import (
 )
 from vaultledger.pricing.overrides import PriceOverride, parse_price_overrides
 from vaultledger.pricing.price import MTOK, VARIES, ZERO, Call, Counts, Price, RecordCost, format_usd
-from vaultledger.pricing.tiers import PRICED_TIERS, STANDARD_WORDS, tier_name
+from vaultledger.record.tiers import PRICED_TIERS, STANDARD_WORDS, tier_name
 from vaultledger.pricing.store import GENAI_PRICES_VERSION
 
 __all__ = [

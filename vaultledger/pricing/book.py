@@ -17,7 +17,7 @@ from vaultledger.errors import ConfigError, PriceError
 from vaultledger.pricing.overrides import PriceOverride
 from vaultledger.pricing.price import VARIES, Call, Counts, Price, RecordCost, local_price, tier_note
 from vaultledger.pricing.store import MISS, DayPriceStore
-from vaultledger.pricing.tiers import tier_name
+from vaultledger.record.tiers import tier_name
 from vaultledger.record import UsageRecord, normalise_provider, subset_problem
 
 if TYPE_CHECKING:

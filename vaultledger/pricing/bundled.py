@@ -15,7 +15,7 @@ from vaultledger.errors import PriceError
 from vaultledger.pricing.price import KILO, ZERO, BundledRef, Price
 from vaultledger.pricing.proxied import SAME, proxied_names
 from vaultledger.pricing.store import GENAI_PRICES_VERSION
-from vaultledger.pricing.tiers import PRICED_TIERS, STANDARD, STANDARD_WORDS, tier_name
+from vaultledger.record.tiers import PRICED_TIERS, STANDARD, STANDARD_WORDS, tier_name
 from vaultledger.record import normalise_provider
 
 GENAI_PROVIDER_IDS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from vaultledger.errors import PriceError
 from vaultledger.pricing.price import ZERO, Price
-from vaultledger.pricing.tiers import tier_name
+from vaultledger.record.tiers import tier_name
 from vaultledger.record import normalise_provider
 
 PART_KEYS = ("cache_write_1h", "input_audio", "input_image", "input_video", "output_audio", "output_image")

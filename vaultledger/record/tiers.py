@@ -17,6 +17,11 @@ them priced at the standard rate, because the price data has no price for it the
 that reports count; any other name is an unknown tier."""
 
 
+def is_known_tier(service_tier: str | None) -> bool:
+    """Whether SPEC §1 (or the price data) knows the tier: a standard word or a priced tier."""
+    return tier_name(service_tier) in PRICED_TIERS or tier_name(service_tier) == STANDARD
+
+
 def tier_name(service_tier: str | None) -> str:
     """The tier a record's `service_tier` prices at: `standard` for every word meaning it, else the
     name lower-cased (`Batch` -> `batch`; an unknown name stays itself)."""

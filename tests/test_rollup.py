@@ -207,3 +207,15 @@ def test_dry_run_diff_of_a_note_without_final_newline_marks_it_and_ends_with_a_s
     assert "+Good day." in lines and "%% vaultledger:end daily %%would" not in result.output
     assert lines[-1] == "would create 1, would update 1"
     assert (vault / "2026-03-14.md").read_text() == "Good day."
+
+
+def test_calls_priced_at_the_standard_rate_for_want_of_their_tier_are_named_in_the_note(
+    vault: Path, logs_dir: Path
+) -> None:
+    write_lines(logs_dir / "2026-03-14.jsonl",
+                call(ts="2026-03-14T09:00:00Z", provider="openai", model="gpt-4o", service_tier="batch"),
+                call(ts="2026-03-14T10:00:00Z", provider="openai", model="gpt-4o", service_tier="batch"))
+    assert rollup("--day", "2026-03-14").exit_code == 0
+    text = (vault / "2026-03-14.md").read_text(encoding="utf-8")
+    assert "> [!info] Priced at the standard rate" in text
+    assert "The price data has no price for 2 batch calls of openai/gpt-4o then" in text

@@ -96,7 +96,8 @@ def has_values(rows: Sequence[Row]) -> bool:
 def usage_context(usage: Usage) -> dict[str, Any]:
     """What every section shows about a span of usage."""
     total = usage.totals()
-    context: dict[str, Any] = {"total": total, "unpriced": usage.unpriced_models()}
+    context: dict[str, Any] = {"total": total, "unpriced": usage.unpriced_models(),
+                               "tier_fallbacks": usage.tier_fallbacks()}
     for dimension in ("provider", "model", "project", "use_case", "app"):
         rows = rows_for(usage, dimension, total)
         context[f"by_{dimension}"] = rows if has_values(rows) else []

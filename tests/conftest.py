@@ -110,3 +110,14 @@ def with_peak_memory(action: Callable[[], T]) -> tuple[T, int]:
         return result, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+# Our count fields as genai-prices' Usage names them (every unit it prices).
+GENAI_USAGE_KEYS = {
+    "input_tokens": "input_tokens", "output_tokens": "output_tokens", "cache_read_tokens": "cache_read_tokens",
+    "cache_write_tokens": "cache_write_tokens", "reasoning_tokens": "output_reasoning_tokens",
+    "cache_write_1h_tokens": "cache_write_1h_tokens", "input_audio_tokens": "input_audio_tokens",
+    "input_image_tokens": "input_image_tokens", "input_video_tokens": "input_video_tokens",
+    "cache_read_audio_tokens": "cache_audio_read_tokens", "output_audio_tokens": "output_audio_tokens",
+    "output_image_tokens": "output_image_tokens", "web_search_requests": "web_searches",
+}

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from conftest import GENAI_USAGE_KEYS
 from vaultledger.cli import app
 from vaultledger.errors import PriceError
 from vaultledger.ledger.fold import fold_log_file
@@ -31,15 +32,6 @@ REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real
 real_world = pytest.mark.skipif(not REAL_WORLD.is_dir(),
                                 reason=f"{REAL_WORLD} is absent (a bare clone has no ../shared)")
 
-# Our count fields as genai-prices names them.
-GENAI_USAGE_KEYS = {
-    "input_tokens": "input_tokens", "output_tokens": "output_tokens", "cache_read_tokens": "cache_read_tokens",
-    "cache_write_tokens": "cache_write_tokens", "reasoning_tokens": "output_reasoning_tokens",
-    "cache_write_1h_tokens": "cache_write_1h_tokens", "input_audio_tokens": "input_audio_tokens",
-    "input_image_tokens": "input_image_tokens", "input_video_tokens": "input_video_tokens",
-    "cache_read_audio_tokens": "cache_audio_read_tokens", "output_audio_tokens": "output_audio_tokens",
-    "output_image_tokens": "output_image_tokens", "web_search_requests": "web_searches",
-}
 
 
 def genai_total(provider_id: str, model: str, ts: dt.datetime, counts: dict[str, int],

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from conftest import GENAI_USAGE_KEYS
 from vaultledger.capture import record_response, usage_from_response
 from vaultledger.errors import InvalidRecord
 from vaultledger.pricing import cost_of
@@ -46,15 +47,7 @@ FINDINGS_CASES = ("c00019", "c00179", "c00494", "c00757", "c00819", "c00846", "c
                   "c01773", "c01786", "c01896", "c01962", "c00426", "c01811", "c00131", "c00077")
 
 TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
-# Record field -> genai-prices usage key, for every unit genai-prices prices.
-GENAI_UNITS = {
-    "input_tokens": "input_tokens", "output_tokens": "output_tokens", "cache_read_tokens": "cache_read_tokens",
-    "cache_write_tokens": "cache_write_tokens", "reasoning_tokens": "output_reasoning_tokens",
-    "cache_write_1h_tokens": "cache_write_1h_tokens", "input_audio_tokens": "input_audio_tokens",
-    "input_image_tokens": "input_image_tokens", "input_video_tokens": "input_video_tokens",
-    "cache_read_audio_tokens": "cache_audio_read_tokens", "output_audio_tokens": "output_audio_tokens",
-    "output_image_tokens": "output_image_tokens", "web_search_requests": "web_searches",
-}
+GENAI_UNITS = GENAI_USAGE_KEYS
 # Units genai-prices 0.2.5 does not read from a body although the provider bills them.
 GENAI_UNREAD = {("openai", "responses"): {"web_search_requests"}}  # Responses `tool_usage.web_search`
 

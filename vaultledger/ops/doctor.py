@@ -18,7 +18,7 @@ from vaultledger.notes.vault import is_vault, load_note_settings
 from vaultledger.ops.archive import TEMP_SUFFIX
 from vaultledger.ops.validate import config_problems, logs_folder_problem
 from vaultledger.periods import date_range
-from vaultledger.reports.problems import Outlier, cut_files, find_outliers, warnings
+from vaultledger.reports.problems import Outlier, cut_files, find_outliers, outlier_text, warnings
 from vaultledger.settings import Settings
 
 
@@ -115,8 +115,8 @@ def _log_lines(settings: Settings, checkup: Checkup) -> None:
     checkup.say(f"log files: {len(files)}, {stats.lines:,} lines, {stats.duplicates:,} duplicates, "
                 f"{stats.partial_lines} partial last line(s)")
     located = [problem for problem in stats.problems if not problem.reason.startswith(CUT_SHORT)]
-    for problem in [*cut_files(stats), *located, *outliers]:
-        checkup.problem(str(problem))
+    for problem in [*map(str, cut_files(stats)), *map(str, located), *map(outlier_text, outliers)]:
+        checkup.problem(problem)
     if stats.invalid_lines > len(stats.problems):
         checkup.problem(f"... and {stats.invalid_lines - len(stats.problems):,} more invalid lines")
     for ref, calls in sorted(usage.unpriced_models().items()):

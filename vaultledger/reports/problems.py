@@ -7,10 +7,8 @@ It is named with its provider, id and day, so the user can check it and cancel i
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,33 +18,25 @@ from vaultledger.ledger.usage import LargeCall, Usage
 from vaultledger.periods import Period
 from vaultledger.pricing import format_usd
 
-@dataclass(frozen=True)
-class Outlier:
-    """One call above LARGE_CALL_TOKENS tokens (input + output) or LARGE_CALL_COST dollars."""
+Outlier = LargeCall  # what reports call a large call: still counted, named with where it is
 
-    provider: str
-    id: str | None
-    day: dt.date
-    model: str
-    tokens: int
-    cost: Decimal | None
 
-    def as_json(self) -> dict[str, Any]:
-        cost = None if self.cost is None else float(self.cost)
-        return {"provider": self.provider, "id": self.id, "day": self.day.isoformat(), "model": self.model,
-                "tokens": self.tokens, "cost_usd": cost}
+def outlier_json(call: Outlier) -> dict[str, Any]:
+    cost = None if call.cost is None else float(call.cost)
+    return {"provider": call.provider, "id": call.id, "day": call.day.isoformat(), "model": call.model,
+            "tokens": call.tokens, "cost_usd": cost}
 
-    def __str__(self) -> str:
-        cost = "unpriced" if self.cost is None else format_usd(self.cost)
-        what = f"id {self.id}" if self.id else "a call without id"
-        fix = f"; if it is wrong: vaultledger log --void --id {self.id} --provider {self.provider} …" if self.id else ""
-        return f"outlier: {self.provider}/{self.model} {what} on {self.day}: {self.tokens:,} tokens, {cost}{fix}"
+
+def outlier_text(call: Outlier) -> str:
+    cost = "unpriced" if call.cost is None else format_usd(call.cost)
+    what = f"id {call.id}" if call.id else "a call without id"
+    fix = f"; if it is wrong: vaultledger log --void --id {call.id} --provider {call.provider} …" if call.id else ""
+    return f"outlier: {call.provider}/{call.model} {what} on {call.day}: {call.tokens:,} tokens, {cost}{fix}"
 
 
 def find_outliers(ledger: Ledger, period: Period) -> list[Outlier]:
     """The period's outliers, as the fold found them (LargeCall): no call is read again for them."""
-    calls = sorted(ledger.usage(period).large_calls, key=LargeCall.order)
-    return [Outlier(call.provider, call.id, call.day, call.model, call.tokens, call.cost) for call in calls]
+    return sorted(ledger.usage(period).large_calls, key=LargeCall.order)
 
 
 @dataclass(frozen=True)
@@ -77,7 +67,7 @@ def problems_json(stats: ReadStats, usage: Usage, outliers: Iterable[Outlier], d
         "guessed_providers": sum(usage.guessed_providers().values()),
         "tier_fallbacks": usage.totals().tier_fallback_calls,
         "truncated": [cut.as_json() for cut in cut_files(stats)],
-        "outliers": [outlier.as_json() for outlier in outliers],
+        "outliers": [outlier_json(outlier) for outlier in outliers],
         "dropped_records": dropped,  # calls the logger could not write (capture.dropped)
     }
 
@@ -85,7 +75,7 @@ def problems_json(stats: ReadStats, usage: Usage, outliers: Iterable[Outlier], d
 def warnings(stats: ReadStats, outliers: Iterable[Outlier], usage: Usage | None = None) -> list[str]:
     """Lines for stderr: every cut file and outlier, calls priced at the standard rate for want of their
     tier's price, and calls whose provider was guessed."""
-    lines = [*map(str, cut_files(stats)), *map(str, outliers)]
+    lines = [*map(str, cut_files(stats)), *map(outlier_text, outliers)]
     if usage is not None:
         lines += [f"{calls:,} {tier} calls of {model} priced at the standard rate: the price data has no {tier} "
                   f"price then (a [[prices]] entry with service_tier = \"{tier}\" sets one)"

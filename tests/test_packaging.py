@@ -31,7 +31,7 @@ def test_the_wheel_carries_templates_and_renders_from_them(tmp_path: Path) -> No
              "print(r.bundled_templates_dir());"
              "print(r.render_section('daily', {'total': __import__('vaultledger.ledger.usage').ledger.usage.Sums(),"
              " 'day': '2026-03-14', 'budgets': [], 'by_provider': [], 'by_model': [], 'by_project': [],"
-             " 'by_use_case': [], 'unpriced': {}, 'problems': ''}))")
+             " 'by_use_case': [], 'unpriced': {}, 'tier_fallbacks': [], 'problems': ''}))")
     env = {**os.environ, "PYTHONPATH": str(target)}
     shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
                            timeout=60)

@@ -331,14 +331,6 @@ def zone_named(name: str | None) -> tzinfo:
 
 
 def _system_zone() -> tzinfo:
-    # pendulum knows how to find the system's IANA zone (TZ, /etc/localtime, …); a plain ZoneInfo
-    # of the same key converts faster, so prefer it when the zone has a name. Imported here, not at the
-    # top: pendulum costs a command ~15 ms of start-up, and only the system zone needs it.
-    import pendulum
+    from vaultledger._localzone import local_zone_name
 
-    system = pendulum.local_timezone()  # type: ignore[operator]
-    key = getattr(system, "key", None) or getattr(system, "name", None)
-    try:
-        return ZoneInfo(key) if isinstance(key, str) else system
-    except (ZoneInfoNotFoundError, ValueError):
-        return system
+    return ZoneInfo(local_zone_name())

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
-from vaultledger.ledger.usage import GroupKey, Sums, Usage
-from vaultledger.ledger import Ledger
-from vaultledger.periods import Period, WeekRule, day_of, month_of, week_of
-from vaultledger.pricing import format_usd
+from vaultledger.ledger.conflicts import PendingCopy
 from vaultledger.ledger.files import ReadStats
+from vaultledger.ledger.usage import Sums, Usage
+from vaultledger.periods import Period
+from vaultledger.pricing import format_usd
 from vaultledger.record import COUNT_FIELDS
 from vaultledger.notes.render import format_share
 from vaultledger.reports.problems import Outlier, problems_json
@@ -41,14 +41,16 @@ def sums_json(sums: Sums) -> dict[str, Any]:
 
 
 def report_json(
-    period: Period, usage: Usage, stats: ReadStats, by: Sequence[str] = BREAKDOWNS, outliers: Sequence[Outlier] = ()
+    period: Period, usage: Usage, stats: ReadStats, by: Sequence[str] = BREAKDOWNS, outliers: Sequence[Outlier] = (),
+    conflicts: Sequence[PendingCopy] = (),
 ) -> dict[str, Any]:
-    """The `report --format json` document; its shape is a contract (SPEC §8)."""
+    """The `report --format json` document; its shape is a contract (SPEC §8). Every breakdown is
+    there, and `by_X` for each further dimension in `by` (`by_day`, `by_host`, `by_attr.KEY` …)."""
     document: dict[str, Any] = {"period": _period_json(period), "totals": sums_json(usage.totals())}
     for dimension in dict.fromkeys([*BREAKDOWNS, *by]):
         document[f"by_{dimension}"] = [{"key": key, **sums_json(sums)} for key, sums in usage.by(dimension)]
     document["unpriced_models"] = usage.unpriced_models()
-    document["problems"] = problems_json(stats, usage, outliers)
+    document["problems"] = problems_json(stats, usage, outliers, conflicts)
     return document
 
 
@@ -82,39 +84,6 @@ def report_table_rows(usage: Usage, by: str) -> list[list[str]]:
             f"{sums.output_tokens:,}", cost, _share(sums, total),
         ])
     return rows
-
-
-TIME_UNITS = ("day", "week", "month")
-
-
-def usage_by_time(ledger: Ledger, period: Period, unit: str, rule: WeekRule) -> Usage:
-    """The period's usage with one group per day, week or month instead of per dimension value.
-
-    Returned as a Usage whose groups are keyed by a label, so tables, CSV and JSON treat time
-    like any other `--by` dimension.
-    """
-    days = ledger.days(period.start, period.end)
-    span_of = {"day": day_of, "week": lambda day: week_of(day, rule), "month": month_of}[unit]
-    rows: dict[str, Sums] = {}
-    for day in period.days():
-        label = span_of(day).key
-        sums = rows.setdefault(label, Sums())
-        if day in days:
-            sums.add(days[day].totals())
-    return TimeUsage(rows)
-
-
-class TimeUsage(Usage):
-    """Usage rows in time order (not by cost): what `--by day|week|month` shows."""
-
-    def __init__(self, rows: dict[str, Sums]) -> None:
-        super().__init__()
-        self.rows = rows
-        for label, sums in rows.items():
-            self.groups[GroupKey(label, "", None, None, None, None, ())] = sums
-
-    def by(self, dimension: str) -> list[tuple[str | None, Sums]]:
-        return list(self.rows.items())
 
 
 def compare_rows(now: Usage, then: Usage, by: str) -> list[tuple[str | None, Sums, Sums, str]]:

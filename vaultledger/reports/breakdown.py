@@ -17,13 +17,15 @@ from vaultledger.ledger.files import file_host
 from vaultledger.ledger.fold import DayFolder
 from vaultledger.ledger.usage import Sums, Usage
 from vaultledger.periods import Period, WeekRule, day_of, month_of, week_of
-from vaultledger.record import Scalar, UsageRecord
+from vaultledger.record import RecordFields, Scalar, UsageRecord
+from vaultledger.record.batch import batch_of
 
 TIME_UNITS = ("day", "week", "month")
 HOST = "host"
 ATTR_PREFIX = "attr."
 
 Rows = list[tuple["str | None", Sums]]
+FOLD_EVERY = 10_000  # calls held before they are folded: a few days' worth, in batches the fold is fast at
 
 
 class Breakdown(Usage):
@@ -75,16 +77,30 @@ def time_rows(ledger: Ledger, period: Period, span_of: Callable[[dt.date], Perio
 
 def record_rows(ledger: Ledger, period: Period, by: str) -> Rows:
     """One row per host or attr value (None: no host part, or no such attr), most expensive first."""
-    value_of = _host_value if by == HOST else _attr_value(by[len(ATTR_PREFIX):])
+    value_of = _host_value() if by == HOST else _attr_value(by[len(ATTR_PREFIX):])
     folders: dict[str | None, DayFolder] = {}
+    waiting: dict[str | None, list[RecordFields]] = {}
+    held = 0
     for _, path, record in ledger.records_with_files(period.start, period.end):
-        value = value_of(path, record)
+        waiting.setdefault(value_of(path, record), []).append(record)
+        held += 1
+        if held == FOLD_EVERY:
+            _fold_waiting(ledger, waiting, folders)
+            held = 0
+    _fold_waiting(ledger, waiting, folders)
+    rows = {value: _total(folder) for value, folder in folders.items()}
+    return sorted(rows.items(), key=lambda row: (-row[1].cost, -row[1].calls, str(row[0])))
+
+
+def _fold_waiting(ledger: Ledger, waiting: dict[str | None, list[RecordFields]],
+                  folders: dict[str | None, DayFolder]) -> None:
+    """Fold each value's calls a batch at a time: the fold's fast path, and memory bounded by FOLD_EVERY."""
+    for value, records in waiting.items():
         folder = folders.get(value)
         if folder is None:
             folder = folders[value] = DayFolder(ledger.book, ledger.tz)
-        folder.add(record)
-    rows = {value: _total(folder) for value, folder in folders.items()}
-    return sorted(rows.items(), key=lambda row: (-row[1].cost, -row[1].calls, str(row[0])))
+        folder.add_batch(batch_of(records))
+    waiting.clear()
 
 
 def _total(folder: DayFolder) -> Sums:
@@ -94,8 +110,16 @@ def _total(folder: DayFolder) -> Sums:
     return total
 
 
-def _host_value(path: Path, record: UsageRecord) -> str | None:
-    return file_host(path)
+def _host_value() -> Callable[[Path, UsageRecord], str | None]:
+    hosts: dict[Path, str | None] = {}  # one file holds many calls
+
+    def value(path: Path, record: UsageRecord) -> str | None:
+        host = hosts.get(path, path)
+        if host is path:
+            host = hosts[path] = file_host(path)
+        return host  # type: ignore[return-value]
+
+    return value
 
 
 def _attr_value(key: str) -> Callable[[Path, UsageRecord], str | None]:

@@ -160,3 +160,13 @@ def test_doctor_says_which_files_this_machine_writes(tmp_path: Path, logs_dir: P
     doctor = runner.invoke(app, ["doctor", "--config", str(config_with(tmp_path, 'host_files = true\nhost = "desk"\n'))])
     assert "host:      desk  [config 'host']" in doctor.output
     assert "host:      (plain day files)  [host_files off]" in runner.invoke(app, ["doctor"]).output
+
+
+def test_log_usage_under_a_bad_host_setting_warns_and_never_raises(tmp_path: Path, logs_dir: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VAULTLEDGER_CONFIG", str(config_with(tmp_path, 'host_files = true\nhost = "my laptop"\n')))
+    monkeypatch.setattr(vaultledger.capture.logger, "_process_log", vaultledger.capture.logger._ProcessLog())
+    monkeypatch.setattr(vaultledger.capture.logger, "_warned", set())
+    with pytest.warns(RuntimeWarning, match="usage not logged: config 'host': 'my laptop' is not a host name"):
+        assert log_usage(provider="openai", model="gpt-4o", input_tokens=5, output_tokens=1) is None
+    assert not logs_dir.exists()

@@ -81,7 +81,8 @@ class LogFile:
 
 
 def list_log_files(logs_dir: Path) -> list[LogFile]:
-    """Every `YYYY-MM-DD.jsonl[.gz]` in the logs folder, oldest first; other files are ignored."""
+    """Every `YYYY-MM-DD[.HOST].jsonl[.gz]` in the logs folder, oldest first; other files are ignored
+    (sync tools' conflict copies and merged copies are no log files: see ledger/conflicts.py)."""
     try:
         entries = list(os.scandir(logs_dir))  # scandir knows file from folder without a stat per entry
     except (FileNotFoundError, NotADirectoryError):

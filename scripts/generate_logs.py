@@ -1,6 +1,7 @@
 """Write realistic, deterministic usage logs: the bundled sample and the benchmarks' big years.
 
     python scripts/generate_logs.py --start 2026-01-01 --days 90 --calls 2000 --out logs/llm-usage
+    python scripts/generate_logs.py --days 30 --calls 5000 --hosts 3 --out /tmp/three-machines
 """
 
 from __future__ import annotations
@@ -63,19 +64,32 @@ def make_call(ts: dt.datetime, rng: random.Random, serial: list[int]) -> UsageRe
     )
 
 
-def write_logs(out: Path, start: dt.date, days: int, calls: int, seed: int, growth: float) -> int:
-    """`calls` spread over `days` files, rising by `growth` over the span; returns lines written."""
+def write_logs(out: Path, start: dt.date, days: int, calls: int, seed: int, growth: float, hosts: int = 0) -> int:
+    """`calls` spread over `days` files, rising by `growth` over the span; returns lines written.
+
+    With `hosts`, each day's calls are spread over that many machines' files (`DAY.host-N.jsonl`,
+    SPEC §2), the busiest machine taking about half, as a laptop, a desktop and a server would.
+    """
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     serial = [0]
     weights = [1 + growth * i / max(days - 1, 1) for i in range(days)]
     scale = calls / sum(weights)
+    names = [f"host-{number}" for number in range(1, hosts + 1)]
+    shares = [1 / 2**number for number in range(1, hosts + 1)]
     written = 0
     for index, weight in enumerate(weights):
         day = start + dt.timedelta(days=index)
         count = round(weight * scale * rng.uniform(0.7, 1.3))
-        lines = b"".join(to_line(record) for record in records_for_day(day, count, rng, serial))
-        (out / f"{day.isoformat()}.jsonl").write_bytes(lines)
+        records = records_for_day(day, count, rng, serial)
+        if not hosts:
+            (out / f"{day.isoformat()}.jsonl").write_bytes(b"".join(map(to_line, records)))
+        else:
+            by_host: dict[str, list[bytes]] = {name: [] for name in names}
+            for record in records:
+                by_host[rng.choices(names, shares)[0]].append(to_line(record))
+            for name, lines in by_host.items():
+                (out / f"{day.isoformat()}.{name}.jsonl").write_bytes(b"".join(lines))
         written += count
     return written
 
@@ -87,10 +101,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--growth", type=float, default=0.5, help="how much busier the last day is than the first")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hosts", type=int, default=0, help="spread each day over this many machines' files")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    lines = write_logs(args.out, args.start, args.days, args.calls, args.seed, args.growth)
-    print(f"wrote {lines:,} records in {args.days} files to {args.out}")
+    lines = write_logs(args.out, args.start, args.days, args.calls, args.seed, args.growth, args.hosts)
+    files = args.days * max(args.hosts, 1)
+    print(f"wrote {lines:,} records in {files} files to {args.out}")
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ def test_report_json_has_the_spec_shape(month_logs: Path) -> None:
     assert set(report["by_provider"][0]) >= {"key", "calls", "input_tokens", "output_tokens", "cost_usd"}
     assert [row["key"] for row in report["by_project"]] == [None, "poetry"]
     assert report["problems"] == {"invalid_lines": 1, "duplicates": 1, "stray_lines": 0, "truncated_files": 0,
-                                  "unknown_tiers": 0, "truncated": [], "outliers": [], "dropped_records": 0, "guessed_providers": 0, "tier_fallbacks": 0}
+                                  "unknown_tiers": 0, "truncated": [], "outliers": [], "dropped_records": 0, "guessed_providers": 0, "tier_fallbacks": 0,
+                                  "conflict_copies": []}
 
 
 def test_report_csv_and_table(month_logs: Path) -> None:

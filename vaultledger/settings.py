@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ KNOWN_KEYS = {
     "notes", "prices", "budgets", "alerts", "templates",
     "import", "host_files", "host", "locale", "plans",  # SPEC §9 names them too
 }
+# A host part of a log file name (SPEC §2); Syncthing's conflict marker is never one.
+HOST_NAME = re.compile(r"(?!sync-conflict-)[A-Za-z0-9_-]+")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -51,6 +54,8 @@ class Settings:
     alerts: Mapping[str, Any] = field(default_factory=dict)
     templates_dir: Path | None = None
     unknown_keys: tuple[str, ...] = ()
+    # The HOST of `YYYY-MM-DD.HOST.jsonl` this machine writes (config `host_files`), None: plain day files.
+    host: Setting[str | None] = Setting(None, "host_files off")
     # Values no writer needs, found wrong: every command but `log` refuses them, `doctor` lists them
     # (log_usage() must keep logging whatever the templates or week settings say).
     problems: tuple[str, ...] = ()
@@ -87,6 +92,7 @@ def resolve_settings(
         week_start=(week_start := _week_start_setting(table)),
         week_doy=_week_doy(table, week_start.value, problems),
         properties=_flag(table, "properties"),
+        host=_host_setting(table),
         notes=_table(table, "notes"),
         prices=_price_entries(table),
         budgets=_table(table, "budgets"),
@@ -210,6 +216,30 @@ def _flag(table: Mapping[str, Any], key: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"config '{key}' must be true or false, got {value!r}")
     return value
+
+
+def _host_setting(table: Mapping[str, Any]) -> Setting[str | None]:
+    configured = table.get("host")
+    if configured is not None and not (isinstance(configured, str) and HOST_NAME.fullmatch(configured)):
+        raise ConfigError(f"config 'host': {configured!r} is not a host name: use letters, digits, '_' and '-' only")
+    if not _flag(table, "host_files"):
+        return Setting(None, "host_files off")
+    if configured:
+        return Setting(configured, "config 'host'")
+    return Setting(machine_host(), "this machine's name")
+
+
+def machine_host(node: str | None = None) -> str:
+    """The machine's short host name, lower-cased, other characters turned into `-` (SPEC §2)."""
+    if node is None:
+        import socket
+
+        node = socket.gethostname()
+    host = re.sub(r"[^a-z0-9_-]", "-", node.split(".")[0].lower())
+    if not HOST_NAME.fullmatch(host):
+        raise ConfigError(f"this machine's host name {node!r} makes no file name; set config 'host' (letters, "
+                          "digits, '_' and '-')")
+    return host
 
 
 def _table(table: Mapping[str, Any], key: str) -> Mapping[str, Any]:

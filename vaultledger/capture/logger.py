@@ -96,7 +96,7 @@ class _ProcessLog:
         from vaultledger.settings import resolve_settings
 
         settings = resolve_settings()
-        fresh = UsageLog(settings.logs.value, settings.timezone.value)
+        fresh = UsageLog.from_settings(settings)
         with self._lock:
             current = self._current
             if current is not None and current[0] == key:

@@ -9,12 +9,16 @@ import threading
 import zoneinfo
 from collections import deque
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from vaultledger.capture import dropped
 from vaultledger.capture.fit import cut_to_fit
 from vaultledger.capture.redact import redact_record
+from vaultledger.errors import ConfigError
 from vaultledger.record import MAX_LINE_BYTES, UsageRecord, to_line
+
+if TYPE_CHECKING:
+    from vaultledger.settings import Settings
 
 # Read access too: before appending after another writer, we peek at the file's last byte.
 # O_NONBLOCK: a FIFO at a day's path must not block open() or write(); regular files ignore it.
@@ -24,9 +28,10 @@ LOCK_WAIT = 1.0  # seconds a thread waits for another that holds the log before 
 MAX_WAITING = 1000  # records queued while the log is busy; more are dropped (and counted)
 
 
-def daily_log_path(logs_dir: Path, day: dt.date) -> Path:
-    """`LOGS/YYYY-MM-DD.jsonl` (SPEC §2)."""
-    return logs_dir / f"{day.isoformat()}.jsonl"
+def daily_log_path(logs_dir: Path, day: dt.date, host: str | None = None) -> Path:
+    """`LOGS/YYYY-MM-DD.jsonl`, or `LOGS/YYYY-MM-DD.HOST.jsonl` for a machine that writes its own files
+    in a folder it shares with others (SPEC §2)."""
+    return logs_dir / (f"{day.isoformat()}.{host}.jsonl" if host else f"{day.isoformat()}.jsonl")
 
 
 class Appended(NamedTuple):
@@ -37,22 +42,40 @@ class Appended(NamedTuple):
     cut: tuple[str, ...]  # the fields cut (see capture/fit.py), usually none
 
 
+def _checked_host(host: str | None) -> str | None:
+    """`host` when it may be part of a file name (SPEC §2), else a ConfigError."""
+    if host is None:
+        return None
+    from vaultledger.settings import HOST_NAME  # settings load platformdirs: only for host files
+
+    if not HOST_NAME.fullmatch(host):
+        raise ConfigError(f"host {host!r} is not a host name: use letters, digits, '_' and '-' only")
+    return host
+
+
 class UsageLog:
-    """Appends records to the daily files of one logs folder, bucketed by `ts` in one time zone.
+    """Appends records to the daily files of one logs folder, bucketed by `ts` in one time zone; with a
+    `host`, to this machine's own files of each day (`YYYY-MM-DD.HOST.jsonl`).
 
     Safe for threads, and for a signal handler that logs while a write is under way: what cannot
     be written at once is queued and written by the call in progress, never waited for.
     """
 
-    def __init__(self, logs_dir: Path, tz: str) -> None:
+    def __init__(self, logs_dir: Path, tz: str, host: str | None = None) -> None:
         self.logs_dir = Path(logs_dir)
         self.zone = zoneinfo.ZoneInfo(tz)
+        self.host = _checked_host(host)
         self._files = OpenFiles()
         self._paths: dict[dt.date, Path] = {}
         self._lock = threading.RLock()
         self._busy = False  # a write is under way on the thread holding the lock
         self._close_after = False
         self._waiting: deque[tuple[Path, bytes, dt.date]] = deque()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> UsageLog:
+        """The log every writer uses: the settings' folder, zone and host files (config `host_files`)."""
+        return cls(settings.logs.value, settings.timezone.value, settings.host.value)
 
     def append(self, record: UsageRecord) -> Path:
         """Write `record` as one line now; raises OSError or InvalidRecord (callers decide what to do)."""
@@ -92,7 +115,7 @@ class UsageLog:
         if path is None:
             if len(self._paths) >= 64:
                 self._paths.clear()
-            path = self._paths[day] = daily_log_path(self.logs_dir, day)
+            path = self._paths[day] = daily_log_path(self.logs_dir, day, self.host)
         return line, record, cut, path, day
 
     def close(self) -> None:

@@ -62,7 +62,8 @@ def build_app() -> typer.Typer:
     app.callback()(admin.main_callback)
     commands = {"log": log.log_command, "rollup": rollup.rollup_command, "watch": watch.watch_command,
                 "report": report.report_command, "export": export.export_command, "prices": prices.prices_command,
-                "doctor": admin.doctor_command, "budget": budget.budget_command, "archive": admin.archive_command}
+                "doctor": admin.doctor_command, "budget": budget.budget_command, "archive": admin.archive_command,
+                "merge": admin.merge_command}
     for name, command in commands.items():
         app.command(name)(command)
     app.add_typer(schedule.schedule_app, name="schedule")

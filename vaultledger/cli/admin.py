@@ -1,4 +1,4 @@
-"""The version, and the commands that look after the setup: doctor, archive."""
+"""The version, and the commands that look after the setup: doctor, archive, merge."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vaultledger.cli import user_errors
+from vaultledger.cli import fail, user_errors
 from vaultledger.cli.options import ConfigOpt, LogsOpt, TzOpt, VaultOpt
 from vaultledger.cli.resolve import settings_from
 
@@ -66,3 +66,27 @@ def archive_command(
         result = archive_logs(settings.logs.value, parse_age(older_than), today(settings.timezone.value),
                               dry_run=dry_run)
     typer.echo(str(result))
+
+
+def merge_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be merged; change nothing.")] = False,
+    logs: LogsOpt = None, config: ConfigOpt = None,
+) -> None:
+    """Fold sync tools' conflict copies of log files (Syncthing, Dropbox, iCloud) back into the logs.
+
+    Lines a copy holds that the day's files lack are appended to this machine's own file of that day;
+    the copy is then renamed NAME.merged. No log line is edited or deleted; running it again is harmless.
+
+    Example: vaultledger merge --dry-run
+    """
+    from vaultledger.ops.merge import merge_conflict_copies
+
+    with user_errors():
+        settings = settings_from(config, logs=logs)
+        try:
+            result = merge_conflict_copies(settings.logs.value, settings.host.value, dry_run=dry_run)
+        except OSError as error:
+            raise fail(f"{settings.logs.value}: cannot merge ({error})") from None
+    typer.echo(str(result))
+    if result.left:
+        raise typer.Exit(1)

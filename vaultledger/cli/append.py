@@ -45,7 +45,7 @@ def append_from_flags(
 
     settings = resolve_settings(config=config, logs=logs, tz=tz)
     record = make_record(ts=ts or _now(), cost_usd=decimal_flag(cost_usd, "--cost-usd"), **fields)
-    usage_log = UsageLog(settings.logs.value, settings.timezone.value)
+    usage_log = UsageLog.from_settings(settings)
     try:
         return usage_log.write(record)
     except OSError as error:

@@ -124,7 +124,7 @@ def run_report(values: dict[str, Any]) -> int | None:
     """Print the report as the typer `report` command would, or None (nothing printed) where the
     typer app must answer: a mistake in the flags or the settings, which it reports in its own words."""
     from vaultledger.cli.period_flags import PeriodFlags, UsageMistake, choose_period
-    from vaultledger.cli.reporting import BY_CHOICES, FORMATS, ReportRequest, write_report
+    from vaultledger.cli.reporting import FORMATS, ReportRequest, valid_by, write_report
     from vaultledger.cli.resolve import settings_from, week_rule_for
     from vaultledger.errors import VaultledgerError
     from vaultledger.periods import today
@@ -132,7 +132,7 @@ def run_report(values: dict[str, Any]) -> int | None:
     request = ReportRequest(PeriodFlags(**{name: values.pop(name) for name in list(values)
                                            if name in _PERIOD_TEXTS.values() or name in REPORT_SWITCHES.values()}),
                             values.pop("by", "provider"), values.pop("compare", None), values.pop("fmt", "table"))
-    if request.by not in BY_CHOICES or request.fmt not in FORMATS:
+    if not valid_by(request.by) or request.fmt not in FORMATS:
         return None
     try:
         settings = settings_from(values.get("config"), values.get("vault"), values.get("logs"), values.get("tz"))

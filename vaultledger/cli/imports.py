@@ -23,7 +23,7 @@ def _import(kind: str, path: Path | None, logs: Path | None, tz: str | None, con
 
     with user_errors():
         settings = settings_from(config, logs=logs, tz=tz)
-        usage_log = UsageLog(settings.logs.value, settings.timezone.value)
+        usage_log = UsageLog.from_settings(settings)
         try:
             summary = importers.run_import(kind, path, usage_log, settings.cache_dir.value, progress=sys.stderr.isatty())
         finally:

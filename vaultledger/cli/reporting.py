@@ -3,6 +3,7 @@ fast path (`cli.fast`) both call `write_report`, so they cannot differ."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
@@ -17,8 +18,17 @@ if TYPE_CHECKING:
     from vaultledger.periods import Period
     from vaultledger.settings import Settings
 
-BY_CHOICES = ("provider", "model", "project", "use_case", "app", "tag", "service_tier", "day", "week", "month")
+BY_CHOICES = ("provider", "model", "project", "use_case", "app", "tag", "service_tier", "day", "week", "month",
+              "host")
+BY_HELP = ", ".join(BY_CHOICES) + " or attr.KEY (any attrs key, e.g. attr.git_branch)."
 FORMATS = ("table", "json", "csv")
+
+
+def valid_by(by: str) -> bool:
+    """Whether `--by` names a breakdown: one of BY_CHOICES, or `attr.KEY`."""
+    from vaultledger.reports.breakdown import is_record_dimension
+
+    return by in BY_CHOICES or is_record_dimension(by)
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,8 @@ def write_report(settings: Settings, request: ReportRequest) -> None:
     """Work the report out, then print it (stdout) and its warnings (stderr); nothing is printed
     if working it out raises."""
     from vaultledger.capture.dropped import dropped_records
+    from vaultledger.ledger.conflicts import pending_copies
+    from vaultledger.ledger.files import NEIGHBOUR_DAYS
     from vaultledger.periods.parse import parse_period
     from vaultledger.reports.problems import find_outliers, warnings
 
@@ -43,34 +55,32 @@ def write_report(settings: Settings, request: ReportRequest) -> None:
     other_usage = _usage_by(ledger, other, request.by, settings) if other else None
     outliers = find_outliers(ledger, chosen)
     dropped = dropped_records(settings.logs.value, chosen.start, chosen.end)
+    margin = dt.timedelta(days=NEIGHBOUR_DAYS)  # the files read for the period
+    conflicts = pending_copies(settings.logs.value, chosen.start - margin, chosen.end + margin)
     warn_if_no_logs(settings)
     if other is not None and other_usage is not None:
         _print_comparison(chosen, usage, other, other_usage, request.by, request.fmt)
     else:
-        _print_report(chosen, usage, ledger, request, outliers, dropped.count)
-    for warning in [*warnings(ledger.stats, outliers, usage), *dropped.warnings()]:
+        _print_report(chosen, usage, ledger, request, outliers, dropped.count, conflicts)
+    for warning in [*warnings(ledger.stats, outliers, usage, conflicts), *dropped.warnings()]:
         print(f"vaultledger: warning: {warning}", file=sys.stderr)
 
 
 def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Usage:
-    from vaultledger.reports.report import TIME_UNITS, usage_by_time
+    from vaultledger.reports.breakdown import TIME_UNITS, breakdown
 
-    if by in TIME_UNITS:
-        return usage_by_time(ledger, period, by, week_rule_for(settings))
-    return ledger.usage(period)
+    return breakdown(ledger, period, by, week_rule_for(settings) if by in TIME_UNITS else None)
 
 
 def _print_report(
-    period: Period, usage: Usage, ledger: Ledger, request: ReportRequest, outliers: list, dropped: int
+    period: Period, usage: Usage, ledger: Ledger, request: ReportRequest, outliers: list, dropped: int,
+    conflicts: list,
 ) -> None:
     from vaultledger.reports import report
 
     by, fmt = request.by, request.fmt
     if fmt == "json":
-        document = report.report_json(
-            period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by], outliers, dropped)
-        if by in report.TIME_UNITS:
-            document[f"by_{by}"] = [{"key": key, **report.sums_json(sums)} for key, sums in usage.by(by)]
+        document = report.report_json(period, usage, ledger.stats, [by], outliers, dropped, conflicts)
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         sys.stdout.write(report.report_csv(usage, by))

@@ -103,6 +103,12 @@ class Ledger:
         with self._one_listing():
             yield from self._read.records(first, last)
 
+    def records_with_files(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, Path, UsageRecord]]:
+        """`records`, each with the log file whose line counts (its host, for a breakdown by host)."""
+        self.days(first, last)
+        with self._one_listing():
+            yield from self._read.records_with_files(first, last)
+
     def _cache(self) -> FoldCache | None:
         return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
 

@@ -19,7 +19,9 @@ from vaultledger.record import MAX_LINE_BYTES, RecordFields, UsageRecord, parse_
 from vaultledger.record.batch import Batch, batch_of, parse_batch
 
 # YYYY-MM-DD.jsonl, or YYYY-MM-DD.HOST.jsonl where each machine of a synced folder writes its own (SPEC §2).
-LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.([A-Za-z0-9_-]+))?\.jsonl(\.gz)?$")
+# Syncthing's conflict copy of a day's file (DAY.sync-conflict-….jsonl) looks like a host file: it is
+# not one (ledger/conflicts.py finds conflict copies), and no HOST may start like it (settings.HOST_NAME).
+LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.(?!sync-conflict-)([A-Za-z0-9_-]+))?\.jsonl(\.gz)?$")
 # A writer's zone and the reader's may differ by up to 26 hours, so a day's records can sit
 # in the files of the two days before or after it.
 NEIGHBOUR_DAYS = 2
@@ -79,7 +81,8 @@ class LogFile:
 
 
 def list_log_files(logs_dir: Path) -> list[LogFile]:
-    """Every `YYYY-MM-DD.jsonl[.gz]` in the logs folder, oldest first; other files are ignored."""
+    """Every `YYYY-MM-DD[.HOST].jsonl[.gz]` in the logs folder, oldest first; other files are ignored
+    (sync tools' conflict copies and merged copies are no log files: see ledger/conflicts.py)."""
     try:
         entries = list(os.scandir(logs_dir))  # scandir knows file from folder without a stat per entry
     except (FileNotFoundError, NotADirectoryError):
@@ -212,6 +215,12 @@ def file_day(path: Path) -> dt.date | None:
         return None
 
 
+def file_host(path: Path) -> str | None:
+    """The HOST of a host file (`YYYY-MM-DD.HOST.jsonl[.gz]`); None for a plain day file."""
+    match = LOG_NAME.match(path.name)
+    return match.group(2) if match else None
+
+
 def outside_window(path: Path, zone: dt.tzinfo) -> Reject | None:
     """A check that a record's local day is within NEIGHBOUR_DAYS of its file's day.
 
@@ -337,13 +346,21 @@ def counted_records(
     `ts`, then the larger output; a void line that wins cancels the call. Every id seen, void or
     replaced, goes into `ids`, which is what neighbouring files are compared by.
     """
-    latest: dict[tuple[str, str], tuple[dt.date, UsageRecord]] = {}
+    for _, record in counted_records_with_files(paths, zone, stats_by_path, ids):
+        yield record
+
+
+def counted_records_with_files(
+    paths: Sequence[Path], zone: dt.tzinfo, stats_by_path: dict[Path, ReadStats], ids: set[str] | None = None
+) -> Iterator[tuple[Path, UsageRecord]]:
+    """`counted_records`, each with the file whose line counts (a breakdown by host needs it)."""
+    latest: dict[tuple[str, str], tuple[dt.date, Path, UsageRecord]] = {}
     for path in sorted(paths, key=_path_order):
         day = file_day(path) or dt.date.min
         stats = stats_by_path.setdefault(path, ReadStats())
         for record in read_file(path, stats, outside_window(path, zone)):
             if not record.id:
-                yield record
+                yield path, record
                 continue
             if ids is not None:
                 ids.add(record.id)
@@ -351,13 +368,13 @@ def counted_records(
             held = latest.get(key)
             if held is not None:
                 stats.duplicates += 1
-                if not _replaces(day, record, *held):
+                if not _replaces(day, record, held[0], held[2]):
                     continue
                 del latest[key]  # re-inserted below, so the dict keeps the order lines won in
-            latest[key] = (day, record)
-    for _, record in latest.values():
+            latest[key] = (day, path, record)
+    for _, path, record in latest.values():
         if not record.void:
-            yield record
+            yield path, record
 
 
 def _path_order(path: Path) -> tuple[dt.date, str]:

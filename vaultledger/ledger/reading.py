@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vaultledger.ledger.cache import FileFold, Signature, file_signature
 from vaultledger.ledger.duplicates import DuplicateScan, connected_groups
-from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records, files_for_days
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records_with_files, files_for_days
 from vaultledger.ledger.fold import fold_jointly
 from vaultledger.ledger.sources import FoldSource
 from vaultledger.ledger.usage import Usage
@@ -46,6 +46,11 @@ class FoldedFiles:
 
     def records(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, UsageRecord]]:
         """(local day, record) of every call that counts in [first, last], once those days were read."""
+        for day, _, record in self.records_with_files(first, last):
+            yield day, record
+
+    def records_with_files(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, Path, UsageRecord]]:
+        """`records`, each with the file whose line counts."""
         zone = zoneinfo.ZoneInfo(self.source.tz)
         done: set[Path] = set()
         for log in files_for_days(self.listing(), first, last):
@@ -53,10 +58,10 @@ class FoldedFiles:
                 continue
             paths = sorted(self.joined.get(log.path, {log.path}), key=lambda path: path.name)
             done.update(paths)
-            for record in counted_records(paths, zone, {}):
+            for path, record in counted_records_with_files(paths, zone, {}):
                 day = record.ts.astimezone(zone).date()
                 if first <= day <= last:
-                    yield day, record
+                    yield day, path, record
 
     def read(self, files: Sequence[LogFile]) -> None:
         """Fold the files not read yet; files that share ids with a neighbour are folded with it."""

@@ -11,6 +11,7 @@ from vaultledger.capture.dropped import DROPPED_NAME, dropped_records
 from vaultledger.errors import VaultledgerError
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.archived import archived_prefix, gz_sibling
+from vaultledger.ledger.conflicts import pending_copies
 from vaultledger.ledger.files import CUT_SHORT, NEIGHBOUR_DAYS, ReadStats, file_day, list_log_files
 from vaultledger.ledger.usage import Usage, is_known_tier
 from vaultledger.notes.splice import check_note
@@ -18,7 +19,7 @@ from vaultledger.notes.vault import is_vault, load_note_settings
 from vaultledger.ops.archive import TEMP_SUFFIX
 from vaultledger.ops.validate import config_problems, logs_folder_problem
 from vaultledger.periods import date_range
-from vaultledger.reports.problems import Outlier, cut_files, find_outliers, outlier_text, warnings
+from vaultledger.reports.problems import Outlier, conflict_problem, cut_files, find_outliers, outlier_text, warnings
 from vaultledger.settings import Settings
 
 
@@ -55,6 +56,7 @@ def _settings_lines(settings: Settings, checkup: Checkup) -> None:
     checkup.say(f"timezone:  {settings.timezone.value}  [{settings.timezone.source}]")
     checkup.say(f"cache:     {settings.cache_dir.value}  [{settings.cache_dir.source}]")
     checkup.say(f"weeks:     start {settings.week_start.value}  [{settings.week_start.source}]")
+    checkup.say(f"host:      {settings.host.value or '(plain day files)'}  [{settings.host.source}]")
     for key in settings.unknown_keys:
         checkup.problem(f"{settings.config_label}: unknown config key {key!r}")
     for problem in config_problems(settings):  # exactly what every other command refuses to start with
@@ -103,6 +105,8 @@ def _log_lines(settings: Settings, checkup: Checkup) -> None:
         return
     files = list_log_files(logs_dir)
     _archive_lines(logs_dir, checkup)
+    for pending in pending_copies(logs_dir):
+        checkup.problem(conflict_problem(pending))
     ledger = Ledger.from_settings(settings)
     usage = Usage()
     outliers: list[Outlier] = []

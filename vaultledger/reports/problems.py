@@ -7,12 +7,13 @@ It is named with its provider, id and day, so the user can check it and cancel i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vaultledger.ledger import Ledger
+from vaultledger.ledger.conflicts import PendingCopy
 from vaultledger.ledger.files import CUT_SHORT, ReadStats
 from vaultledger.ledger.usage import LargeCall, Usage
 from vaultledger.periods import Period
@@ -59,8 +60,12 @@ def cut_files(stats: ReadStats) -> list[CutFile]:
     return [CutFile(problem.path, problem.line - 1) for problem in stats.problems if problem.reason.startswith(CUT_SHORT)]
 
 
-def problems_json(stats: ReadStats, usage: Usage, outliers: Iterable[Outlier], dropped: int = 0) -> dict[str, Any]:
-    """The `problems` object of the report JSON (SPEC §8), with where each outlier and cut file is."""
+def problems_json(
+    stats: ReadStats, usage: Usage, outliers: Iterable[Outlier], dropped: int = 0,
+    conflicts: Sequence[PendingCopy] = (),
+) -> dict[str, Any]:
+    """The `problems` object of the report JSON (SPEC §8), with where each outlier, cut file and
+    sync conflict copy is."""
     return {
         "invalid_lines": stats.invalid_lines, "duplicates": stats.duplicates, "stray_lines": stats.stray_lines,
         "truncated_files": stats.truncated_files, "unknown_tiers": usage.unknown_tier_calls(),
@@ -69,12 +74,16 @@ def problems_json(stats: ReadStats, usage: Usage, outliers: Iterable[Outlier], d
         "truncated": [cut.as_json() for cut in cut_files(stats)],
         "outliers": [outlier_json(outlier) for outlier in outliers],
         "dropped_records": dropped,  # calls the logger could not write (capture.dropped)
+        "conflict_copies": [{"file": pending.copy.path.name, "copy_of": pending.copy.original,
+                             "lines_not_merged": len(pending.lines)} for pending in conflicts],
     }
 
 
-def warnings(stats: ReadStats, outliers: Iterable[Outlier], usage: Usage | None = None) -> list[str]:
+def warnings(
+    stats: ReadStats, outliers: Iterable[Outlier], usage: Usage | None = None, conflicts: Sequence[PendingCopy] = ()
+) -> list[str]:
     """Lines for stderr: every cut file and outlier, calls priced at the standard rate for want of their
-    tier's price, and calls whose provider was guessed."""
+    tier's price, calls whose provider was guessed, and the conflict copies not yet merged."""
     lines = [*map(str, cut_files(stats)), *map(outlier_text, outliers)]
     if usage is not None:
         lines += [f"{calls:,} {tier} calls of {model} priced at the standard rate: the price data has no {tier} "
@@ -82,4 +91,31 @@ def warnings(stats: ReadStats, outliers: Iterable[Outlier], usage: Usage | None 
                   for model, tier, calls in usage.tier_fallbacks()]
         lines += [f"{calls:,} calls of {model} have a guessed provider: pass provider= (or base_url=) when "
                   "recording them" for model, calls in usage.guessed_providers().items()]
-    return lines
+    notice = conflicts_warning(conflicts)
+    return [*lines, *([notice] if notice else [])]
+
+
+def conflicts_warning(conflicts: Sequence[PendingCopy]) -> str | None:
+    """One line for every conflict copy of the period's logs: their lines count nowhere until merged."""
+    if not conflicts:
+        return None
+    lines = sum(len(pending.lines) for pending in conflicts)
+    names = ", ".join(pending.copy.path.name for pending in conflicts[:3]) + (", …" if len(conflicts) > 3 else "")
+    copies = f"{len(conflicts)} sync conflict cop{'y' if len(conflicts) == 1 else 'ies'} ({names})"
+    return (f"{lines:,} line{'' if lines == 1 else 's'} in {copies} not yet merged, so not counted: "
+            "run `vaultledger merge`")
+
+
+def conflict_problem(pending: PendingCopy) -> str:
+    """What `doctor` says of one conflict copy."""
+    copy, lines = pending.copy, len(pending.lines)
+    if lines:
+        said = (f"{copy.path.name} is a sync conflict copy of {copy.original} with {lines:,} "
+                f"line{'' if lines == 1 else 's'} the logs lack (not counted): run `vaultledger merge`")
+    else:
+        said = (f"{copy.path.name} is a sync conflict copy of {copy.original} holding no line the logs lack: "
+                "`vaultledger merge` sets it aside")
+    if pending.error:
+        said += f"; it is {pending.error}, so merge leaves it in place"
+    return said
+

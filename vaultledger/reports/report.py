@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
-from vaultledger.ledger.usage import Sums, Usage
-from vaultledger.ledger import Ledger
-from vaultledger.periods import Period, WeekRule, day_of, month_of, week_of
-from vaultledger.pricing import format_usd
+from vaultledger.ledger.conflicts import PendingCopy
 from vaultledger.ledger.files import ReadStats
+from vaultledger.ledger.usage import Sums, Usage
+from vaultledger.periods import Period
+from vaultledger.pricing import format_usd
 from vaultledger.record import COUNT_FIELDS
 from vaultledger.notes.render import format_share
 from vaultledger.reports.problems import Outlier, problems_json
@@ -43,13 +43,15 @@ def sums_json(sums: Sums) -> dict[str, Any]:
 def report_json(
     period: Period, usage: Usage, stats: ReadStats, by: Sequence[str] = BREAKDOWNS, outliers: Sequence[Outlier] = (),
     dropped: int = 0,
+    conflicts: Sequence[PendingCopy] = (),
 ) -> dict[str, Any]:
-    """The `report --format json` document; its shape is a contract (SPEC §8)."""
+    """The `report --format json` document; its shape is a contract (SPEC §8). Every breakdown is
+    there, and `by_X` for each further dimension in `by` (`by_day`, `by_host`, `by_attr.KEY` …)."""
     document: dict[str, Any] = {"period": _period_json(period), "totals": sums_json(usage.totals())}
     for dimension in dict.fromkeys([*BREAKDOWNS, *by]):
         document[f"by_{dimension}"] = [{"key": key, **sums_json(sums)} for key, sums in usage.by(dimension)]
     document["unpriced_models"] = usage.unpriced_models()
-    document["problems"] = problems_json(stats, usage, outliers, dropped)
+    document["problems"] = problems_json(stats, usage, outliers, dropped, conflicts)
     return document
 
 
@@ -83,35 +85,6 @@ def report_table_rows(usage: Usage, by: str) -> list[list[str]]:
             f"{sums.output_tokens:,}", cost, _share(sums, total),
         ])
     return rows
-
-
-TIME_UNITS = ("day", "week", "month")
-
-
-def usage_by_time(ledger: Ledger, period: Period, unit: str, rule: WeekRule) -> Usage:
-    """The period's usage, whose `by(unit)` gives one row per day, week or month (in time order, days
-    without calls included); every other breakdown, the totals and the unpriced models are the usual ones."""
-    days = ledger.days(period.start, period.end)
-    span_of = {"day": day_of, "week": lambda day: week_of(day, rule), "month": month_of}[unit]
-    rows: dict[str, Sums] = {}
-    for day in period.days():
-        label = span_of(day).key
-        sums = rows.setdefault(label, Sums())
-        if day in days:
-            sums.add(days[day].totals())
-    return TimeUsage(ledger.usage(period), unit, rows)
-
-
-class TimeUsage(Usage):
-    """A period's usage that also answers `by(unit)` with rows in time order (not by cost)."""
-
-    def __init__(self, usage: Usage, unit: str, rows: dict[str, Sums]) -> None:
-        super().__init__()
-        self.merge(usage)
-        self.unit, self.rows = unit, rows
-
-    def by(self, dimension: str) -> list[tuple[str | None, Sums]]:
-        return list(self.rows.items()) if dimension == self.unit else super().by(dimension)
 
 
 def compare_rows(now: Usage, then: Usage, by: str) -> list[tuple[str | None, Sums, Sums, str]]:

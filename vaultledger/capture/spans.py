@@ -72,7 +72,7 @@ class Span:
 
 def is_model_call(attributes: Mapping[str, Any]) -> bool:
     """A span of one model call that carries usage (not an agent's or workflow's sum of its calls)."""
-    if not any(key in attributes for key in (*COUNT_KEYS["input_tokens"], *COUNT_KEYS["output_tokens"])):
+    if all(attributes.get(key) is None for key in (*COUNT_KEYS["input_tokens"], *COUNT_KEYS["output_tokens"])):
         return False
     if attributes.get("gen_ai.operation.name") in AGGREGATE_OPERATIONS:
         return False

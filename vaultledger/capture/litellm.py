@@ -27,10 +27,9 @@ from vaultledger.capture.context import with_context_defaults
 from vaultledger.capture.logger import UsageLog, log_record, not_logged
 from vaultledger.capture.shapes.body import count, parse_timestamp, section, text
 from vaultledger.capture.shapes.hosts import provider_for_url
-from vaultledger.capture.shapes.openai import SERVICE_TIERS
+from vaultledger.capture.shapes.openai import SERVICE_TIERS, billed_usd
 from vaultledger.capture.shapes.providers import guessed, provider_for_model
 from vaultledger.capture.shapes.settle import settle_counts
-from vaultledger.capture.spans import money
 from vaultledger.errors import InvalidRecord
 from vaultledger.record import UsageRecord, make_record, normalise_provider
 
@@ -88,7 +87,7 @@ def record_of_payload(payload: Any, response_obj: Any = None, given: Mapping[str
         return None  # answered from LiteLLM's own cache: no provider saw the call
     usage = section(section(payload, "metadata"), "usage_object")
     counts = usage_counts(usage, payload)
-    cost = money(payload.get("response_cost"))
+    cost = billed_usd(payload.get("response_cost"))
     if payload.get("status") == "failure" and not (counts["input_tokens"] or counts["output_tokens"] or cost):
         return None
     fields = {**call_fields(payload, response_obj), **counts}

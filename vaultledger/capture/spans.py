@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from vaultledger.capture.shapes.hosts import provider_for_url
-from vaultledger.capture.shapes.openai import SERVICE_TIERS
+from vaultledger.capture.shapes.openai import SERVICE_TIERS, billed_usd
 from vaultledger.capture.shapes.providers import guessed, provider_for_model
 from vaultledger.capture.shapes.settle import settle_counts
 from vaultledger.record import normalise_provider
@@ -145,24 +145,14 @@ def tier_of(attributes: Mapping[str, Any]) -> str | None:
 def cost_of(attributes: Mapping[str, Any]) -> Decimal | None:
     """The call's cost in USD when the span carries one: a total, else an input and an output half."""
     for key in COST_TOTAL_KEYS:
-        total = money(attributes.get(key))
+        total = billed_usd(attributes.get(key))
         if total is not None:
             return total
     for input_key, output_key in COST_PART_KEYS:
-        halves = money(attributes.get(input_key)), money(attributes.get(output_key))
+        halves = billed_usd(attributes.get(input_key)), billed_usd(attributes.get(output_key))
         if halves[0] is not None and halves[1] is not None:
             return halves[0] + halves[1]
     return None
-
-
-def money(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def count_of(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> int:

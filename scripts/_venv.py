@@ -34,3 +34,7 @@ def ensure_venv(extras: str = "") -> Path:
                         "--editable", target], check=True)
         stamp.write_text(wanted)
     return python
+
+
+if __name__ == "__main__":  # `python3 scripts/_venv.py EXTRAS`: .ci/run adds the integrations before the slow tier
+    print(ensure_venv(sys.argv[1] if len(sys.argv) > 1 else ""))

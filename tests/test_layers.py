@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "vaultledger"
 LAYERS: list[tuple[str, ...]] = [
     ("vaultledger.errors", "vaultledger._faults", "vaultledger._localzone", "vaultledger._fs", "vaultledger.settings", "vaultledger.periods", "vaultledger.progress"),
     ("vaultledger.record",),
-    ("vaultledger.capture",),
+    ("vaultledger.capture", "vaultledger.otel", "vaultledger.litellm"),
     ("vaultledger.pricing",),
     ("vaultledger.ledger",),
     ("vaultledger.notes", "vaultledger.budgets", "vaultledger.reports"),

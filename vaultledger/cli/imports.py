@@ -56,3 +56,15 @@ def import_llm(path: PathArg = None, logs: LogsOpt = None, tz: TzOpt = None, con
     Example: vaultledger import llm
     """
     _import("llm", path, logs, tz, config)
+
+
+@import_app.command("otlp")
+def import_otlp(
+    path: Annotated[Path, typer.Argument(help="The OTLP JSON file (or folder of files) the Collector's file exporter writes.")],
+    logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None,
+) -> None:
+    """Import GenAI spans from OTLP JSON, one ExportTraceServiceRequest per line.
+
+    Example: vaultledger import otlp /var/lib/otelcol/traces.json
+    """
+    _import("otlp", path, logs, tz, config)

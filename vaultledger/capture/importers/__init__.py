@@ -25,7 +25,7 @@ from vaultledger.capture.importers.state import Destination, ImportState, usage_
 from vaultledger.capture.logger import UsageLog
 from vaultledger.record import UsageRecord, make_record
 
-IMPORTER_NAMES = ("claude-code", "codex", "llm")
+IMPORTER_NAMES = ("claude-code", "codex", "llm", "otlp")
 LARGE_IMPORT_BYTES = 32 * 1024 * 1024  # below this a progress bar only flickers
 PROGRESS_STEP_BYTES = 1024 * 1024
 COMMIT_EVERY = 1000
@@ -236,6 +236,10 @@ def importer_for(name: str) -> Importer:
         from vaultledger.capture.importers.llm_db import import_llm
 
         return import_llm
+    if name == "otlp":
+        from vaultledger.capture.importers.otlp import import_otlp
+
+        return import_otlp
     raise SourceNotFound(f"unknown importer {name!r} (choose one of {', '.join(IMPORTER_NAMES)})")
 
 

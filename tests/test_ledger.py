@@ -339,7 +339,9 @@ def test_objects_an_app_froze_stay_frozen_after_a_parallel_read(logs_dir: Path, 
         ledger = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), parallel=True)
         totals(ledger)
         assert ledger.counters["pools_started"] == 1
-        assert gc.get_freeze_count() >= frozen, "a library must not unfreeze what its host froze"
+        # Frozen objects that die meanwhile leave the permanent generation on their own (a few dozen of
+        # pytest's); an unfreeze would empty it.
+        assert gc.get_freeze_count() > frozen * 0.9, "a library must not unfreeze what its host froze"
     finally:
         gc.unfreeze()
 

@@ -204,23 +204,14 @@ def test_a_transcript_imported_while_it_grows_ends_as_one_import_of_the_whole(
 
 
 @needs_corpus
-def test_a_kept_reader_follows_a_transcript_cut_anywhere(tmp_path: Path, usage_log: UsageLog) -> None:
+def test_a_followed_transcript_cut_anywhere_ends_as_one_import(tmp_path: Path, usage_log: UsageLog) -> None:
     """What watch does: one reader per file, fed bytes cut mid-line; a half line waits for its end."""
-    from vaultledger.capture.importers import ImportRun
-    from vaultledger.capture.importers.claude_code import TranscriptReader
-    from vaultledger.capture.importers.state import ImportState
+    from test_watch_imports import follow_in_pieces
 
-    growing = tmp_path / "live.jsonl"
-    growing.touch()
-    reader = TranscriptReader(growing)
-    data = VIEWER.read_bytes()
-    with ImportState(tmp_path / "state", "claude-code") as state:
-        run = ImportRun("claude-code", usage_log, state)
-        for start in range(0, len(data), 40_000):
-            with growing.open("ab") as handle:
-                handle.write(data[start:start + 40_000])
-            reader.read_new(run, final=False)
-    assert not run.summary.skipped.get("not JSON (a partial or corrupt line)")
+    env = {"CLAUDE_CONFIG_DIR": str(tmp_path / "claude")}
+    skipped = follow_in_pieces("claude-code", VIEWER, tmp_path / "claude" / "projects" / "live.jsonl", env, usage_log,
+                               40_000)
+    assert not skipped
     assert final_lines(usage_log) == import_whole(VIEWER, tmp_path)
 
 

@@ -144,24 +144,15 @@ def test_each_turn_keeps_its_own_model_and_effort(tmp_path: Path, usage_log: Usa
 
 
 @needs_corpus
-def test_a_kept_reader_follows_a_rollout_cut_anywhere(tmp_path: Path, usage_log: UsageLog) -> None:
+def test_a_followed_rollout_cut_anywhere_ends_as_one_import(tmp_path: Path, usage_log: UsageLog) -> None:
     """What watch does: one reader per rollout fed bytes cut mid-line, its session state carried over."""
-    from vaultledger.capture.importers import ImportRun
-    from vaultledger.capture.importers.codex import RolloutReader
-    from vaultledger.capture.importers.state import ImportState
+    from test_watch_imports import follow_in_pieces
 
     [real, *_] = sorted(ROLLOUTS.rglob("rollout-*.jsonl"))
-    growing = tmp_path / real.name
-    growing.touch()
-    reader = RolloutReader(growing)
-    data = real.read_bytes()
-    with ImportState(tmp_path / "state", "codex") as state:
-        run = ImportRun("codex", usage_log, state)
-        for start in range(0, len(data), 25_000):
-            with growing.open("ab") as handle:
-                handle.write(data[start:start + 25_000])
-            reader.read_new(run, final=False)
+    growing = tmp_path / "codex" / "sessions" / "2026" / "05" / "11" / real.name
+    (tmp_path / "codex" / "sessions").mkdir(parents=True)
+    assert not follow_in_pieces("codex", real, growing, {"CODEX_HOME": str(tmp_path / "codex")}, usage_log, 25_000)
     whole = UsageLog(tmp_path / "whole", "UTC")
     import_codex(real, whole, tmp_path / "whole-state")
     whole.close()
-    assert written(usage_log) == written(whole) and not run.summary.skipped.get("not JSON (a partial or corrupt line)")
+    assert written(usage_log) == written(whole)

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from test_watch import DAY, at, text_of, wait_for, wait_for_calls, watching
+from vaultledger.capture.importers.follow import SourceFollower
+from vaultledger.capture.usage_log import UsageLog
 from vaultledger.settings import Settings, resolve_settings
 
 AGENTS = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "agents" / "claude-code"
@@ -110,3 +113,21 @@ def test_without_sources_the_agents_folders_are_not_watched(
     with watching(settings) as watcher:
         assert watcher.agents.follower is None
     assert not logs_dir.exists() or not any(logs_dir.iterdir())
+
+
+def follow_in_pieces(source: str, real: Path, growing: Path, env: dict[str, str], usage_log: UsageLog,
+                     piece: int) -> Counter[str]:
+    """What watch does with one session file: `real` written to `growing` in pieces cut anywhere, the
+    follower told of each change and asked to import it; the skip reasons of every import."""
+    growing.parent.mkdir(parents=True, exist_ok=True)
+    follower = SourceFollower([source], growing.parent.parent / "state", env)
+    follower.import_changed(usage_log)  # the first look imports the source whole
+    data, skipped = real.read_bytes(), Counter[str]()
+    for start in range(0, len(data), piece):
+        with growing.open("ab") as handle:
+            handle.write(data[start:start + piece])
+        assert follower.saw(growing)
+        for item in follower.import_changed(usage_log):
+            assert item.summary is not None, item.error
+            skipped.update(item.summary.skipped)
+    return skipped

@@ -33,9 +33,11 @@ def rollup_command(
 ) -> None:
     """Write usage sections into the vault's notes.
 
-    With no period: the nightly run (days whose logs changed since the last run, today and
-    yesterday, and their weeks, months and quarters; every note again when prices, budgets, time
-    zone, note settings, templates or vaultledger changed). With a period: exactly that.
+    With no period: the nightly run. It first imports what the config's [import] sources gained
+    (Claude Code, Codex, llm ...; a source that fails is a warning), then writes the days whose
+    logs changed since the last run, today and yesterday, and their weeks, months and quarters
+    (every note again when prices, budgets, time zone, note settings, templates or vaultledger
+    changed). With a period: exactly that, and nothing is imported.
 
     Example: vaultledger rollup --day 2026-03-14 --vault ~/Obsidian/Main
 

@@ -26,6 +26,7 @@ import datetime as dt
 import importlib
 import os
 import sys
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -152,8 +153,6 @@ class DryRunLog:
     and an ImportRun over it leaves the import hints as they were."""
 
     def __init__(self, logs_dir: Path, tz: str) -> None:
-        import zoneinfo
-
         self.logs_dir = Path(logs_dir)
         self.zone = zoneinfo.ZoneInfo(tz)
 

@@ -32,15 +32,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vaultledger.errors import InvalidRecord, VaultledgerError
 from vaultledger._faults import step
 from vaultledger.capture.importers.state import Destination, ImportState, usage_fingerprint
 from vaultledger.capture.importers.tail import PROGRESS_STEP_BYTES, Advance, FileTail, no_progress
-from vaultledger.capture.logger import UsageLog
-from vaultledger.capture.usage_log import daily_log_path
 from vaultledger.record import COUNT_FIELDS, UsageRecord, make_record
+
+if TYPE_CHECKING:  # the logger is not loaded to validate `[import]` (every command does that)
+    from vaultledger.capture.logger import UsageLog
 
 # One line per importer: its name (`vaultledger import NAME`, `[import] sources`) and "module:function".
 IMPORTERS: dict[str, str] = {
@@ -157,6 +158,8 @@ class DryRunLog:
         self.zone = zoneinfo.ZoneInfo(tz)
 
     def append(self, record: UsageRecord) -> Path:
+        from vaultledger.capture.usage_log import daily_log_path
+
         return daily_log_path(self.logs_dir, record.ts.astimezone(self.zone).date())
 
     def close(self) -> None:

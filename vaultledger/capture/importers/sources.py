@@ -16,14 +16,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaultledger.capture.importers import (
     IMPORTER_NAMES, DryRunLog, ImportSummary, found_on_this_machine, importer_module, jsonl_files, run_import,
 )
-from vaultledger.capture.usage_log import UsageLog
 from vaultledger.errors import ConfigError
 from vaultledger.settings import Settings
+
+if TYPE_CHECKING:
+    from vaultledger.capture.usage_log import UsageLog
 
 AUTO = "auto"
 IMPORT_KEYS = ("sources",)
@@ -93,6 +95,8 @@ def import_sources(
     names = configured_sources(settings) if names is None else names
     if not names:
         return []
+    from vaultledger.capture.usage_log import UsageLog
+
     logs, tz = settings.logs.value, settings.timezone.value
     usage_log = DryRunLog(logs, tz) if dry_run else UsageLog(logs, tz)
     try:

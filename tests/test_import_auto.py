@@ -142,3 +142,18 @@ def test_a_dry_run_log_stands_in_for_the_logger(tmp_path: Path) -> None:
     (projects / "s1.jsonl").write_text(assistant("msg_A", 5), encoding="utf-8")
     summary = import_claude_code(tmp_path / "projects", DryRunLog(tmp_path / "logs", "UTC"), tmp_path / "state")
     assert summary.appended == 1 and not (tmp_path / "logs").exists()
+
+
+def test_validating_the_import_table_loads_neither_the_logger_nor_an_importer(tmp_path: Path) -> None:
+    """Every command validates the config: a report must not pay for what only imports use."""
+    import subprocess
+    import sys
+
+    config = tmp_path / "vaultledger.toml"
+    config.write_text('[import]\nsources = ["claude-code", "codex"]\n', encoding="utf-8")
+    code = ("import sys; from vaultledger.settings import resolve_settings; from vaultledger.ops.validate import "
+            f"require_valid; require_valid(resolve_settings(config={str(config)!r})); "
+            "print(sorted(m for m in sys.modules if m.startswith('vaultledger.capture')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "vaultledger.capture.importers.sources" in loaded  # it was validated...
+    assert "logger" not in loaded and "claude_code" not in loaded and "usage_log" not in loaded  # ...cheaply

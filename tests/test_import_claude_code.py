@@ -155,3 +155,124 @@ def test_memory_stays_flat_however_long_the_transcript(tmp_path: Path, usage_log
     summary, peak = with_peak_memory(lambda: import_claude_code(transcript.parent, usage_log, tmp_path / "state"))
     assert summary.appended == 1 and written(usage_log)[0].output_tokens == 300
     assert peak < 3 * 1024 * 1024, f"peak {peak:,} bytes for a {transcript.stat().st_size:,}-byte transcript"
+
+
+# --- streaming, zeroed copies, attribution: real transcripts read in place ---
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+REAL_SETS = SHARED / "real-world" / "claude-code"
+needs_corpus = pytest.mark.skipif(not REAL_SETS.is_dir(), reason=f"{REAL_SETS} is absent (a bare clone has no ../shared)")
+VIEWER = REAL_SETS / "claude-code-viewer" / "projects" / "sample-project" / "fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
+SUBAGENTS = REAL_SETS / "codemie-incremental-subagents" / "projects"
+
+
+def final_lines(usage_log: UsageLog) -> dict[str, tuple[Any, ...]]:
+    """What the ledger counts per id (its last line): usage and time."""
+    return {record.id: (record.ts, *(getattr(record, name) for name in COUNTS)) for record in written(usage_log)
+            if record.id}
+
+
+COUNTS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens")
+
+
+def import_whole(path: Path, tmp_path: Path) -> dict[str, tuple[Any, ...]]:
+    whole = UsageLog(tmp_path / "whole-logs", "UTC")
+    try:
+        import_claude_code(path, whole, tmp_path / "whole-state")
+        return final_lines(whole)
+    finally:
+        whole.close()
+
+
+@needs_corpus
+@pytest.mark.parametrize("transcript", [VIEWER, SUBAGENTS / "-proj-sub" / "e9fb405b-169f-40eb-9396-7e75076f045d.jsonl"],
+                         ids=["1.0.98-in-file-sidechains", "2.1.7"])
+def test_a_transcript_imported_while_it_grows_ends_as_one_import_of_the_whole(
+        transcript: Path, tmp_path: Path, usage_log: UsageLog) -> None:
+    """Claude Code streams a message over several lines with growing output: each import in between
+    writes the message again when its usage grew, and the ledger's last lines equal one late import."""
+    growing = tmp_path / "projects" / "p" / transcript.name
+    growing.parent.mkdir(parents=True)
+    lines = transcript.read_bytes().splitlines(keepends=True)
+    updated = 0
+    for start in range(0, len(lines), 3):
+        with growing.open("ab") as handle:
+            handle.writelines(lines[start:start + 3])
+        updated += import_claude_code(growing, usage_log, tmp_path / "state").updated
+    assert final_lines(usage_log) == import_whole(transcript, tmp_path)
+    assert updated > 0  # messages really were caught mid-stream
+
+
+@needs_corpus
+def test_a_followed_transcript_cut_anywhere_ends_as_one_import(tmp_path: Path, usage_log: UsageLog) -> None:
+    """What watch does: one reader per file, fed bytes cut mid-line; a half line waits for its end."""
+    from test_watch_imports import follow_in_pieces
+
+    env = {"CLAUDE_CONFIG_DIR": str(tmp_path / "claude")}
+    skipped = follow_in_pieces("claude-code", VIEWER, tmp_path / "claude" / "projects" / "live.jsonl", env, usage_log,
+                               40_000)
+    assert not skipped
+    assert final_lines(usage_log) == import_whole(VIEWER, tmp_path)
+
+
+@needs_corpus
+def test_messages_finished_early_by_the_open_window_still_end_with_their_final_usage(
+        tmp_path: Path, usage_log: UsageLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaultledger.capture.importers import claude_code
+
+    monkeypatch.setattr(claude_code, "OPEN_MESSAGES", 0)  # real lines of one message follow each other: force it
+    summary = import_claude_code(VIEWER, usage_log, tmp_path / "state")
+    assert summary.updated > 0  # some messages were offered before their last line, then again
+    usage_of = lambda lines: {key: value[1:] for key, value in lines.items()}  # noqa: E731
+    assert usage_of(final_lines(usage_log)) == usage_of(import_whole(VIEWER, tmp_path))
+
+
+# anthropics/claude-code#95555 (CC 2.1.237): two rows of one message, the second zeroed; usage text as quoted
+# in ../shared/fixtures/agents/claude-code/issue-excerpts/excerpts.txt [D].
+REAL_ROW = {"input_tokens": 2, "cache_creation_input_tokens": 977, "cache_read_input_tokens": 316685,
+            "output_tokens": 5175, "cache_creation": {"ephemeral_1h_input_tokens": 977, "ephemeral_5m_input_tokens": 0}}
+ZEROED_ROW = {"input_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 0,
+              "cache_creation": {"ephemeral_1h_input_tokens": 977, "ephemeral_5m_input_tokens": 0}}
+REAL_COUNTS = (2 + 977 + 316685, 5175, 316685, 977, 977)
+
+
+@pytest.mark.parametrize("rows", [[REAL_ROW, ZEROED_ROW], [ZEROED_ROW, REAL_ROW]], ids=["zeroed-after", "zeroed-first"])
+def test_the_largest_row_of_a_message_counts_never_a_zeroed_copy(rows: list[dict[str, Any]], tmp_path: Path,
+                                                                  usage_log: UsageLog) -> None:
+    [record], summary = import_lines(tmp_path, usage_log, *(assistant(row, model="claude-opus-5") for row in rows))
+    assert tuple(getattr(record, name) for name in COUNTS) == REAL_COUNTS
+    assert not summary.skipped
+
+
+def test_a_zeroed_copy_met_later_or_elsewhere_appends_nothing(tmp_path: Path, usage_log: UsageLog) -> None:
+    import_lines(tmp_path, usage_log, assistant(REAL_ROW, model="claude-opus-5"))
+    transcript = tmp_path / "projects" / "-home-dev-orbis" / "s1.jsonl"
+    with transcript.open("a", encoding="utf-8") as handle:
+        handle.write(assistant(ZEROED_ROW, model="claude-opus-5") + "\n")  # the same file, imported again
+    (transcript.parent / "resumed.jsonl").write_text(assistant(ZEROED_ROW, model="claude-opus-5") + "\n")
+    summary = import_claude_code(tmp_path / "projects", usage_log, tmp_path / "state")
+    assert [tuple(getattr(r, name) for name in COUNTS) for r in written(usage_log)] == [REAL_COUNTS]
+    assert summary.skipped == {"zeroed usage row (a copy Claude Code writes beside the real row; the real row counts)": 1}
+
+
+@needs_corpus
+def test_what_claude_code_knows_about_a_call_is_kept_as_attrs(tmp_path: Path, usage_log: UsageLog) -> None:
+    import_claude_code(SUBAGENTS, usage_log, tmp_path / "state")
+    import_claude_code(VIEWER.parent, usage_log, tmp_path / "state")
+    import_claude_code(REAL_SETS / "codemie-tmp-private" / "projects", usage_log, tmp_path / "state")
+    seen = {tuple(sorted((record.attrs or {}).items())) for record in written(usage_log)}
+    assert seen == {
+        (("agent_version", "2.1.7"), ("git_branch", "hooks")),
+        (("agent_version", "2.1.7"), ("git_branch", "hooks"), ("sidechain", True), ("subagent", "a485154")),
+        (("agent_version", "1.0.98"),),
+        (("agent_version", "1.0.98"), ("sidechain", True)),  # Task sidechains inside the session's own file
+        (("agent_version", "1.0.108"), ("git_branch", "main")),
+        (("agent_version", "1.0.108"), ("git_branch", "main"), ("sidechain", True)),
+        (("agent_version", "2.0.28"), ("sidechain", True), ("subagent", "test-hash-123")),  # from the file name
+        (("agent_version", "2.0.28"), ("sidechain", True), ("subagent", "test-hash-456")),
+        (("agent_version", "2.0.64"), ("git_branch", "analytics-v2")),
+        (("agent_version", "2.0.64"), ("git_branch", "analytics-v2"), ("sidechain", True), ("subagent", "36541525")),
+        (("agent_version", "2.0.64"), ("git_branch", "analytics-v2"), ("logged_model",
+                                                                      "converse/jp.anthropic.claude-haiku-4-5-20251001-v1:0"),
+         ("sidechain", True), ("subagent", "50243ee8")),
+    }

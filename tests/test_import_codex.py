@@ -112,3 +112,47 @@ def test_memory_stays_flat_however_long_the_rollout(tmp_path: Path, usage_log: U
     summary, peak = with_peak_memory(lambda: import_codex(rollout.parent, usage_log, tmp_path / "state"))
     assert summary.appended == 300
     assert peak < 3 * 1024 * 1024, f"peak {peak:,} bytes for a {rollout.stat().st_size:,}-byte rollout"
+
+
+# --- attribution and reads as the rollout grows: real rollouts read in place ---
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+ROLLOUTS = SHARED / "real-world" / "codex" / "codemie-rollouts" / "sessions"  # Codex 0.125.0, gpt-5.5
+OLD_ROLLOUT = SHARED / "agents" / "codex" / "ai-sessions-0.47.0" / ".codex" / "sessions"  # Codex 0.47.0
+needs_corpus = pytest.mark.skipif(not ROLLOUTS.is_dir(), reason=f"{ROLLOUTS} is absent (a bare clone has no ../shared)")
+
+
+@needs_corpus
+def test_what_codex_knows_about_a_call_is_kept_as_attrs(tmp_path: Path, usage_log: UsageLog) -> None:
+    import_codex(ROLLOUTS, usage_log, tmp_path / "state")
+    import_codex(OLD_ROLLOUT, usage_log, tmp_path / "state")
+    seen = {(record.model, tuple(sorted((record.attrs or {}).items()))) for record in written(usage_log)}
+    assert seen == {
+        ("gpt-5.5", (("agent_version", "0.125.0"), ("git_branch", "feat/codex-agent-plugin"),
+                     ("reasoning_effort", "medium"))),
+        ("gpt-5-codex", (("agent_version", "0.47.0"),)),  # an older rollout names neither branch nor effort
+    }
+
+
+def test_each_turn_keeps_its_own_model_and_effort(tmp_path: Path, usage_log: UsageLog) -> None:
+    records, _ = import_lines(tmp_path, usage_log, meta(cli_version="0.129.0", git={"branch": "main"}),
+                              turn(1, model="gpt-5.4", effort="high"), tokens(2, 110),
+                              turn(3, model="gpt-5.5", effort="low"), tokens(4, 220))
+    assert [(record.model, (record.attrs or {}).get("reasoning_effort")) for record in records] == [
+        ("gpt-5.4", "high"), ("gpt-5.5", "low")]
+    assert {(record.attrs or {}).get("git_branch") for record in records} == {"main"}
+
+
+@needs_corpus
+def test_a_followed_rollout_cut_anywhere_ends_as_one_import(tmp_path: Path, usage_log: UsageLog) -> None:
+    """What watch does: one reader per rollout fed bytes cut mid-line, its session state carried over."""
+    from test_watch_imports import follow_in_pieces
+
+    [real, *_] = sorted(ROLLOUTS.rglob("rollout-*.jsonl"))
+    growing = tmp_path / "codex" / "sessions" / "2026" / "05" / "11" / real.name
+    (tmp_path / "codex" / "sessions").mkdir(parents=True)
+    assert not follow_in_pieces("codex", real, growing, {"CODEX_HOME": str(tmp_path / "codex")}, usage_log, 25_000)
+    whole = UsageLog(tmp_path / "whole", "UTC")
+    import_codex(real, whole, tmp_path / "whole-state")
+    whole.close()
+    assert written(usage_log) == written(whole)

@@ -52,6 +52,7 @@ class Settings:
     prices: list[Mapping[str, Any]] = field(default_factory=list)
     budgets: Mapping[str, Any] = field(default_factory=dict)
     alerts: Mapping[str, Any] = field(default_factory=dict)
+    imports: Mapping[str, Any] = field(default_factory=dict)  # the `[import]` table, read by capture.importers.sources
     templates_dir: Path | None = None
     unknown_keys: tuple[str, ...] = ()
     # The HOST of `YYYY-MM-DD.HOST.jsonl` this machine writes (config `host_files`), None: plain day files.
@@ -97,6 +98,7 @@ def resolve_settings(
         prices=_price_entries(table),
         budgets=_table(table, "budgets"),
         alerts=_table(table, "alerts"),
+        imports=_table(table, "import"),
         templates_dir=_templates_dir(table, base, problems),
         unknown_keys=tuple(sorted(set(table) - KNOWN_KEYS)),
         problems=tuple(problems),

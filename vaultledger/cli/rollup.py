@@ -13,6 +13,7 @@ from vaultledger.cli.resolve import chosen_period, ledger_for, settings_from
 from vaultledger.cli.period_flags import PeriodFlags
 
 if TYPE_CHECKING:
+    from vaultledger.capture.importers.sources import SourceImport
     from vaultledger.notes.rollup import Rollup, RollupResult
     from vaultledger.periods import Period
 
@@ -32,9 +33,11 @@ def rollup_command(
 ) -> None:
     """Write usage sections into the vault's notes.
 
-    With no period: the nightly run (days whose logs changed since the last run, today and
-    yesterday, and their weeks, months and quarters; every note again when prices, budgets, time
-    zone, note settings, templates or vaultledger changed). With a period: exactly that.
+    With no period: the nightly run. It first imports what the config's [import] sources gained
+    (Claude Code, Codex, llm ...; a source that fails is a warning), then writes the days whose
+    logs changed since the last run, today and yesterday, and their weeks, months and quarters
+    (every note again when prices, budgets, time zone, note settings, templates or vaultledger
+    changed). With a period: exactly that, and nothing is imported.
 
     Example: vaultledger rollup --day 2026-03-14 --vault ~/Obsidian/Main
 
@@ -47,7 +50,8 @@ def rollup_command(
         chosen = chosen_period(period, settings)
         rollup = Rollup(settings, open_vault(settings, force=force), ledger_for(settings),
                         create=not no_create, dry_run=dry_run)
-        result = _roll(rollup, chosen, rebuild)
+        imports, result = _roll(rollup, chosen, rebuild)
+    _print_imports(imports, dry_run, quiet)
     _print_rollup(result, dry_run, quiet)
     invalid = rollup.ledger.stats.invalid_lines
     if invalid:
@@ -57,14 +61,23 @@ def rollup_command(
         raise typer.Exit(1)
 
 
-def _roll(rollup: Rollup, chosen: Period | None, rebuild: bool) -> RollupResult:
+def _roll(rollup: Rollup, chosen: Period | None, rebuild: bool) -> tuple[list[SourceImport], RollupResult]:
     from vaultledger.notes import nightly
 
     if chosen is None:
-        result = nightly.run_nightly(rollup, rebuild=rebuild)
-        result.warnings.extend(nightly.budget_alerts(rollup.settings, rollup.week_rule))
-        return result
-    return rollup.run(nightly.rebuild_periods(chosen, rollup) if rebuild else nightly.periods_to_roll(chosen, rollup))
+        run = nightly.run_nightly(rollup, rebuild=rebuild)
+        run.result.warnings.extend(nightly.budget_alerts(rollup.settings, rollup.week_rule))
+        return run.imports, run.result
+    return [], rollup.run(nightly.rebuild_periods(chosen, rollup) if rebuild else nightly.periods_to_roll(chosen, rollup))
+
+
+def _print_imports(imports: list[SourceImport], dry_run: bool, quiet: bool) -> None:
+    """A line per source imported first (a dry run says what it would import); failures are warnings."""
+    for item in imports:
+        if item.error is not None:
+            typer.echo(f"vaultledger: warning: {item.describe()}", err=True)
+        elif not quiet:
+            typer.echo(item.describe(dry_run=dry_run))
 
 
 def _print_rollup(result: RollupResult, dry_run: bool, quiet: bool) -> None:

@@ -1,4 +1,5 @@
-"""Which periods a rollup writes: exactly the named one, or the nightly catch-up set."""
+"""Which periods a rollup writes: exactly the named one, or the nightly catch-up set (after importing
+the usage the configured sources gained, so the notes show it)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, 
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, list_log_files
 
 if TYPE_CHECKING:
+    from vaultledger.capture.importers.sources import SourceImport
     from vaultledger.notes.rollup import Rollup, RollupResult
     from vaultledger.settings import Settings
 
@@ -57,7 +59,24 @@ class NightlyState:
     inputs: str | None = None  # None: a state from before fingerprints, so the inputs count as changed
 
 
-def run_nightly(rollup: Rollup, now: dt.datetime | None = None, *, rebuild: bool = False) -> RollupResult:
+@dataclass
+class NightlyRun:
+    """What the nightly run imported, source by source, and what its rollup did."""
+
+    imports: list[SourceImport]  # a source that failed is in here with its reason: never a failed run
+    result: RollupResult
+
+
+def run_nightly(rollup: Rollup, now: dt.datetime | None = None, *, rebuild: bool = False) -> NightlyRun:
+    """Import what the configured sources gained (a dry rollup only counts it), then roll up."""
+    from vaultledger.capture.importers.sources import import_sources
+
+    imports = import_sources(rollup.settings, dry_run=rollup.dry_run)
+    step("nightly imports done")
+    return NightlyRun(imports, roll_nightly(rollup, now, rebuild=rebuild))
+
+
+def roll_nightly(rollup: Rollup, now: dt.datetime | None = None, *, rebuild: bool = False) -> RollupResult:
     """Catch up on every day whose logs changed since the last successful run, plus today and yesterday.
 
     When the inputs' fingerprint changed since then (or with `rebuild`), every existing note of a

@@ -44,6 +44,7 @@ def run_checkup(settings: Settings) -> Checkup:
     _vault_lines(settings, checkup)
     _log_lines(settings, checkup)
     _leftover_lines(settings, checkup)
+    _source_lines(settings, checkup)
     _schedule_lines(settings, checkup)
     _cache_lines(settings, checkup)
     return checkup
@@ -168,6 +169,55 @@ def unknown_tiers(usage: Usage) -> dict[str, int]:
         if not is_known_tier(key.service_tier):
             tiers[str(key.service_tier)] = tiers.get(str(key.service_tier), 0) + sums.calls
     return tiers
+
+
+def _source_lines(settings: Settings, checkup: Checkup) -> None:
+    """Each source the nightly run imports: where it reads, its calls in the ledger, how far back its
+    files go, and what it holds that is not in the ledger yet (a dry-run import)."""
+    from vaultledger.capture.importers import default_roots_of, found_on_this_machine
+    from vaultledger.capture.importers.sources import configured_sources, found_elsewhere
+
+    try:
+        configured = configured_sources(settings)
+    except VaultledgerError:
+        return  # the config's problem is listed with the settings
+    calls = _calls_by_app(settings) if configured else {}
+    for name in configured:
+        roots = ", ".join(f"{root}{'' if root.exists() else ' (not there)'}" for root in default_roots_of(name))
+        checkup.say(f"import:    {name} reads {roots}")
+        if not found_on_this_machine(name):
+            checkup.problem(f"import {name}: its logs are not on this machine; take it out of [import] sources, "
+                            "or use sources = \"auto\" (every tool found)")
+            continue
+        _source_counts(settings, name, calls.get(name, 0), checkup)
+    for name in found_elsewhere(configured):
+        checkup.say(f"import:    {name} logs are on this machine but not imported automatically: add it to "
+                    "[import] sources (or sources = \"auto\")")
+
+
+def _source_counts(settings: Settings, name: str, calls: int, checkup: Checkup) -> None:
+    from vaultledger.capture.importers.sources import import_sources, session_files
+
+    files = session_files(name)
+    kept = "" if files is None else f"; {files.count:,} files on disk" + (
+        f", the oldest last written {files.oldest.astimezone().date().isoformat()}" if files.oldest else "")
+    checkup.say(f"import:    {name}: {calls:,} calls in the ledger{kept}")
+    [dry] = import_sources(settings, [name], dry_run=True)
+    if dry.summary is None:
+        checkup.problem(f"import {name}: {dry.error}")
+    elif dry.summary.appended:
+        checkup.say(f"import:    warning: {name} holds {dry.summary.appended:,} calls not yet in the ledger; the "
+                    f"nightly rollup imports them (or now: vaultledger import {name})")
+
+
+def _calls_by_app(settings: Settings) -> dict[str, int]:
+    """Calls per `app` in the whole ledger: importers mark their records with the source's name."""
+    files = list_log_files(settings.logs.value) if settings.logs.value.is_dir() else []
+    if not files:
+        return {}
+    margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+    usage = Ledger.from_settings(settings).usage(date_range(files[0].day - margin, files[-1].day + margin))
+    return {str(app): sums.calls for app, sums in usage.by("app")}
 
 
 # The nightly run is late when it has not succeeded for longer than this.

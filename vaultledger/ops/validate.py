@@ -14,7 +14,7 @@ from vaultledger.settings import Settings
 def config_problems(settings: Settings) -> list[str]:
     """Every problem of the settings, one line each (one per part of the config at most)."""
     problems = list(settings.problems)
-    for check in (_budgets, _alerts, _prices, _notes):
+    for check in (_budgets, _alerts, _prices, _notes, _imports):
         try:
             check(settings)
         except VaultledgerError as error:
@@ -74,3 +74,10 @@ def _notes(settings: Settings) -> None:
     if is_vault(vault):
         load_note_settings(vault, settings.notes)
 
+
+
+def _imports(settings: Settings) -> None:
+    if settings.imports:
+        from vaultledger.capture.importers.sources import parse_import_sources
+
+        parse_import_sources(settings.imports, settings.config_label)

@@ -21,6 +21,7 @@ from vaultledger.watch.console import Console
 from vaultledger.ledger.live import LiveLedger
 from vaultledger.watch.observe import FolderObserver, Wakeup
 from vaultledger.watch.rolling import LiveRollup
+from vaultledger.watch.sources import AgentLogs
 from vaultledger.watch.schedule import MAX_DELAY, ONE_DAY, QUIET_WINDOW, WEEKLY_EVERY, UpdateSchedule, utc_now
 
 
@@ -65,6 +66,7 @@ class Watcher:
         self._stopping = False
         self._wakeup = Wakeup()
         self._observer = FolderObserver(self.logs_dir, self.vault, self._saw_change)
+        self.agents = AgentLogs(settings, self.console, self._observer, self._saw_change)
 
     @property
     def day(self) -> dt.date:
@@ -141,6 +143,7 @@ class Watcher:
         self.schedule.start_update()
 
         def work() -> None:
+            self.agents.import_changed()  # appended here, its lines are read by this very refresh
             refresh = self.ledger.refresh()
             moved = self.notes.reload_note_settings()
             self.notes.warn_invalid_lines()

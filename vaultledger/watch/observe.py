@@ -104,6 +104,13 @@ class FolderObserver:
             warn(f"warning: cannot watch {obsidian} ({error}); vault setting changes show with the next log line")
         self._observer.start()
 
+    def follow(self, folder: Path, recursive: bool, on_path: Callable[[Path], None], warn: Callable[[str], None]) -> None:
+        """Also watch `folder` (an agent's logs), telling `on_path` each path an event names."""
+        try:
+            self._observer.schedule(_EventSink(on_path), str(folder), recursive=recursive)
+        except OSError as error:  # e.g. the system's inotify watch limit: the nightly run still imports
+            warn(f"warning: cannot watch {folder} ({error}); its usage comes in with the nightly rollup")
+
     def stop(self) -> None:
         if self._observer.is_alive():
             self._observer.stop()

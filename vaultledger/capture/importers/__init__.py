@@ -1,36 +1,64 @@
 """Bring in the usage other tools already log: `vaultledger import claude-code|codex|llm [PATH]`.
 
-Every importer has the signature
+Every importer is one module, registered in `IMPORTERS` with its import function:
 `import_X(path: Path | None, usage_log: UsageLog, state_dir: Path, progress: bool = False) -> ImportSummary`
-(`path=None` means where the tool keeps its logs), reads line by line, and appends through
-`ImportRun`, which skips the calls the destination logs folder already holds with the same usage
-(see `state.py`: the destination decides; what earlier runs remember only saves reading).
+(`path=None` means where the tool keeps its logs). It reads line by line (or row by row) and appends
+through `ImportRun`, which skips the calls the destination logs folder already holds with the same
+usage (see `state.py`: the destination decides; what earlier runs remember only saves reading).
+Its records say `app=<its name>`, which is how `doctor` counts the calls a source brought in.
+
+Each module also declares, for `[import] sources = "auto"`, `doctor` and `watch`:
+
+    default_roots(env: Mapping[str, str] = os.environ) -> list[Path]
+        where it reads when no PATH is given (folders, or a file such as llm's logs.db)
+    found_on_this_machine(env: Mapping[str, str] = os.environ) -> bool
+        whether the tool's logs are there: cheap (a stat or two), never raising
+    SESSION_FILES = "*.jsonl"                          (optional)
+    session_reader(path: Path) -> SessionReader        (optional, with SESSION_FILES)
+        files under the roots that each hold one session, appended to as the agent works: `watch`
+        keeps one reader per file and imports only the lines it gained. Without them, `watch`
+        runs the whole import when anything under the roots changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import sys
+import zoneinfo
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vaultledger.errors import InvalidRecord, VaultledgerError
 from vaultledger._faults import step
 from vaultledger.capture.importers.state import Destination, ImportState, usage_fingerprint
-from vaultledger.capture.logger import UsageLog
-from vaultledger.record import UsageRecord, make_record
+from vaultledger.capture.importers.tail import PROGRESS_STEP_BYTES, Advance, FileTail, no_progress
+from vaultledger.record import COUNT_FIELDS, UsageRecord, make_record
 
-IMPORTER_NAMES = ("claude-code", "codex", "llm", "otlp")
+if TYPE_CHECKING:  # the logger is not loaded to validate `[import]` (every command does that)
+    from vaultledger.capture.logger import UsageLog
+
+# One line per importer: its name (`vaultledger import NAME`, `[import] sources`) and "module:function".
+IMPORTERS: dict[str, str] = {
+    "claude-code": "vaultledger.capture.importers.claude_code:import_claude_code",
+    "codex": "vaultledger.capture.importers.codex:import_codex",
+    "llm": "vaultledger.capture.importers.llm_db:import_llm",
+    "otlp": "vaultledger.capture.importers.otlp:import_otlp",
+}
+IMPORTER_NAMES = tuple(IMPORTERS)
 LARGE_IMPORT_BYTES = 32 * 1024 * 1024  # below this a progress bar only flickers
-PROGRESS_STEP_BYTES = 1024 * 1024
 COMMIT_EVERY = 1000
 
-Advance = Callable[[int], None]
+__all__ = [
+    "IMPORTERS", "IMPORTER_NAMES", "Advance", "DryRunLog", "FileTail", "ImportRun", "ImportSummary", "Importer",
+    "SessionReader", "SourceNotFound", "default_roots_of", "existing_roots", "folder_name", "found_on_this_machine",
+    "importer_for", "importer_module", "jsonl_files", "no_progress", "progress_bar", "read_lines", "run_import",
+]
 
 
 class SourceNotFound(VaultledgerError):
@@ -41,6 +69,14 @@ class Importer(Protocol):
     def __call__(
         self, path: Path | None, usage_log: UsageLog, state_dir: Path, progress: bool = False
     ) -> ImportSummary: ...
+
+
+class SessionReader(Protocol):
+    """One session file, read as it grows (see the module docstring)."""
+
+    def read_new(self, run: ImportRun, advance: Advance = no_progress, *, final: bool = True) -> None:
+        """Offer the calls of the lines appended since the last read; with `final`, a last line
+        without its newline is read too (and reported when cut), else it waits for the next read."""
 
 
 @dataclass
@@ -85,6 +121,17 @@ class ImportSummary:
     def __str__(self) -> str:
         return self.describe()
 
+    def one_line(self, *, dry_run: bool = False) -> str:
+        """What the nightly rollup prints per source: what came in, and what was skipped and why."""
+        line = (f"{'would import' if dry_run else 'imported'} {self.source}: "
+                f"{self.appended:,} call{'s' if self.appended != 1 else ''} "
+                f"({self.updated:,} updated) from {self.files - self.files_unchanged:,} changed of "
+                f"{self.files:,} files")
+        if self.skipped:
+            line += f"; skipped {sum(self.skipped.values()):,} lines: " + "; ".join(
+                f"{count:,} {reason}" for reason, count in self.skipped.most_common())
+        return line
+
     def describe(self) -> str:
         """A few human lines: what was appended, from when to when, and what was skipped and why."""
         lines = [
@@ -103,20 +150,38 @@ class ImportSummary:
         return "\n".join(lines)
 
 
+class DryRunLog:
+    """Stands in for a UsageLog to count what an import would append (`doctor`): it writes nothing,
+    and an ImportRun over it leaves the import hints as they were."""
+
+    def __init__(self, logs_dir: Path, tz: str) -> None:
+        self.logs_dir = Path(logs_dir)
+        self.zone = zoneinfo.ZoneInfo(tz)
+
+    def append(self, record: UsageRecord) -> Path:
+        from vaultledger.capture.usage_log import daily_log_path
+
+        return daily_log_path(self.logs_dir, record.ts.astimezone(self.zone).date())
+
+    def close(self) -> None:
+        """Nothing to close (the same shape as UsageLog)."""
+
+
 class ImportRun:
     """Appends an importer's records, except the calls the destination already holds with that usage.
 
     A call the destination holds under its id with other counts (a transcript still streaming when
     it was first imported) is appended again and counts as updated: the reader keeps the last line.
-    A call the destination cancelled with a `void` line stays cancelled.
+    A call the destination cancelled with a `void` line stays cancelled, and a record with every
+    count 0 (an agent's zeroed copy of a row) never replaces one the destination holds with usage.
     """
 
-    def __init__(self, source: str, usage_log: UsageLog, state: ImportState) -> None:
+    def __init__(self, source: str, usage_log: UsageLog | DryRunLog, state: ImportState) -> None:
         self.summary = ImportSummary(source)
         self.usage_log = usage_log
         self.state = state
         self.destination = Destination(usage_log.logs_dir, usage_log.zone)
-        state.bind(usage_log.logs_dir)
+        state.bind(usage_log.logs_dir, read_only=isinstance(usage_log, DryRunLog))
         self._pending = 0
 
     def offer(self, fields: dict[str, Any]) -> None:
@@ -135,6 +200,9 @@ class ImportRun:
         if held_in is not None:
             self.summary.already_imported += 1
             self.state.remember(record.id or "", fingerprint, held_in)
+            return
+        if id_known and not has_usage(record) and self.destination.holds_usage(record):
+            self.summary.already_imported += 1
             return
         self._append(record, fingerprint, updated=id_known)
 
@@ -167,6 +235,11 @@ class ImportRun:
         step("import: hints saved")
 
 
+def has_usage(record: UsageRecord) -> bool:
+    """Whether any count of the record is above 0."""
+    return any(getattr(record, name) for name in COUNT_FIELDS)
+
+
 def jsonl_files(roots: Iterable[Path], pattern: str = "*.jsonl") -> list[Path]:
     """Every file matching `pattern` under `roots` (a root may be a single file), sorted, deduplicated."""
     found: set[Path] = set()
@@ -190,15 +263,7 @@ def existing_roots(candidates: Iterable[Path], what: str) -> list[Path]:
 
 def read_lines(path: Path, advance: Advance) -> Iterator[bytes]:
     """The lines of `path`, one at a time (memory stays flat whatever the size), reporting progress."""
-    unreported = 0
-    with path.open("rb") as handle:
-        for line in handle:
-            unreported += len(line)
-            if unreported >= PROGRESS_STEP_BYTES:
-                advance(unreported)
-                unreported = 0
-            yield line
-    advance(unreported)
+    return FileTail(path).new_lines(advance)
 
 
 @contextmanager
@@ -222,25 +287,28 @@ def folder_name(cwd: Any) -> str | None:
     return cwd.rstrip("/\\").replace("\\", "/").rpartition("/")[2] or None
 
 
+def importer_module(name: str) -> Any:
+    """The module of the importer named `name` (imported only now: `vaultledger log` never loads them)."""
+    if name not in IMPORTERS:
+        raise SourceNotFound(f"unknown importer {name!r} (choose one of {', '.join(IMPORTER_NAMES)})")
+    return importlib.import_module(IMPORTERS[name].partition(":")[0])
+
+
 def importer_for(name: str) -> Importer:
-    """The importer named on the command line (`claude-code`, `codex`, `llm`)."""
-    if name == "claude-code":
-        from vaultledger.capture.importers.claude_code import import_claude_code
+    """The importer named on the command line (`claude-code`, `codex`, `llm`, ...)."""
+    function: Importer = getattr(importer_module(name), IMPORTERS[name].partition(":")[2])
+    return function
 
-        return import_claude_code
-    if name == "codex":
-        from vaultledger.capture.importers.codex import import_codex
 
-        return import_codex
-    if name == "llm":
-        from vaultledger.capture.importers.llm_db import import_llm
+def default_roots_of(name: str, env: Mapping[str, str] = os.environ) -> list[Path]:
+    """Where the importer `name` reads when no PATH is given."""
+    roots: list[Path] = importer_module(name).default_roots(env)
+    return roots
 
-        return import_llm
-    if name == "otlp":
-        from vaultledger.capture.importers.otlp import import_otlp
 
-        return import_otlp
-    raise SourceNotFound(f"unknown importer {name!r} (choose one of {', '.join(IMPORTER_NAMES)})")
+def found_on_this_machine(name: str, env: Mapping[str, str] = os.environ) -> bool:
+    """Whether the tool behind importer `name` keeps logs on this machine (what `auto` imports)."""
+    return bool(importer_module(name).found_on_this_machine(env))
 
 
 def run_import(

@@ -11,13 +11,17 @@ token count before either has model `unknown` (priced as unpriced, never as $0).
 The service tier Codex ran at (config `service_tier`) is sticky: the last `service_tier` that a
 `session_meta`, `turn_context` or `thread_settings_applied` event named holds for the calls after
 it. Codex's `fast` is its alias for OpenAI's `priority`, and is recorded as such.
+What the rollout knows about a call is kept as `attrs`: `agent_version` (`session_meta.cli_version`),
+`git_branch` (`session_meta.git.branch`) and `reasoning_effort` (the turn's `effort`).
+A rollout is read from where the last read stopped (`RolloutReader`, which `watch` keeps per file),
+with the session's state carried over, so memory stays flat however long the rollout grows.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +29,14 @@ import msgspec
 
 from vaultledger.capture.shapes.body import count, section, text
 from vaultledger.capture.importers import (
-    Advance, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, progress_bar, read_lines,
+    Advance, FileTail, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, no_progress, progress_bar,
 )
 from vaultledger.capture.importers.state import ImportState
 from vaultledger.capture.logger import UsageLog
 from vaultledger.record import normalise_provider
 
 SOURCE = "codex"
+SESSION_FILES = "rollout-*.jsonl"
 UNKNOWN_MODEL = "unknown"
 USAGE_KEYS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")
 MARKERS = (b"token_count", b"turn_context", b"session_meta", b"thread_settings_applied")
@@ -49,27 +54,45 @@ class Session:
     model: str = UNKNOWN_MODEL
     service_tier: str | None = None
     last_total: dict[str, int] | None = None
+    attrs: dict[str, str] = field(default_factory=dict)
 
     def meta_from(self, payload: Mapping[str, Any]) -> None:
-        """Take the session id and model provider of `session_meta`, and any settings it names."""
+        """Take the session id, model provider, Codex version and git branch of `session_meta`, and
+        any settings it names."""
         self.id = text(payload, "id") or self.id
         provider = text(payload, "model_provider")
         if provider:
             self.provider = MODEL_PROVIDERS.get(provider, normalise_provider(provider))
+        self._keep("agent_version", text(payload, "cli_version"))
+        self._keep("git_branch", text(section(payload, "git"), "branch"))
         self.settings_from(payload)
 
     def settings_from(self, payload: Mapping[str, Any]) -> None:
-        """Take the cwd, model and service tier a context or settings event names."""
+        """Take the cwd, model, reasoning effort and service tier a context or settings event names."""
         self.cwd = text(payload, "cwd") or self.cwd
         self.model = text(payload, "model") or self.model
+        self._keep("reasoning_effort", text(payload, "effort", "reasoning_effort"))
         tier = payload.get("service_tier")
         if isinstance(tier, str):
             self.service_tier = TIER_ALIASES.get(tier, tier)
+
+    def _keep(self, name: str, value: str | None) -> None:
+        if value:
+            self.attrs[name] = value
 
 
 def default_roots(env: Mapping[str, str] = os.environ) -> list[Path]:
     home = Path(env["CODEX_HOME"]).expanduser() if env.get("CODEX_HOME") else Path.home() / ".codex"
     return [home / "sessions", home / "archived_sessions"]
+
+
+def found_on_this_machine(env: Mapping[str, str] = os.environ) -> bool:
+    """Codex keeps rollouts here: its sessions folder (or archived sessions) exists."""
+    return any(root.is_dir() for root in default_roots(env))
+
+
+def session_reader(path: Path) -> RolloutReader:
+    return RolloutReader(path)
 
 
 def import_codex(path: Path | None, usage_log: UsageLog, state_dir: Path, progress: bool = False) -> ImportSummary:
@@ -83,23 +106,34 @@ def import_codex(path: Path | None, usage_log: UsageLog, state_dir: Path, progre
         run.summary.files, run.summary.files_unchanged = len(files), len(files) - len(changed)
         with progress_bar("Importing Codex sessions", sum(stats[f].st_size for f in changed), progress) as advance:
             for file in changed:
-                import_file(file, run, advance)
+                RolloutReader(file).read_new(run, advance)
                 run.file_done(file, stats[file])
     return run.summary
 
 
-def import_file(path: Path, run: ImportRun, advance: Advance) -> None:
-    session = Session(id=path.stem.removeprefix("rollout-"))
-    for line in read_lines(path, advance):
-        if not any(marker in line for marker in MARKERS):
-            continue
-        try:
-            entry = msgspec.json.decode(line)
-        except msgspec.DecodeError:
-            run.skip("not JSON (a partial or corrupt line)")
-            continue
-        if isinstance(entry, dict):
-            read_entry(entry, session, run)
+class RolloutReader:
+    """One rollout, read from where the last read stopped, its session's state carried over."""
+
+    def __init__(self, path: Path) -> None:
+        self.tail = FileTail(path)
+        self.session = self._new_session()
+
+    def _new_session(self) -> Session:
+        return Session(id=self.tail.path.stem.removeprefix("rollout-"))
+
+    def read_new(self, run: ImportRun, advance: Advance = no_progress, *, final: bool = True) -> None:
+        if self.tail.restarted():
+            self.session = self._new_session()
+        for line in self.tail.new_lines(advance, final=final):
+            if not any(marker in line for marker in MARKERS):
+                continue
+            try:
+                entry = msgspec.json.decode(line)
+            except msgspec.DecodeError:
+                run.skip("not JSON (a partial or corrupt line)")
+                continue
+            if isinstance(entry, dict):
+                read_entry(entry, self.session, run)
 
 
 def read_entry(entry: dict[str, Any], session: Session, run: ImportRun) -> None:
@@ -158,4 +192,5 @@ def record_fields(
         "cache_read_tokens": call.get("cached_input_tokens", 0),
         "output_tokens": call.get("output_tokens", 0),
         "reasoning_tokens": call.get("reasoning_output_tokens", 0),
+        "attrs": dict(session.attrs) or None,
     }

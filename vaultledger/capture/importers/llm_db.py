@@ -51,6 +51,15 @@ def default_path(env: Mapping[str, str] = os.environ) -> Path:
     return Path(platformdirs.user_config_dir("io.datasette.llm", appauthor=False, roaming=True)) / "logs.db"
 
 
+def default_roots(env: Mapping[str, str] = os.environ) -> list[Path]:
+    return [default_path(env)]
+
+
+def found_on_this_machine(env: Mapping[str, str] = os.environ) -> bool:
+    """llm has logged here: its logs.db exists."""
+    return default_path(env).is_file()
+
+
 def import_llm(path: Path | None, usage_log: UsageLog, state_dir: Path, progress: bool = False) -> ImportSummary:
     """Append one record per call logged by `llm` not imported before; return what happened."""
     db_path = path or default_path()

@@ -9,6 +9,8 @@ again, or a file of spans also exported live, appends nothing. FILE may be a fol
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
@@ -23,6 +25,16 @@ from vaultledger.capture.spans import fields_from_span
 
 SOURCE = "otlp"
 NOT_A_CALL = "spans without GenAI usage (not model calls)"
+
+
+def default_roots(env: Mapping[str, str] = os.environ) -> list[Path]:
+    """None: a Collector writes wherever its config says, so `import otlp` always names the file."""
+    return []
+
+
+def found_on_this_machine(env: Mapping[str, str] = os.environ) -> bool:
+    """Never part of `auto`: there is no usual place to find OTLP files."""
+    return False
 
 
 def import_otlp(path: Path | None, usage_log: UsageLog, state_dir: Path, progress: bool = False) -> ImportSummary:

@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS witnesses (
 ) WITHOUT ROWID;
 """
 HINT_TABLES = ("imported", "read_files", "witnesses")
+FILE_BITS = 24  # a destination's log files are numbered in this many bits of a held line
+FILE_MASK = (1 << FILE_BITS) - 1
 
 
 def usage_fingerprint(record: UsageRecord) -> str:
@@ -57,28 +59,65 @@ def usage_fingerprint(record: UsageRecord) -> str:
 
 
 class Destination:
-    """The calls a logs folder already holds, read a few days at a time as imports ask about them."""
+    """The calls a logs folder already holds, read a few days at a time as imports ask about them.
+
+    Kept small, as an import holds every call of the days it touches (a long transcript's thousands):
+    a call is known by a 64-bit hash of provider and id, and each of its lines by one int packing
+    the line's usage fingerprint, the file holding it and whether it has any count above 0.
+    """
 
     def __init__(self, logs_dir: Path, zone: dt.tzinfo) -> None:
         self.logs_dir = Path(logs_dir)
         self.zone = zone
         self._days: set[dt.date] = set()
-        self._usage: dict[tuple[str, str], dict[str, Path]] = {}  # provider+id → fingerprint → file
-        self._voided: dict[tuple[str, str], Path] = {}
+        self._files: list[Path] = []
+        self._file_numbers: dict[Path, int] = {}
+        self._held: dict[int, int | list[int]] = {}  # call → its line, or lines once usage differed
+        self._voided: dict[int, Path] = {}
 
     def find(self, record: UsageRecord, fingerprint: str) -> tuple[Path | None, bool]:
         """(the file holding this call with this usage or a void line for it, whether its id is there at all)."""
         if not record.id:
             return None, False
         self._read_around(record.ts.astimezone(self.zone).date())
-        key = (record.provider, record.id)
-        held = self._usage.get(key, {})
-        return self._voided.get(key) or held.get(fingerprint), bool(held) or key in self._voided
+        call = _call_key(record)
+        if call in self._voided:
+            return self._voided[call], True
+        lines = self._lines_of(call)
+        wanted = int(fingerprint, 16)
+        for line in lines:
+            if line >> (FILE_BITS + 1) == wanted:
+                return self._files[(line >> 1) & FILE_MASK], True
+        return None, bool(lines)
+
+    def holds_usage(self, record: UsageRecord) -> bool:
+        """Whether a line of this call with some count above 0 is there (ask `find` first)."""
+        return any(line & 1 for line in self._lines_of(_call_key(record)))
 
     def add(self, record: UsageRecord, fingerprint: str, path: Path) -> None:
         """A line this run appended (a call may come twice, e.g. in two transcripts of one session)."""
         if record.id:
-            self._usage.setdefault((record.provider, record.id), {})[fingerprint] = path
+            self._hold(record, fingerprint, path)
+
+    def _lines_of(self, call: int) -> list[int]:
+        lines = self._held.get(call)
+        return [] if lines is None else [lines] if isinstance(lines, int) else lines
+
+    def _hold(self, record: UsageRecord, fingerprint: str, path: Path) -> None:
+        number = self._file_numbers.get(path)
+        if number is None:
+            number = self._file_numbers[path] = len(self._files)
+            self._files.append(path)
+        usage = any(getattr(record, name) for name in COUNT_FIELDS)
+        line = int(fingerprint, 16) << (FILE_BITS + 1) | (number & FILE_MASK) << 1 | usage
+        call = _call_key(record)
+        known = self._held.get(call)
+        if known is None or known == line:
+            self._held[call] = line
+        elif isinstance(known, int):
+            self._held[call] = [known, line]
+        elif line not in known:
+            known.append(line)
 
     def _read_around(self, day: dt.date) -> None:
         for offset in range(-NEIGHBOUR_DAYS, NEIGHBOUR_DAYS + 1):
@@ -106,9 +145,16 @@ class Destination:
             except InvalidRecord:
                 continue
             if record.id and record.void:
-                self._voided.setdefault((record.provider, record.id), path)
+                self._voided.setdefault(_call_key(record), path)
             elif record.id:
-                self._usage.setdefault((record.provider, record.id), {})[usage_fingerprint(record)] = path
+                self._hold(record, usage_fingerprint(record), path)
+
+
+def _call_key(record: UsageRecord) -> int:
+    """A call's provider and id as a 64-bit number (far smaller than the strings; no collision in
+    any ledger a person keeps)."""
+    digest = hashlib.blake2b(f"{record.provider}\0{record.id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
 
 
 def _lines(path: Path) -> Iterator[bytes]:
@@ -136,12 +182,20 @@ class ImportState:
         self._db = sqlite3.connect(self.path, timeout=30)
         self._db.executescript(SCHEMA)
         self.destination: Path | None = None
+        self.read_only = False
         self._witnesses: set[Path] = set()
 
-    def bind(self, logs_dir: Path) -> None:
-        """Give hints for imports into `logs_dir`, after checking the files they rely on are as they were."""
+    def bind(self, logs_dir: Path, *, read_only: bool = False) -> None:
+        """Give hints for imports into `logs_dir`, after checking the files they rely on are as they were.
+
+        `read_only` (a dry run): hints are read but never written, and hints that no longer hold are
+        not given rather than dropped."""
         self.destination = Path(logs_dir).absolute()
+        self.read_only = read_only
         if not self._witnesses_hold():
+            if read_only:
+                self.destination = None
+                return
             self._db.execute("BEGIN")
             for table in HINT_TABLES:
                 self._db.execute(f"DELETE FROM {table} WHERE destination = ? AND source = ?", self._key())
@@ -165,7 +219,7 @@ class ImportState:
 
     def remember(self, record_id: str, fingerprint: str, log_file: Path | None = None) -> None:
         """`record_id` is in the destination with this usage, in `log_file` (kept as a witness)."""
-        if self.destination is None:
+        if self.destination is None or self.read_only:
             return
         self._db.execute("INSERT OR REPLACE INTO imported VALUES (?, ?, ?, ?)", (*self._key(), record_id, fingerprint))
         if log_file is not None:
@@ -181,13 +235,15 @@ class ImportState:
 
     def remember_file(self, path: Path, stat: os.stat_result) -> None:
         """Call after every record of `path` was appended, with the stat taken before reading it."""
-        if self.destination is None:
+        if self.destination is None or self.read_only:
             return
         self._db.execute("INSERT OR REPLACE INTO read_files VALUES (?, ?, ?, ?, ?)",
                          (*self._key(), str(path), stat.st_size, stat.st_mtime_ns))
 
     def commit(self) -> None:
         """Make the hints so far durable; the witnesses first, so no hint outlives the files it names."""
+        if self.read_only:
+            return
         for log_file in self._witnesses:
             try:
                 stat = os.stat(log_file)

@@ -24,11 +24,12 @@ from vaultledger.capture.otlp import NotTraceData, spans_of_request
 from vaultledger.capture.spans import fields_from_span
 
 SOURCE = "otlp"
+NEEDS_PATH = True  # a Collector writes wherever its config says: `import otlp` always names the file
 NOT_A_CALL = "spans without GenAI usage (not model calls)"
 
 
 def default_roots(env: Mapping[str, str] = os.environ) -> list[Path]:
-    """None: a Collector writes wherever its config says, so `import otlp` always names the file."""
+    """None (NEEDS_PATH)."""
     return []
 
 

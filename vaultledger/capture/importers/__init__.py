@@ -25,8 +25,9 @@ from vaultledger.capture.importers.state import Destination, ImportState, usage_
 from vaultledger.capture.logger import UsageLog
 from vaultledger.record import UsageRecord, make_record
 
-IMPORTER_NAMES = ("claude-code", "codex", "llm")
+IMPORTER_NAMES = ("claude-code", "codex", "llm", "gemini-cli", "opencode", "copilot-cli", "qwen-code", "goose")
 LARGE_IMPORT_BYTES = 32 * 1024 * 1024  # below this a progress bar only flickers
+SKIPPED_PLACES_SHOWN = 3  # per reason: enough to find the lines, short enough to read
 PROGRESS_STEP_BYTES = 1024 * 1024
 COMMIT_EVERY = 1000
 
@@ -62,6 +63,7 @@ class ImportSummary:
     first_ts: dt.datetime | None = None
     last_ts: dt.datetime | None = None
     skipped: Counter[str] = field(default_factory=Counter)
+    skipped_at: dict[str, list[str]] = field(default_factory=dict)  # reason -> first places (file:line)
 
     def add(self, record: UsageRecord) -> None:
         """Count one appended record."""
@@ -97,10 +99,18 @@ class ImportSummary:
         if self.first_ts and self.last_ts:
             lines.append(f"dates: {self.first_ts.date().isoformat()} to {self.last_ts.date().isoformat()}")
         if self.skipped:
-            reasons = "; ".join(f"{count:,} {reason}" for reason, count in self.skipped.most_common())
+            reasons = "; ".join(f"{count:,} {reason}{self._places(reason)}"
+                                for reason, count in self.skipped.most_common())
             total = sum(self.skipped.values())
             lines.append(f"skipped {total:,} line{'s' if total != 1 else ''}: {reasons}")
         return "\n".join(lines)
+
+    def _places(self, reason: str) -> str:
+        places = self.skipped_at.get(reason)
+        if not places:
+            return ""
+        more = " …" if self.skipped[reason] > len(places) else ""
+        return f" (at {', '.join(places)}{more})"
 
 
 class ImportRun:
@@ -119,13 +129,14 @@ class ImportRun:
         state.bind(usage_log.logs_dir)
         self._pending = 0
 
-    def offer(self, fields: dict[str, Any]) -> None:
-        """Validate `fields` as a record and append it unless the destination holds it with the same usage."""
+    def offer(self, fields: dict[str, Any], where: str | None = None) -> None:
+        """Validate `fields` as a record and append it unless the destination holds it with the same usage;
+        `where` (`file:line`) locates the call if it is skipped."""
         self.summary.messages += 1
         try:
             record = make_record(**fields)
         except InvalidRecord as error:
-            self.skip(f"invalid record: {error}")
+            self.skip(f"invalid record: {error}", where)
             return
         fingerprint = usage_fingerprint(record)
         if record.id and self.state.fingerprint_of(record.id) == fingerprint:
@@ -136,13 +147,13 @@ class ImportRun:
             self.summary.already_imported += 1
             self.state.remember(record.id or "", fingerprint, held_in)
             return
-        self._append(record, fingerprint, updated=id_known)
+        self._append(record, fingerprint, updated=id_known, where=where)
 
-    def _append(self, record: UsageRecord, fingerprint: str, *, updated: bool) -> None:
+    def _append(self, record: UsageRecord, fingerprint: str, *, updated: bool, where: str | None) -> None:
         try:
             path = self.usage_log.append(record)
         except InvalidRecord as error:  # e.g. over the 4 KiB line limit
-            self.skip(f"invalid record: {error}")
+            self.skip(f"invalid record: {error}", where)
             return
         step("import: record appended")
         self.destination.add(record, fingerprint, path)
@@ -154,8 +165,12 @@ class ImportRun:
         if self._pending >= COMMIT_EVERY:
             self._commit()
 
-    def skip(self, reason: str) -> None:
+    def skip(self, reason: str, where: str | None = None) -> None:
+        """Count a line not imported, by reason; `where` (`file:line`) names the first few such lines."""
         self.summary.skipped[reason] += 1
+        places = self.summary.skipped_at.setdefault(reason, []) if where else []
+        if where and len(places) < SKIPPED_PLACES_SHOWN:
+            places.append(where)
 
     def file_done(self, path: Path, stat: os.stat_result) -> None:
         self.state.remember_file(path, stat)
@@ -236,6 +251,10 @@ def importer_for(name: str) -> Importer:
         from vaultledger.capture.importers.llm_db import import_llm
 
         return import_llm
+    from vaultledger.capture.importers.agents import AGENT_MODULES, agent_importer
+
+    if name in AGENT_MODULES:
+        return agent_importer(name)
     raise SourceNotFound(f"unknown importer {name!r} (choose one of {', '.join(IMPORTER_NAMES)})")
 
 

@@ -76,9 +76,10 @@ class Session:
     """What a session file says about its calls, and the messages it has seen so far."""
 
     path: Path
+    replay: bool  # a .jsonl replay log, where one message is written many times
     id: str | None = None
     kind: str | None = None
-    offered: dict[str, tuple[int, ...]] = field(default_factory=dict)  # message id -> counts offered
+    offered: dict[str, tuple[int, ...]] = field(default_factory=dict)  # replay logs: message id -> counts offered
     untokened: dict[str, str] = field(default_factory=dict)  # message id -> where, until tokens come
     waiting: list[tuple[Message, str]] = field(default_factory=list)  # messages before the session id
 
@@ -125,8 +126,8 @@ def is_session_file(path: Path) -> bool:
 
 
 def import_file(path: Path, run: ImportRun, advance: Advance) -> None:
-    session = Session(path)
-    if path.suffix == ".jsonl":
+    session = Session(path, replay=path.suffix == ".jsonl")
+    if session.replay:
         read_replay_log(path, session, run, advance)
     else:
         read_document(path, session, run, advance)
@@ -193,10 +194,11 @@ def see(message: Message, session: Session, run: ImportRun, where: str) -> None:
 
 def offer(message: Message, session: Session, run: ImportRun, where: str) -> None:
     fields = record_fields(message, session)
-    counts = tuple(fields[name] for name in ("input_tokens", "output_tokens", "cache_read_tokens"))
-    if session.offered.get(message.id) == counts:
-        return  # the same message appended again (a tool call merged in): already offered
-    session.offered[message.id] = counts
+    if session.replay:
+        counts = tuple(fields[name] for name in ("input_tokens", "output_tokens", "cache_read_tokens"))
+        if session.offered.get(message.id) == counts:
+            return  # the same message appended again (a tool call merged in): already offered
+        session.offered[message.id] = counts
     run.offer(fields, where)
 
 

@@ -53,7 +53,7 @@ def with_cache(stated: int, cache: int, total: int | None, rest: int, included: 
     if total is not None and total == rest + stated + cache and total != rest + stated:
         return stated + cache
     if total is not None and total == rest + stated:
-        return max(stated, cache)
+        return stated
     return stated if included and cache <= stated else stated + cache
 
 
@@ -62,7 +62,7 @@ def with_reasoning(stated: int, reasoning: int, total: int | None, rest: int, in
     if total is not None and total == rest + stated + reasoning and total != rest + stated:
         return stated + reasoning
     if total is not None and total == rest + stated:
-        return max(stated, reasoning)
+        return stated  # the caller caps reasoning at it
     return stated if included and reasoning <= stated else stated + reasoning
 
 

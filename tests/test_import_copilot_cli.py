@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from vaultledger.cli import app
+from agent_cli import cli_import, skipped_line
+from agent_cli import logged as logged_records
 
-runner = CliRunner()
 SESSION = "049410b4-c1df-44ee-87a5-caa1c349091e"
 MODEL = "claude-sonnet-4.5"
 
@@ -50,19 +49,11 @@ def write(tmp_path: Path, *lines: dict[str, Any] | str) -> Path:
 
 
 def import_copilot(tmp_path: Path) -> str:
-    result = runner.invoke(app, ["import", "copilot-cli", str(tmp_path / ".copilot"), "--logs", str(tmp_path / "logs"),
-                                 "--tz", "UTC"])
-    assert result.exit_code == 0, result.output
-    return result.stdout
+    return cli_import("copilot-cli", tmp_path / ".copilot", tmp_path / "logs")
 
 
 def logged(tmp_path: Path) -> list[dict[str, Any]]:
-    last: dict[str, dict[str, Any]] = {}
-    for path in sorted((tmp_path / "logs").glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            record = json.loads(line)
-            last[record["id"]] = record  # the reader's rule: the last line of an id counts
-    return list(last.values())
+    return logged_records(tmp_path / "logs", last_wins=True)
 
 
 def total(records: list[dict[str, Any]], name: str) -> int:
@@ -146,7 +137,7 @@ def test_hostile_line_is_skipped_with_its_reason_and_place_and_the_rest_imported
     path = write(tmp_path, start(), message(1, 300), hostile, message(2, 200))
     output = import_copilot(tmp_path)
     assert [r["output_tokens"] for r in logged(tmp_path)] == [300, 200]
-    [skipped] = [line for line in output.splitlines() if line.startswith("skipped")]
+    skipped = skipped_line(output)
     assert skipped.startswith(f"skipped 1 line: 1 {reason}") and f"(at {path.resolve()}:3)" in skipped, output
 
 

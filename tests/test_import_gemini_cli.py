@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
+from agent_cli import cli_import, skipped_line
+from agent_cli import logged as logged_records
 from conftest import with_peak_memory
 from vaultledger.capture.importers.gemini_cli import import_gemini_cli
 from vaultledger.capture.logger import UsageLog
-from vaultledger.cli import app
 
-runner = CliRunner()
 SESSION = "5b959dae-8655-4cd1-b10f-720b8c336ea2"
 TOKENS = {"input": 1000, "output": 50, "cached": 400, "thoughts": 20, "tool": 0, "total": 1070}
 
@@ -48,15 +47,11 @@ def replay_log(tmp_path: Path, *lines: dict[str, Any] | str) -> Path:
 
 
 def import_gemini(tmp_path: Path) -> str:
-    result = runner.invoke(app, ["import", "gemini-cli", str(tmp_path / "home" / ".gemini" / "tmp"),
-                                 "--logs", str(tmp_path / "logs"), "--tz", "UTC"])
-    assert result.exit_code == 0, result.output
-    return result.stdout
+    return cli_import("gemini-cli", tmp_path / "home" / ".gemini" / "tmp", tmp_path / "logs")
 
 
 def logged(tmp_path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in sorted((tmp_path / "logs").glob("*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines()]
+    return logged_records(tmp_path / "logs")
 
 
 def test_synthetic_0_39_message_appended_again_counts_once_with_its_tokens(tmp_path: Path) -> None:
@@ -136,7 +131,7 @@ def test_hostile_line_is_skipped_with_its_reason_and_place_and_the_rest_imported
     path = replay_log(tmp_path, gemini("m1"), hostile, gemini("m2", second=2))
     output = import_gemini(tmp_path)
     assert [record["id"].split(":")[1] for record in logged(tmp_path)] == ["m1", "m2"]
-    [skipped] = [line for line in output.splitlines() if line.startswith("skipped")]
+    skipped = skipped_line(output)
     assert skipped.startswith(f"skipped 1 line: 1 {reason}") and f"(at {path.resolve()}:3)" in skipped, output
 
 

@@ -11,11 +11,8 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
+from agent_cli import cli_import, logged
 
-from vaultledger.cli import app
-
-runner = CliRunner()
 SCHEMA = """
 CREATE TABLE sessions (id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', session_type TEXT NOT NULL DEFAULT 'user',
     working_dir TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, total_tokens INTEGER,
@@ -56,22 +53,12 @@ def add_request(db: sqlite3.Connection, session_id: str, seconds: int, prompt: i
                                write, extra.get("cost"), extra.get("cost_source"), extra.get("compaction", 0)))
 
 
-def import_goose(path: Path, logs: Path) -> str:
-    result = runner.invoke(app, ["import", "goose", str(path), "--logs", str(logs), "--tz", "UTC"])
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def logged(logs: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in sorted(logs.glob("*.jsonl")) for line in path.read_text().splitlines()]
-
-
 def test_each_ledger_request_is_a_call_at_its_own_time(tmp_path: Path) -> None:
     with sessions_db(tmp_path / "goose") as db:
         add_session(db, "20260805_1", accumulated=(12_000, 700, 8_000, 1_000))
         add_request(db, "20260805_1", 0, 5_000, 300, read=3_000, write=1_000)
         add_request(db, "20260805_1", 86_400, 7_000, 400, read=5_000)  # the next day: not on the session's
-    import_goose(tmp_path / "goose", tmp_path / "logs")
+    cli_import("goose", tmp_path / "goose", tmp_path / "logs")
     first, second = logged(tmp_path / "logs")
     assert (first["id"], first["ts"], first["input_tokens"], first["cache_read_tokens"], first["cache_write_tokens"]) \
         == ("20260805_1:1", "2026-08-05T21:21:04Z", 5_000, 3_000, 1_000)
@@ -83,7 +70,7 @@ def test_cache_beyond_the_input_means_the_input_was_uncached(tmp_path: Path) -> 
     with sessions_db(tmp_path / "goose") as db:
         add_session(db, "s", accumulated=(100, 20, 500, 0))
         add_request(db, "s", 0, 100, 20, read=500)
-    import_goose(tmp_path / "goose", tmp_path / "logs")
+    cli_import("goose", tmp_path / "goose", tmp_path / "logs")
     [record] = logged(tmp_path / "logs")
     assert (record["input_tokens"], record["cache_read_tokens"]) == (600, 500)
 
@@ -93,7 +80,7 @@ def test_a_session_older_than_the_ledger_is_one_record_at_its_start(tmp_path: Pa
         add_session(db, "old", accumulated=(9_000, 900, 0, 0))
         add_session(db, "half", accumulated=(9_000, 900, 0, 0))
         add_request(db, "half", 0, 4_000, 400)
-    import_goose(tmp_path / "goose", tmp_path / "logs")
+    cli_import("goose", tmp_path / "goose", tmp_path / "logs")
     records = {record["id"]: record for record in logged(tmp_path / "logs")}
     assert sorted(records) == ["half:1", "half:before-ledger", "old:before-ledger"]
     assert (records["half:before-ledger"]["input_tokens"], records["half:before-ledger"]["output_tokens"]) == (5_000, 500)
@@ -106,7 +93,7 @@ def test_sub_agent_compaction_and_the_agents_own_cost_are_kept(tmp_path: Path) -
         add_session(db, "parent")
         add_session(db, "child", parent="parent", provider="aws_bedrock")
         add_request(db, "child", 0, 100, 10, cost=0.0021, cost_source="estimated", compaction=1)
-    import_goose(tmp_path / "goose", tmp_path / "logs")
+    cli_import("goose", tmp_path / "goose", tmp_path / "logs")
     [record] = logged(tmp_path / "logs")
     assert record["provider"] == "aws.bedrock" and "cost_usd" not in record
     assert record["attrs"] == {"parent_session": "parent", "subagent": True, "compaction": True,
@@ -117,7 +104,7 @@ def test_a_request_whose_input_was_lost_is_kept_with_zero(tmp_path: Path) -> Non
     with sessions_db(tmp_path / "goose") as db:
         add_session(db, "s")
         add_request(db, "s", 0, None, 40)
-    import_goose(tmp_path / "goose", tmp_path / "logs")
+    cli_import("goose", tmp_path / "goose", tmp_path / "logs")
     [record] = logged(tmp_path / "logs")
     assert (record["input_tokens"], record["output_tokens"], record["attrs"]) == (0, 40, {"input_tokens_unknown": True})
 
@@ -128,7 +115,7 @@ def test_hostile_rows_are_skipped_with_reason_and_place_and_the_rest_imported(tm
         add_request(db, "s", 0, 100, 10)
         add_request(db, "s", 1, 100, -10)
         add_request(db, "s", 2, 100, 10, model="")
-    output = import_goose(tmp_path / "goose", tmp_path / "logs")
+    output = cli_import("goose", tmp_path / "goose", tmp_path / "logs")
     assert [record["id"] for record in logged(tmp_path / "logs")] == ["s:1", "s:3"]
     where = f"{(tmp_path / 'goose' / 'sessions.db').resolve()}:usage_ledger[id=2]"
     assert f"1 invalid record: output_tokens: Expected `int` >= 0 (at {where})" in output
@@ -139,11 +126,11 @@ def test_the_database_is_left_as_it_was_and_a_second_import_appends_nothing(tmp_
         add_session(db, "s", accumulated=(100, 10, 0, 0))
         add_request(db, "s", 0, 100, 10)
     before = {path.name: path.read_bytes() for path in (tmp_path / "goose").iterdir()}
-    import_goose(tmp_path / "goose" / "sessions.db", tmp_path / "logs")
-    assert "1 unchanged since the last import" in import_goose(tmp_path / "goose" / "sessions.db", tmp_path / "logs")
+    cli_import("goose", tmp_path / "goose" / "sessions.db", tmp_path / "logs")
+    assert "1 unchanged since the last import" in cli_import("goose", tmp_path / "goose" / "sessions.db", tmp_path / "logs")
     with closing(sqlite3.connect(tmp_path / "goose" / "sessions.db")) as db:
         db.execute("UPDATE sessions SET name = 'renamed'")  # the file changed, its calls did not
         db.commit()
-    assert "1 calls seen, 0 appended (0 updated), 1 already imported" in import_goose(tmp_path / "goose",
+    assert "1 calls seen, 0 appended (0 updated), 1 already imported" in cli_import("goose", tmp_path / "goose",
                                                                                        tmp_path / "logs")
     assert {path.name for path in (tmp_path / "goose").iterdir()} == set(before)

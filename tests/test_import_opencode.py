@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from vaultledger.cli import app
+from agent_cli import cli_import, logged
 
-runner = CliRunner()
 SCHEMA = """
 CREATE TABLE session (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, parent_id TEXT, directory TEXT NOT NULL,
     version TEXT NOT NULL, time_created INTEGER NOT NULL);
@@ -69,21 +67,11 @@ def add_message(db: sqlite3.Connection, message_id: str, data: dict[str, Any] | 
                    part if isinstance(part, str) else json.dumps(part)))
 
 
-def import_opencode(folder: Path, logs: Path) -> str:
-    result = runner.invoke(app, ["import", "opencode", str(folder), "--logs", str(logs), "--tz", "UTC"])
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def logged(logs: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in sorted(logs.glob("*.jsonl")) for line in path.read_text().splitlines()]
-
-
 def test_each_step_is_a_call_and_a_message_holding_only_its_last_step_is_not_summed(tmp_path: Path) -> None:
     steps = [tokens(1000, 100, read=4000), tokens(1500, 200, read=5000), tokens(800, 50, read=6000)]
     with database(tmp_path / "oc") as db:
         add_message(db, "msg_1", assistant(steps[-1]), *(step(usage) for usage in steps))
-    import_opencode(tmp_path / "oc", tmp_path / "logs")
+    cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
     records = logged(tmp_path / "logs")
     assert [record["id"] for record in records] == ["prt_msg_1_0", "prt_msg_1_1", "prt_msg_1_2"]
     assert sum(record["input_tokens"] for record in records) == 3300 + 15000  # input plus its cache reads
@@ -95,7 +83,7 @@ def test_a_message_without_step_parts_is_one_call_from_its_own_tokens(tmp_path: 
     with database(tmp_path / "oc") as db:
         add_message(db, "msg_1", assistant(tokens(100, 20, read=10, write=5)),
                     {"type": "text", "text": "hi"}, {"type": "step-start"})
-    import_opencode(tmp_path / "oc", tmp_path / "logs")
+    cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
     [record] = logged(tmp_path / "logs")
     assert (record["id"], record["input_tokens"], record["cache_read_tokens"], record["cache_write_tokens"]) \
         == ("msg_1", 115, 10, 5)
@@ -110,7 +98,7 @@ def test_reasoning_is_counted_once_within_output(usage: dict[str, Any], output: 
                                                  tmp_path: Path) -> None:
     with database(tmp_path / "oc") as db:
         add_message(db, "msg_1", assistant(usage), step(usage))
-    import_opencode(tmp_path / "oc", tmp_path / "logs")
+    cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
     [record] = logged(tmp_path / "logs")
     assert (record["output_tokens"], record["reasoning_tokens"]) == (output, reasoning)
 
@@ -119,7 +107,7 @@ def test_sub_agent_session_version_mode_and_agent_cost_are_kept(tmp_path: Path) 
     with database(tmp_path / "oc") as db:
         db.execute("INSERT INTO session VALUES ('ses_2', 'p', 'ses_1', '/home/dev/orbis', '1.18.13', ?)", (T0,))
         add_message(db, "msg_1", assistant(tokens(10, 5)), step(tokens(10, 5), cost=0.0125), session="ses_2")
-    import_opencode(tmp_path / "oc", tmp_path / "logs")
+    cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
     [record] = logged(tmp_path / "logs")
     assert record["session"] == "ses_2" and record["project"] == "orbis" and "cost_usd" not in record
     assert record["attrs"] == {"agent_version": "1.18.13", "agent_mode": "build", "parent_session": "ses_1",
@@ -137,7 +125,7 @@ def test_a_live_wal_is_read_and_nothing_is_created_beside_it(tmp_path: Path) -> 
         db.commit()  # in the WAL, not yet in opencode.db: OpenCode is still running
         before = files_beside(tmp_path / "oc")
         assert "opencode.db-wal" in before
-        import_opencode(tmp_path / "oc", tmp_path / "logs")
+        cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
         assert files_beside(tmp_path / "oc") == before
     assert len(logged(tmp_path / "logs")) == 1
 
@@ -147,7 +135,7 @@ def test_a_cleanly_closed_wal_database_gets_no_wal_or_shm_files(tmp_path: Path) 
         add_message(db, "msg_1", assistant(tokens(10, 5)), step(tokens(10, 5)))
     before = files_beside(tmp_path / "oc")
     assert before.keys() == {"opencode.db"}
-    import_opencode(tmp_path / "oc", tmp_path / "logs")
+    cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
     assert files_beside(tmp_path / "oc") == before and len(logged(tmp_path / "logs")) == 1
 
 
@@ -157,7 +145,7 @@ def test_a_database_in_a_read_only_folder_is_read_as_it_is(tmp_path: Path) -> No
         add_message(db, "msg_1", assistant(tokens(10, 5)), step(tokens(10, 5)))
     (tmp_path / "oc").chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
     try:
-        import_opencode(tmp_path / "oc", tmp_path / "logs")
+        cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
         assert files_beside(tmp_path / "oc").keys() == {"opencode.db"}
     finally:
         (tmp_path / "oc").chmod(stat.S_IRWXU)
@@ -169,7 +157,7 @@ def test_hostile_rows_are_skipped_with_reason_and_place_and_the_rest_imported(tm
         add_message(db, "msg_1", assistant(tokens(10, 5)), step(tokens(10, 5)))
         add_message(db, "msg_2", '{"role":"assistant","tokens":{"input":')
         add_message(db, "msg_3", assistant(tokens(10, 5)), step(tokens(10, -5)))
-    output = import_opencode(tmp_path / "oc", tmp_path / "logs")
+    output = cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
     assert [record["id"] for record in logged(tmp_path / "logs")] == ["prt_msg_1_0"]
     database_file = (tmp_path / "oc" / "opencode.db").resolve()
     assert f"1 not JSON (a partial or corrupt row) (at {database_file}:message[id=msg_2])" in output
@@ -190,17 +178,17 @@ def test_legacy_storage_beside_the_database_adds_only_what_the_database_lacks(tm
         add_message(db, "msg_1", assistant(tokens(10, 5)), step(tokens(10, 5)))
     write_legacy(tmp_path / "oc" / "storage", "msg_1", tokens(10, 5))  # the stale copy an upgrade leaves
     write_legacy(tmp_path / "oc" / "storage", "msg_0", tokens(7, 3))  # from before the upgrade, never migrated
-    import_opencode(tmp_path / "oc", tmp_path / "logs")
+    cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
     assert sorted(record["id"] for record in logged(tmp_path / "logs")) == ["prt_msg_0_legacy", "prt_msg_1_0"]
 
 
 def test_importing_again_appends_nothing_and_an_unchanged_database_is_not_read(tmp_path: Path) -> None:
     with database(tmp_path / "oc") as db:
         add_message(db, "msg_1", assistant(tokens(10, 5)), step(tokens(10, 5)), step(tokens(20, 5)))
-    import_opencode(tmp_path / "oc", tmp_path / "logs")
-    again = import_opencode(tmp_path / "oc", tmp_path / "logs")
+    cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
+    again = cli_import("opencode", tmp_path / "oc", tmp_path / "logs")
     assert "1 files (1 unchanged since the last import), 0 calls seen, 0 appended" in again
     with closing(sqlite3.connect(tmp_path / "oc" / "opencode.db")) as db:
         add_message(db, "msg_2", assistant(tokens(1, 1)), step(tokens(1, 1)))
         db.commit()
-    assert "3 calls seen, 1 appended (0 updated), 2 already imported" in import_opencode(tmp_path / "oc", tmp_path / "logs")
+    assert "3 calls seen, 1 appended (0 updated), 2 already imported" in cli_import("opencode", tmp_path / "oc", tmp_path / "logs")

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from vaultledger.cli import app
+from agent_cli import cli_import, skipped_line
+from agent_cli import logged as logged_records
 
-runner = CliRunner()
 SESSION = "a719f84a-209d-406a-8e6c-dc671c9c0192"
 T0 = 1_785_954_915_668  # 2026-08-05T18:35:15Z in milliseconds
 
@@ -59,15 +58,11 @@ def usage_record(tmp_path: Path, *runs: dict[str, Any]) -> Path:
 
 
 def import_qwen(tmp_path: Path) -> str:
-    result = runner.invoke(app, ["import", "qwen-code", str(tmp_path / ".qwen"), "--logs", str(tmp_path / "logs"),
-                                 "--tz", "UTC"])
-    assert result.exit_code == 0, result.output
-    return result.stdout
+    return cli_import("qwen-code", tmp_path / ".qwen", tmp_path / "logs")
 
 
 def logged(tmp_path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in sorted((tmp_path / "logs").glob("*.jsonl"))
-            for line in path.read_text().splitlines()]
+    return logged_records(tmp_path / "logs")
 
 
 def test_every_call_in_the_telemetry_counts_not_only_those_with_an_assistant_record(tmp_path: Path) -> None:
@@ -134,7 +129,7 @@ def test_hostile_line_is_skipped_with_its_reason_and_place_and_the_rest_imported
     path = chat(tmp_path, telemetry(1), hostile, telemetry(2, output=100))
     output = import_qwen(tmp_path)
     assert [r["output_tokens"] for r in logged(tmp_path)] == [300, 100]
-    [skipped] = [line for line in output.splitlines() if line.startswith("skipped")]
+    skipped = skipped_line(output)
     assert skipped.startswith(f"skipped 1 line: 1 {reason}") and f"(at {path.resolve()}:2)" in skipped, output
 
 

@@ -20,7 +20,7 @@ Calls are served by GitHub Copilot (priced as `github-copilot`), except a local 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import msgspec
 
 from vaultledger.capture.importers import Advance, ImportRun, ImportSummary, existing_roots, folder_name, read_lines
 from vaultledger.capture.importers.agent_calls import INPUT_UNKNOWN, agent_attrs, agent_provider, even_shares
-from vaultledger.capture.importers.file_batch import import_run, place, read_changed
+from vaultledger.capture.importers.file_batch import files_under, import_files, place
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.body import count, section, text
 
@@ -101,17 +101,8 @@ def import_copilot_cli(path: Path | None, usage_log: UsageLog, state_dir: Path,
                        progress: bool = False) -> ImportSummary:
     """Append one record per Copilot CLI model call not imported before (or grown since); say what happened."""
     roots = existing_roots([path] if path else [default_path() / "session-state"], "Copilot CLI sessions")
-    files = sorted(set(events_files(roots)))
-    with import_run(SOURCE, usage_log, state_dir) as run:
-        read_changed(run, files, lambda file, advance: import_file(file, run, advance),
-                     "Importing Copilot CLI sessions", progress)
-    return run.summary
-
-
-def events_files(roots: Iterable[Path]) -> Iterable[Path]:
-    for root in roots:
-        candidates = [root] if root.is_file() else root.rglob(EVENTS_FILE) if root.is_dir() else []
-        yield from (candidate.resolve() for candidate in candidates if candidate.is_file())
+    return import_files(SOURCE, usage_log, state_dir, files_under(roots, EVENTS_FILE), import_file,
+                        "Importing Copilot CLI sessions", progress)
 
 
 def import_file(path: Path, run: ImportRun, advance: Advance) -> None:

@@ -3,15 +3,33 @@ since, read the others one by one with a progress bar, and remember each once al
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from vaultledger.capture.importers import Advance, ImportRun, progress_bar
+from vaultledger.capture.importers import Advance, ImportRun, ImportSummary, progress_bar
 from vaultledger.capture.importers.state import ImportState
 from vaultledger.capture.logger import UsageLog
 
 ReadFile = Callable[[Path, Advance], None]
+ReadRunFile = Callable[[Path, ImportRun, Advance], None]
+
+
+def files_under(roots: Iterable[Path], pattern: str, wanted: Callable[[Path], bool] = lambda path: True) -> list[Path]:
+    """The files matching `pattern` (and `wanted`) under `roots`, a root may be one file; sorted, once each."""
+    found: set[Path] = set()
+    for root in roots:
+        candidates = [root] if root.is_file() else root.rglob(pattern) if root.is_dir() else []
+        found.update(candidate.resolve() for candidate in candidates if wanted(candidate) and candidate.is_file())
+    return sorted(found)
+
+
+def import_files(source: str, usage_log: UsageLog, state_dir: Path, files: list[Path], read_file: ReadRunFile,
+                 description: str, progress: bool) -> ImportSummary:
+    """Import `files` with `read_file`, skipping those unchanged since the last import; what happened."""
+    with import_run(source, usage_log, state_dir) as run:
+        read_changed(run, files, lambda file, advance: read_file(file, run, advance), description, progress)
+    return run.summary
 
 
 @contextmanager

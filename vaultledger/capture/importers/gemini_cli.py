@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from vaultledger.capture.importers import (
     Advance, ImportRun, ImportSummary, existing_roots, folder_name, read_lines,
 )
 from vaultledger.capture.importers.agent_calls import INPUT_UNKNOWN, agent_attrs, with_cache, with_reasoning
-from vaultledger.capture.importers.file_batch import import_run, place, read_changed
+from vaultledger.capture.importers.file_batch import files_under, import_files, place
 from vaultledger.capture.importers.json_stream import NotJson, object_members
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.body import count, present_count
@@ -98,27 +98,20 @@ def default_path(env: Mapping[str, str] = os.environ) -> Path:
 
 def on_this_machine(env: Mapping[str, str] = os.environ) -> bool:
     """Whether Gemini CLI keeps any session on this machine."""
-    return next(iter_session_files([default_path(env)]), None) is not None
+    return bool(session_files([default_path(env)]))
 
 
 def import_gemini_cli(path: Path | None, usage_log: UsageLog, state_dir: Path,
                       progress: bool = False) -> ImportSummary:
     """Append one record per Gemini CLI model call not imported before; return what happened."""
     roots = existing_roots([path] if path else [default_path()], "Gemini CLI sessions")
-    files = sorted(set(iter_session_files(roots)))
-    with import_run(SOURCE, usage_log, state_dir) as run:
-        read_changed(run, files, lambda file, advance: import_file(file, run, advance),
-                     "Importing Gemini CLI sessions", progress)
-    return run.summary
+    return import_files(SOURCE, usage_log, state_dir, session_files(roots), import_file,
+                        "Importing Gemini CLI sessions", progress)
 
 
-def iter_session_files(roots: Iterable[Path]) -> Iterator[Path]:
+def session_files(roots: Iterable[Path]) -> list[Path]:
     """Session files: `.json`/`.jsonl` in a `chats` folder (or named `session-*`); logs.json is not one."""
-    for root in roots:
-        candidates = [root] if root.is_file() else root.rglob("*.json*") if root.is_dir() else []
-        for candidate in candidates:
-            if candidate.suffix in (".json", ".jsonl") and is_session_file(candidate) and candidate.is_file():
-                yield candidate.resolve()
+    return files_under(roots, "*.json*", lambda path: path.suffix in (".json", ".jsonl") and is_session_file(path))
 
 
 def is_session_file(path: Path) -> bool:

@@ -66,8 +66,9 @@ def default_path(env: Mapping[str, str] = os.environ) -> Path:
     """OpenCode's data folder (xdg-basedir's data home on every platform)."""
     if env.get("OPENCODE_DATA_DIR"):
         return Path(env["OPENCODE_DATA_DIR"]).expanduser()
-    data_home = Path(env["XDG_DATA_HOME"]).expanduser() if env.get("XDG_DATA_HOME") else Path.home() / ".local" / "share"
-    return data_home / "opencode"
+    if env.get("XDG_DATA_HOME"):
+        return Path(env["XDG_DATA_HOME"]).expanduser() / "opencode"
+    return Path.home() / ".local" / "share" / "opencode"
 
 
 def on_this_machine(env: Mapping[str, str] = os.environ) -> bool:

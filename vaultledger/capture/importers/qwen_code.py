@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from vaultledger.capture.importers import Advance, ImportRun, ImportSummary, exi
 from vaultledger.capture.importers.agent_calls import (
     INPUT_UNKNOWN, agent_attrs, agent_provider, even_shares, from_millis, offer_if_new, with_cache, with_reasoning,
 )
-from vaultledger.capture.importers.file_batch import import_run, place, read_changed
+from vaultledger.capture.importers.file_batch import files_under, import_run, place, read_changed
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.body import count, present_count, section, text
 
@@ -95,7 +95,7 @@ def default_path(env: Mapping[str, str] = os.environ) -> Path:
 def on_this_machine(env: Mapping[str, str] = os.environ) -> bool:
     """Whether Qwen Code keeps usage (its usage record or any chat) on this machine."""
     root = default_path(env)
-    return (root / USAGE_RECORD).is_file() or next(chat_files([root]), None) is not None
+    return (root / USAGE_RECORD).is_file() or bool(chat_files([root]))
 
 
 def import_qwen_code(path: Path | None, usage_log: UsageLog, state_dir: Path, progress: bool = False) -> ImportSummary:
@@ -103,7 +103,7 @@ def import_qwen_code(path: Path | None, usage_log: UsageLog, state_dir: Path, pr
     roots = existing_roots([path] if path else [default_path()], "Qwen Code data")
     records = usage_records(roots)
     chats = Chats(read_runs(records))
-    files = sorted(set(chat_files(roots)))
+    files = chat_files(roots)
     with import_run(SOURCE, usage_log, state_dir) as run:
         unchanged = read_changed(run, files, lambda file, advance: import_chat(file, chats, run, advance),
                                  "Importing Qwen Code chats", progress)
@@ -121,12 +121,8 @@ def usage_records(roots: Iterable[Path]) -> list[Path]:
     return sorted(found | {root for root in roots if root.name == USAGE_RECORD and root.is_file()})
 
 
-def chat_files(roots: Iterable[Path]) -> Iterator[Path]:
-    for root in roots:
-        candidates = [root] if root.is_file() else root.rglob("*.jsonl") if root.is_dir() else []
-        for candidate in candidates:
-            if candidate.name != USAGE_RECORD and "chats" in candidate.parts and candidate.is_file():
-                yield candidate.resolve()
+def chat_files(roots: Iterable[Path]) -> list[Path]:
+    return files_under(roots, "*.jsonl", lambda path: path.name != USAGE_RECORD and "chats" in path.parts)
 
 
 def read_runs(paths: list[Path]) -> dict[str, list[Run]]:

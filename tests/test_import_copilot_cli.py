@@ -12,6 +12,9 @@ import pytest
 
 from agent_cli import cli_import, skipped_line
 from agent_cli import logged as logged_records
+from conftest import with_peak_memory
+from vaultledger.capture.importers.copilot_cli import import_copilot_cli
+from vaultledger.capture.logger import UsageLog
 
 SESSION = "049410b4-c1df-44ee-87a5-caa1c349091e"
 MODEL = "claude-sonnet-4.5"
@@ -147,3 +150,21 @@ def test_importing_again_appends_nothing(tmp_path: Path) -> None:
     before = sorted((tmp_path / "logs").glob("*.jsonl"))[0].read_bytes()
     assert "0 appended" in import_copilot(tmp_path)
     assert sorted((tmp_path / "logs").glob("*.jsonl"))[0].read_bytes() == before
+
+
+def test_memory_stays_flat_however_much_tool_output_a_session_holds(tmp_path: Path) -> None:
+    def peak_for(output_bytes: int) -> int:
+        home = tmp_path / str(output_bytes)
+        tool = json.dumps(event("tool.execution_complete", 1, toolCallId="t", result={"content": "x" * output_bytes}))
+        write(home, start(), *(line for index in range(100) for line in (tool, message(index % 60, 10))),
+              shutdown(59, requests=100, prompt=100_000, output=1_000))
+        usage_log = UsageLog(home / "logs", "UTC")
+        try:
+            summary, peak = with_peak_memory(lambda: import_copilot_cli(home / ".copilot", usage_log, home / "state"))
+        finally:
+            usage_log.close()
+        assert summary.appended == 100  # 60 distinct messages, and 40 requests only the rollup counts
+        return peak
+
+    small, large = peak_for(10_000), peak_for(100_000)  # a 1 MB and a 10 MB session
+    assert large < 1.2 * small + 200_000, f"peak {large:,} bytes for 10x the file, {small:,} for 1x"

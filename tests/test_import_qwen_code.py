@@ -12,6 +12,9 @@ import pytest
 
 from agent_cli import cli_import, skipped_line
 from agent_cli import logged as logged_records
+from conftest import with_peak_memory
+from vaultledger.capture.importers.qwen_code import import_qwen_code
+from vaultledger.capture.logger import UsageLog
 
 SESSION = "a719f84a-209d-406a-8e6c-dc671c9c0192"
 T0 = 1_785_954_915_668  # 2026-08-05T18:35:15Z in milliseconds
@@ -140,3 +143,20 @@ def test_importing_again_appends_nothing(tmp_path: Path) -> None:
     before = {path.name: path.read_bytes() for path in (tmp_path / "logs").glob("*.jsonl")}
     assert "0 appended" in import_qwen(tmp_path)
     assert {path.name: path.read_bytes() for path in (tmp_path / "logs").glob("*.jsonl")} == before
+
+
+def test_memory_stays_flat_however_much_a_chat_holds(tmp_path: Path) -> None:
+    def peak_for(text_bytes: int) -> int:
+        home = tmp_path / str(text_bytes)
+        result = {"uuid": "r", "sessionId": SESSION, "type": "tool_result", "message": {"text": "x" * text_bytes}}
+        chat(home, *(line for index in range(100) for line in (result, telemetry(index % 60))))
+        usage_log = UsageLog(home / "logs", "UTC")
+        try:
+            summary, peak = with_peak_memory(lambda: import_qwen_code(home / ".qwen", usage_log, home / "state"))
+        finally:
+            usage_log.close()
+        assert summary.appended == 100
+        return peak
+
+    small, large = peak_for(10_000), peak_for(100_000)  # a 1 MB and a 10 MB chat
+    assert large < 1.2 * small + 200_000, f"peak {large:,} bytes for 10x the file, {small:,} for 1x"

@@ -82,6 +82,12 @@ class Session:
     offered: dict[str, tuple[int, ...]] = field(default_factory=dict)  # replay logs: message id -> counts offered
     untokened: dict[str, str] = field(default_factory=dict)  # message id -> where, until tokens come
     waiting: list[tuple[Message, str]] = field(default_factory=list)  # messages before the session id
+    project: str | None = None
+    parent: str | None = None
+
+    def __post_init__(self) -> None:
+        self.project = project_of(self.path)
+        self.parent = parent_session(self.path)
 
     def take_metadata(self, session_id: Any, kind: Any) -> None:
         if isinstance(session_id, str) and session_id and self.id is None:
@@ -212,14 +218,13 @@ def record_fields(message: Message, session: Session) -> dict[str, Any]:
         "model": message.model if isinstance(message.model, str) and message.model else UNKNOWN_MODEL,
         "id": f"{session.id}:{message.id}",
         "app": SOURCE,
-        "project": project_of(session.path),
+        "project": session.project,
         "session": session.id,
         **token_fields(tokens),
     }
-    parent = parent_session(session)
     fields["attrs"] = agent_attrs(
-        subagent=parent is not None or session.kind == "subagent" or None,
-        parent_session=parent,
+        subagent=session.parent is not None or session.kind == "subagent" or None,
+        parent_session=session.parent,
         **{INPUT_UNKNOWN: fields["input_tokens"] == 0 or None},
     )
     return fields
@@ -262,12 +267,12 @@ def chats_folder(path: Path) -> Path | None:
     return None
 
 
-def parent_session(session: Session) -> str | None:
+def parent_session(path: Path) -> str | None:
     """A sub-agent's file sits in `chats/<parent session id>/`."""
-    folder = chats_folder(session.path)
-    if folder is None or session.path.parent == folder:
+    folder = chats_folder(path)
+    if folder is None or path.parent == folder:
         return None
-    return session.path.parent.name
+    return path.parent.name
 
 
 def not_read(error: msgspec.DecodeError) -> str:

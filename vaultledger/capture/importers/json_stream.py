@@ -21,7 +21,11 @@ CHUNK_BYTES = 64 * 1024
 TOKEN = re.compile(
     rb'[ \t\r\n]*(?:("(?:[^"\\]++|\\.)*+")|([{}\[\],:])|([^ \t\r\n{}\[\],:"]++))', re.DOTALL
 )
+# Everything up to the next bracket outside a string, in one match: a value's inside costs one step per bracket.
+TO_BRACKET = re.compile(rb'(?:[^"{}\[\]]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
 OPENERS, CLOSERS = (b"{", b"["), (b"}", b"]")
+OPEN_BYTES, CLOSE_BYTES = frozenset(b"{["), frozenset(b"}]")
+QUOTE = ord('"')
 
 
 class NotJson(ValueError):
@@ -51,14 +55,23 @@ class _Scanner:
         """The next value's bytes: a scalar, a string, or an object or array with everything inside."""
         match = self._match()
         self.mark = match.start(match.lastindex or 0)
-        depth = 0
-        while True:
-            token = self.token()
-            depth += (token in OPENERS) - (token in CLOSERS)
-            if depth <= 0:
-                captured = self.buffer[self.mark:self.position]
-                self.mark = None
-                return captured
+        if self.token() in OPENERS:
+            self._skip_to_close()
+        captured = self.buffer[self.mark:self.position]
+        self.mark = None
+        return captured
+
+    def _skip_to_close(self) -> None:
+        """Move past the bracket closing the one just read, jumping over strings and everything else."""
+        depth = 1
+        while depth:
+            self.position = TO_BRACKET.match(self.buffer, self.position).end()  # type: ignore[union-attr]
+            if self.position >= len(self.buffer) or self.buffer[self.position] == QUOTE:
+                if not self._read_more():  # the buffer ends inside a string, or before the bracket
+                    raise NotJson("the document ends in the middle (cut short, or still being written)")
+                continue
+            depth += 1 if self.buffer[self.position] in OPEN_BYTES else -1
+            self.position += 1
 
     def _match(self) -> re.Match[bytes]:
         while True:

@@ -19,6 +19,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from vaultledger.capture.importers import ImportRun
 from vaultledger.capture.importers.state import usage_fingerprint
 from vaultledger.capture.shapes.providers import provider_for_model
@@ -70,6 +72,18 @@ def agent_attrs(**values: Any) -> dict[str, Any] | None:
     """Attrs without the values that say nothing (None, False, empty text)."""
     kept = {key: value for key, value in values.items() if value is not None and value is not False and value != ""}
     return kept or None
+
+
+def input_unknown(input_tokens: int) -> dict[str, bool]:
+    """The attr that marks a call whose input count was lost (a real call always reads some input)."""
+    return {INPUT_UNKNOWN: True} if input_tokens == 0 else {}
+
+
+def unreadable(error: msgspec.DecodeError) -> str:
+    """Why a line could not be read: not JSON at all, or JSON of another shape than the agent writes."""
+    if isinstance(error, msgspec.ValidationError):
+        return f"unexpected shape ({error})"
+    return "not JSON (a partial or corrupt line)"
 
 
 def even_shares(total: int, parts: int) -> list[int]:

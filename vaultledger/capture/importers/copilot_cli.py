@@ -28,7 +28,9 @@ from typing import Any
 import msgspec
 
 from vaultledger.capture.importers import Advance, ImportRun, ImportSummary, existing_roots, folder_name, read_lines
-from vaultledger.capture.importers.agent_calls import INPUT_UNKNOWN, agent_attrs, agent_provider, even_shares
+from vaultledger.capture.importers.agent_calls import (
+    INPUT_UNKNOWN, agent_attrs, agent_provider, even_shares, unreadable,
+)
 from vaultledger.capture.importers.file_batch import files_under, import_files, place
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.body import count, section, text
@@ -117,8 +119,8 @@ def import_file(path: Path, run: ImportRun, advance: Advance) -> None:
 def read_event(line: bytes, session: Session, run: ImportRun, where: str) -> None:
     try:
         event = msgspec.json.decode(line, type=Event)
-    except msgspec.DecodeError:
-        run.skip("not JSON (a partial or corrupt line)", where)
+    except msgspec.DecodeError as error:
+        run.skip(unreadable(error), where)
         return
     data = event.data if isinstance(event.data, Mapping) else {}
     if event.type in ("session.start", "session.resume"):

@@ -33,7 +33,9 @@ import msgspec
 from vaultledger.capture.importers import (
     Advance, ImportRun, ImportSummary, existing_roots, folder_name, read_lines,
 )
-from vaultledger.capture.importers.agent_calls import INPUT_UNKNOWN, agent_attrs, with_cache, with_reasoning
+from vaultledger.capture.importers.agent_calls import (
+    agent_attrs, input_unknown, unreadable, with_cache, with_reasoning,
+)
 from vaultledger.capture.importers.file_batch import files_under, import_files, place
 from vaultledger.capture.importers.json_stream import NotJson, object_members
 from vaultledger.capture.logger import UsageLog
@@ -140,7 +142,7 @@ def read_replay_log(path: Path, session: Session, run: ImportRun, advance: Advan
         try:
             line = msgspec.json.decode(raw, type=Line)
         except msgspec.DecodeError as error:
-            run.skip(not_read(error), place(path, number))
+            run.skip(unreadable(error), place(path, number))
             continue
         session.take_metadata(line.sessionId, line.kind)
         if line.patch is not None:
@@ -171,7 +173,7 @@ def read_message(raw: bytes, session: Session, run: ImportRun, where: str) -> No
     try:
         message = msgspec.json.decode(raw, type=Message)
     except msgspec.DecodeError as error:
-        run.skip(not_read(error), where)
+        run.skip(unreadable(error), where)
         return
     see(message, session, run, where)
 
@@ -225,7 +227,7 @@ def record_fields(message: Message, session: Session) -> dict[str, Any]:
     fields["attrs"] = agent_attrs(
         subagent=session.parent is not None or session.kind == "subagent" or None,
         parent_session=session.parent,
-        **{INPUT_UNKNOWN: fields["input_tokens"] == 0 or None},
+        **input_unknown(fields["input_tokens"]),
     )
     return fields
 
@@ -273,10 +275,3 @@ def parent_session(path: Path) -> str | None:
     if folder is None or path.parent == folder:
         return None
     return path.parent.name
-
-
-def not_read(error: msgspec.DecodeError) -> str:
-    """Why a line or message could not be read: not JSON at all, or JSON of another shape."""
-    if isinstance(error, msgspec.ValidationError):
-        return f"unexpected shape ({error})"
-    return "not JSON (a partial or corrupt line)"

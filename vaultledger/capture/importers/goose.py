@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultledger.capture.importers import ImportRun, ImportSummary, SourceNotFound, folder_name, progress_bar
-from vaultledger.capture.importers.agent_calls import INPUT_UNKNOWN, agent_attrs, agent_provider, with_cache
+from vaultledger.capture.importers.agent_calls import agent_attrs, agent_provider, input_unknown, with_cache
 from vaultledger.capture.importers.file_batch import import_run
 from vaultledger.capture.importers.sqlite_snapshot import (
     database_files, read_only, remember_read, table_columns, unchanged_since_last_import,
@@ -162,7 +162,7 @@ def record_fields(session: dict[str, Any], session_id: str, record_id: str, ts: 
         "cache_write_tokens": counts["cache_write_tokens"],
         "attrs": agent_attrs(parent_session=session.get("parent_session_id"), subagent=is_subagent(session),
                              provider_guessed=guessed,
-                             **{INPUT_UNKNOWN: counts["input_tokens"] == 0 or None}, **attrs),
+                             **input_unknown(counts["input_tokens"]), **attrs),
     }
 
 

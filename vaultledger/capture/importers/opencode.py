@@ -27,7 +27,7 @@ import msgspec
 
 from vaultledger.capture.importers import ImportRun, ImportSummary, SourceNotFound, existing_roots, folder_name
 from vaultledger.capture.importers.agent_calls import (
-    INPUT_UNKNOWN, agent_attrs, agent_provider, from_millis, with_reasoning,
+    agent_attrs, agent_provider, from_millis, input_unknown, with_reasoning,
 )
 from vaultledger.capture.importers.file_batch import import_run
 from vaultledger.capture.importers.json_stream import NotJson, object_members
@@ -181,7 +181,7 @@ def record_fields(message: Message, record_id: str, millis: Any, usage: Mapping[
             agent_version=message.version, agent_mode=text(message.data, "agent", "mode"),
             parent_session=message.parent, subagent=bool(message.parent) or None, provider_guessed=guessed,
             agent_cost_usd=cost if isinstance(cost, (int, float)) and cost else None,
-            **{INPUT_UNKNOWN: counts["input_tokens"] == 0 or None},
+            **input_unknown(counts["input_tokens"]),
         ),
     }
 

@@ -28,7 +28,8 @@ import msgspec
 
 from vaultledger.capture.importers import Advance, ImportRun, ImportSummary, existing_roots, folder_name, read_lines
 from vaultledger.capture.importers.agent_calls import (
-    INPUT_UNKNOWN, agent_attrs, agent_provider, even_shares, from_millis, offer_if_new, with_cache, with_reasoning,
+    agent_attrs, agent_provider, even_shares, from_millis, input_unknown, offer_if_new, unreadable, with_cache,
+    with_reasoning,
 )
 from vaultledger.capture.importers.file_batch import files_under, import_run, place, read_changed
 from vaultledger.capture.logger import UsageLog
@@ -163,8 +164,8 @@ def import_chat(path: Path, chats: Chats, run: ImportRun, advance: Advance) -> N
 def read_telemetry(line: bytes, chats: Chats, run: ImportRun, where: str) -> None:
     try:
         record = msgspec.json.decode(line, type=Record)
-    except msgspec.DecodeError:
-        run.skip("not JSON (a partial or corrupt line)", where)
+    except msgspec.DecodeError as error:
+        run.skip(unreadable(error), where)
         return
     event = section(record.systemPayload, "uiEvent") if isinstance(record.systemPayload, Mapping) else {}
     event = event or (record.uiEvent if isinstance(record.uiEvent, Mapping) else {})
@@ -201,7 +202,7 @@ def telemetry_fields(record: Record, event: Mapping[str, Any], session: str, pos
         "attrs": agent_attrs(agent_version=record.version if isinstance(record.version, str) else None,
                              git_branch=record.gitBranch if isinstance(record.gitBranch, str) else None,
                              subagent=subagent_of(record, text(event, "prompt_id")), provider_guessed=guessed,
-                             **{INPUT_UNKNOWN: tokens["input_tokens"] == 0 or None}),
+                             **input_unknown(tokens["input_tokens"])),
     }
 
 
@@ -243,7 +244,7 @@ def unlogged_fields(usage_run: Run, model: str, position: int | str, counts: dic
             "id": f"{usage_run.session}:{position}", "app": SOURCE, "project": usage_run.project,
             "session": usage_run.session, **tokens,
             "attrs": agent_attrs(usage_split=USAGE_RECORD, provider_guessed=guessed,
-                                 **{INPUT_UNKNOWN: tokens["input_tokens"] == 0 or None})}
+                                 **input_unknown(tokens["input_tokens"]))}
 
 
 def add(into: dict[str, int], counts: Mapping[str, int]) -> None:

@@ -160,3 +160,13 @@ def test_memory_stays_flat_however_much_a_chat_holds(tmp_path: Path) -> None:
 
     small, large = peak_for(10_000), peak_for(100_000)  # a 1 MB and a 10 MB chat
     assert large < 1.2 * small + 200_000, f"peak {large:,} bytes for 10x the file, {small:,} for 1x"
+
+
+def test_a_run_its_chat_covers_adds_no_call_even_when_its_sums_disagree(tmp_path: Path) -> None:
+    chat(tmp_path, telemetry(1), telemetry(2))
+    usage_record(tmp_path, {**usage_run(SESSION, 2, 4_100, 600, 400), "models": {"qwen3-coder-plus-latest": {
+        "requests": 2, "inputTokens": 4_100, "outputTokens": 600, "cachedTokens": 0, "thoughtsTokens": 400}}})
+    output = import_qwen(tmp_path)
+    assert len(logged(tmp_path)) == 2
+    assert ("usage_record.jsonl counts tokens of qwen3-coder-plus-latest that no call of its chat has "
+            f"(at {(tmp_path / '.qwen' / 'usage_record.jsonl').resolve()}:1)") in output

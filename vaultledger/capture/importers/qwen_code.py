@@ -68,6 +68,7 @@ class Run:
     end: Any
     project: str | None
     models: dict[str, dict[str, int]]
+    where: str = ""
     first: int = 0
     seen: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: dict.fromkeys(COUNTS, 0)))
 
@@ -130,8 +131,8 @@ def read_runs(paths: list[Path]) -> dict[str, list[Run]]:
     """Every run of usage_record.jsonl by session, oldest first, each knowing its first position."""
     runs: dict[str, list[Run]] = defaultdict(list)
     for path in paths:
-        for line in read_lines(path, lambda amount: None):
-            usage_run = parse_run(line)
+        for number, line in enumerate(read_lines(path, lambda amount: None), 1):
+            usage_run = parse_run(line, place(path, number))
             if usage_run is not None:
                 runs[usage_run.session].append(usage_run)
     for session_runs in runs.values():
@@ -142,7 +143,7 @@ def read_runs(paths: list[Path]) -> dict[str, list[Run]]:
     return runs
 
 
-def parse_run(line: bytes) -> Run | None:
+def parse_run(line: bytes, where: str) -> Run | None:
     try:
         entry = msgspec.json.decode(line)
     except msgspec.DecodeError:
@@ -152,7 +153,7 @@ def parse_run(line: bytes) -> Run | None:
     models = {name: {key: count(figures, spelled) for key, spelled in RUN_KEYS.items()}
               for name, figures in section(entry, "models").items() if isinstance(figures, Mapping)}
     return Run(entry["sessionId"], count(entry, "startTime"), entry.get("timestamp"),
-               folder_name(entry.get("project")), models)
+               folder_name(entry.get("project")), models, where)
 
 
 def import_chat(path: Path, chats: Chats, run: ImportRun, advance: Advance) -> None:
@@ -223,21 +224,23 @@ def token_fields(counts: Mapping[str, int], total: int | None) -> dict[str, int]
 
 
 def offer_unlogged(usage_run: Run, calls_read: int, run: ImportRun) -> None:
-    """The calls a run counts beyond the chat's telemetry, each an even share of what is left."""
-    free = iter(range(max(usage_run.first, calls_read), usage_run.first + usage_run.requests))
+    """The calls a run counts beyond the chat's telemetry, at the run's positions no chat call took,
+    each an even share of what is left; what is left without a free position is reported, not guessed."""
+    free = list(range(max(usage_run.first, calls_read), usage_run.first + usage_run.requests))
     for model, figures in sorted(usage_run.models.items()):
         left = {key: max(figures[key] - usage_run.seen[model][key], 0) for key in COUNTS}
-        if left["requests"] == 0:
-            if any(left[key] for key in ("input", "output")):
-                run.skip(f"{USAGE_RECORD} counts more tokens than the chat's calls of {model}", usage_run.session)
+        calls = min(left["requests"], len(free))
+        if calls == 0:
+            if left["input"] or left["output"]:
+                run.skip(f"{USAGE_RECORD} counts tokens of {model} that no call of its chat has", usage_run.where)
             continue
-        shares = {key: even_shares(left[key], left["requests"]) for key in COUNTS}
-        for index in range(left["requests"]):
-            position = next(free, f"{usage_run.start}:{model}:{index}")  # beyond the run: a count it got wrong
+        positions, free = free[:calls], free[calls:]
+        shares = {key: even_shares(left[key], calls) for key in COUNTS}
+        for index, position in enumerate(positions):
             offer_if_new(run, unlogged_fields(usage_run, model, position, {key: shares[key][index] for key in COUNTS}))
 
 
-def unlogged_fields(usage_run: Run, model: str, position: int | str, counts: dict[str, int]) -> dict[str, Any]:
+def unlogged_fields(usage_run: Run, model: str, position: int, counts: dict[str, int]) -> dict[str, Any]:
     provider, guessed = agent_provider(None, model)
     tokens = token_fields(counts, None)
     return {"ts": from_millis(usage_run.end), "provider": provider, "model": model,

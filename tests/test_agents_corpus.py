@@ -26,7 +26,7 @@ from vaultledger.cli import app
 
 AGENTS_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "agents"
 README = AGENTS_CORPUS / "README.md"
-pytestmark = pytest.mark.skipif(
+needs_corpus = pytest.mark.skipif(
     not README.is_file(), reason=f"{AGENTS_CORPUS} is absent (a bare clone has no ../shared): agent corpus not run"
 )
 runner = CliRunner()
@@ -200,6 +200,7 @@ def import_set(agent: str, set_dir: Path, logs: Path) -> str:
     return cli("import", agent, str(set_dir / DATA_DIRS[agent]), "--logs", str(logs), "--tz", "UTC")
 
 
+@needs_corpus
 @pytest.mark.parametrize(("agent", "name", "entries"), sample_sets())
 def test_sample_set_gives_the_usage_its_readme_states(agent: str, name: str, entries: list[Entry],
                                                       tmp_path: Path) -> None:
@@ -223,6 +224,7 @@ def qwen_sessions_once(expected: dict[str, Usage]) -> dict[str, Usage]:
     return {**chats, **runs}
 
 
+@needs_corpus
 @pytest.mark.parametrize(("agent", "name", "entries"), sample_sets())
 def test_importing_a_sample_set_again_appends_nothing(agent: str, name: str, entries: list[Entry],
                                                       tmp_path: Path) -> None:
@@ -243,6 +245,7 @@ ENVIRONMENTS = {  # the agent's own variable, pointed into a set: the import tak
 }
 
 
+@needs_corpus
 @pytest.mark.parametrize("agent", sorted(ENVIRONMENTS))
 def test_without_a_path_the_import_reads_where_the_agent_keeps_its_data(agent: str, tmp_path: Path) -> None:
     [set_name] = [name.split("/")[1] for name in FAST_SETS if name.startswith(agent + "/")]
@@ -257,6 +260,7 @@ def test_without_a_path_the_import_reads_where_the_agent_keeps_its_data(agent: s
     assert re.search(r"[1-9][\d,]* appended", output), output
 
 
+@needs_corpus
 def test_a_real_process_imports_a_sample_and_says_what_it_did(tmp_path: Path) -> None:
     set_dir = AGENTS_CORPUS / "goose" / "lantern-1.45.0-sqlite"
     command = [sys.executable, "-m", "vaultledger", "import", "goose", str(set_dir / DATA_DIRS["goose"]),
@@ -267,3 +271,20 @@ def test_a_real_process_imports_a_sample_and_says_what_it_did(tmp_path: Path) ->
     again = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "0 appended" in again.stdout
     assert sum(1 for path in (tmp_path / "logs").glob("*.jsonl") for _ in path.open()) == 9
+
+
+@pytest.mark.parametrize("agent", sorted(DATA_DIRS))
+def test_importing_from_a_place_without_the_agents_data_fails_naming_it(agent: str, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    for place in (tmp_path / "missing", tmp_path / "empty"):
+        result = runner.invoke(app, ["import", agent, str(place), "--logs", str(tmp_path / "logs")])
+        assert result.exit_code == 1, result.output
+        assert str(place) in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "logs").exists() or not any((tmp_path / "logs").iterdir())
+
+
+def test_every_importer_has_a_command_and_every_command_an_importer() -> None:
+    from vaultledger.capture.importers import IMPORTER_NAMES
+    from vaultledger.cli.imports import IMPORTS
+
+    assert [name for name, _, _ in IMPORTS] == list(IMPORTER_NAMES)

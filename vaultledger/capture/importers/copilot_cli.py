@@ -31,7 +31,7 @@ from vaultledger.capture.importers import Advance, ImportRun, ImportSummary, exi
 from vaultledger.capture.importers.agent_calls import (
     INPUT_UNKNOWN, agent_attrs, agent_provider, even_shares, unreadable,
 )
-from vaultledger.capture.importers.file_batch import files_under, import_files, place
+from vaultledger.capture.importers.file_batch import files_under, import_files, place, require_files
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.body import count, section, text
 
@@ -103,8 +103,8 @@ def import_copilot_cli(path: Path | None, usage_log: UsageLog, state_dir: Path,
                        progress: bool = False) -> ImportSummary:
     """Append one record per Copilot CLI model call not imported before (or grown since); say what happened."""
     roots = existing_roots([path] if path else [default_path() / "session-state"], "Copilot CLI sessions")
-    return import_files(SOURCE, usage_log, state_dir, files_under(roots, EVENTS_FILE), import_file,
-                        "Importing Copilot CLI sessions", progress)
+    files = require_files(files_under(roots, EVENTS_FILE), path, f"Copilot CLI sessions ({EVENTS_FILE})")
+    return import_files(SOURCE, usage_log, state_dir, files, import_file, "Importing Copilot CLI sessions", progress)
 
 
 def import_file(path: Path, run: ImportRun, advance: Advance) -> None:

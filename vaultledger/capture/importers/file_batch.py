@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from vaultledger.capture.importers import Advance, ImportRun, ImportSummary, progress_bar
+from vaultledger.capture.importers import Advance, ImportRun, ImportSummary, SourceNotFound, progress_bar
 from vaultledger.capture.importers.state import ImportState
 from vaultledger.capture.logger import UsageLog
 
@@ -22,6 +22,14 @@ def files_under(roots: Iterable[Path], pattern: str, wanted: Callable[[Path], bo
         candidates = [root] if root.is_file() else root.rglob(pattern) if root.is_dir() else []
         found.update(candidate.resolve() for candidate in candidates if wanted(candidate) and candidate.is_file())
     return sorted(found)
+
+
+def require_files(files: list[Path], given: Path | None, what: str) -> list[Path]:
+    """`files`; SourceNotFound when a path the user named holds none (a typo, most likely). The agent's
+    own folder may hold none yet: that imports nothing, quietly."""
+    if given is not None and not files:
+        raise SourceNotFound(f"no {what} in {given}")
+    return files
 
 
 def import_files(source: str, usage_log: UsageLog, state_dir: Path, files: list[Path], read_file: ReadRunFile,

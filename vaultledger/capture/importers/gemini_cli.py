@@ -36,7 +36,7 @@ from vaultledger.capture.importers import (
 from vaultledger.capture.importers.agent_calls import (
     agent_attrs, input_unknown, unreadable, with_cache, with_reasoning,
 )
-from vaultledger.capture.importers.file_batch import files_under, import_files, place
+from vaultledger.capture.importers.file_batch import files_under, import_files, place, require_files
 from vaultledger.capture.importers.json_stream import NotJson, object_members
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.body import count, present_count
@@ -113,8 +113,8 @@ def import_gemini_cli(path: Path | None, usage_log: UsageLog, state_dir: Path,
                       progress: bool = False) -> ImportSummary:
     """Append one record per Gemini CLI model call not imported before; return what happened."""
     roots = existing_roots([path] if path else [default_path()], "Gemini CLI sessions")
-    return import_files(SOURCE, usage_log, state_dir, session_files(roots), import_file,
-                        "Importing Gemini CLI sessions", progress)
+    files = require_files(session_files(roots), path, "Gemini CLI session files")
+    return import_files(SOURCE, usage_log, state_dir, files, import_file, "Importing Gemini CLI sessions", progress)
 
 
 def session_files(roots: Iterable[Path]) -> list[Path]:

@@ -81,15 +81,15 @@ def import_opencode(path: Path | None, usage_log: UsageLog, state_dir: Path, pro
     """Append one record per OpenCode model call (step) not imported before; return what happened."""
     [root] = existing_roots([path] if path else [default_path()], "OpenCode data")
     found = [root] if root.is_file() else databases(root)
-    legacy = root / "storage" if root.is_dir() else None
+    legacy = root / "storage" if (root / "storage" / "message").is_dir() else None
+    if not found and legacy is None:
+        raise SourceNotFound(f"no OpenCode database (opencode*.db) or storage/ folder in {root}; pass its path")
     with import_run(SOURCE, usage_log, state_dir) as run:
-        in_database: set[str] | None = set() if legacy and (legacy / "message").is_dir() else None
+        in_database: set[str] | None = set() if legacy else None
         for database in found:
             import_database(database, run, in_database)
         if legacy and in_database is not None:
             import_storage(legacy, run, in_database)
-        if not found and not (legacy and (legacy / "message").is_dir()):
-            raise SourceNotFound(f"no OpenCode database or storage/ folder in {root}; pass the path")
     return run.summary
 
 

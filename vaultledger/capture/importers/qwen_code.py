@@ -31,7 +31,7 @@ from vaultledger.capture.importers.agent_calls import (
     agent_attrs, agent_provider, even_shares, from_millis, input_unknown, offer_if_new, unreadable, with_cache,
     with_reasoning,
 )
-from vaultledger.capture.importers.file_batch import files_under, import_run, place, read_changed
+from vaultledger.capture.importers.file_batch import files_under, import_run, place, read_changed, require_files
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.body import count, present_count, section, text
 
@@ -105,7 +105,7 @@ def import_qwen_code(path: Path | None, usage_log: UsageLog, state_dir: Path, pr
     roots = existing_roots([path] if path else [default_path()], "Qwen Code data")
     records = usage_records(roots)
     chats = Chats(read_runs(records))
-    files = chat_files(roots)
+    files = chat_files(roots) if records else require_files(chat_files(roots), path, "Qwen Code chats or usage record")
     with import_run(SOURCE, usage_log, state_dir) as run:
         unchanged = read_changed(run, files, lambda file, advance: import_chat(file, chats, run, advance),
                                  "Importing Qwen Code chats", progress)

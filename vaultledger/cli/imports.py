@@ -1,8 +1,9 @@
-"""`vaultledger import claude-code|codex|llm [PATH]`: usage that other tools already log."""
+"""`vaultledger import NAME [PATH]`: usage that other tools already log, one command per tool (IMPORTS)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,6 +16,19 @@ from vaultledger.cli.resolve import settings_from
 import_app = typer.Typer(help="Bring in usage that other tools already log.", no_args_is_help=True)
 
 PathArg = Annotated[Optional[Path], typer.Argument(help="Where the tool keeps its logs (default: its usual place).")]
+
+# name (as in `[import] sources`), what is imported, and from where when no PATH is given
+IMPORTS: tuple[tuple[str, str, str], ...] = (
+    ("claude-code", "Claude Code transcripts", "~/.claude/projects"),
+    ("codex", "Codex CLI sessions", "~/.codex/sessions"),
+    ("llm", "the `llm` tool's logs.db", "`llm logs path`"),
+    ("gemini-cli", "Gemini CLI sessions", "~/.gemini/tmp, sub-agents included"),
+    ("opencode", "OpenCode sessions", "~/.local/share/opencode: opencode.db, one record per step, and storage/"),
+    ("copilot-cli", "GitHub Copilot CLI sessions", "~/.copilot/session-state"),
+    ("qwen-code", "Qwen Code sessions", "~/.qwen: every call's telemetry in chats/, and usage_record.jsonl"),
+    ("goose", "Goose sessions", "the usage ledger of sessions.db in ~/.local/share/goose/sessions "
+                                "(macOS ~/Library/Application Support/Block/goose/sessions)"),
+)
 
 
 def _import(kind: str, path: Path | None, logs: Path | None, tz: str | None, config: Path | None) -> None:
@@ -31,31 +45,17 @@ def _import(kind: str, path: Path | None, logs: Path | None, tz: str | None, con
     typer.echo(str(summary))
 
 
-@import_app.command("claude-code")
-def import_claude_code(path: PathArg = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None) -> None:
-    """Import Claude Code transcripts (~/.claude/projects).
+def _command(kind: str, what: str, where: str) -> Callable[..., None]:
+    def command(path: PathArg = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None) -> None:
+        _import(kind, path, logs, tz, config)
 
-    Example: vaultledger import claude-code
-    """
-    _import("claude-code", path, logs, tz, config)
-
-
-@import_app.command("codex")
-def import_codex(path: PathArg = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None) -> None:
-    """Import Codex CLI sessions (~/.codex/sessions).
-
-    Example: vaultledger import codex
-    """
-    _import("codex", path, logs, tz, config)
+    command.__name__ = f"import_{kind.replace('-', '_')}"
+    command.__doc__ = f"Import {what}.\n\nReads {where}.\n\nExample: vaultledger import {kind}"
+    return command
 
 
-@import_app.command("llm")
-def import_llm(path: PathArg = None, logs: LogsOpt = None, tz: TzOpt = None, config: ConfigOpt = None) -> None:
-    """Import the `llm` tool's logs.db.
-
-    Example: vaultledger import llm
-    """
-    _import("llm", path, logs, tz, config)
+for _kind, _what, _where in IMPORTS:
+    import_app.command(_kind)(_command(_kind, _what, _where))
 
 
 @import_app.command("otlp")

@@ -49,9 +49,15 @@ IMPORTERS: dict[str, str] = {
     "codex": "vaultledger.capture.importers.codex:import_codex",
     "llm": "vaultledger.capture.importers.llm_db:import_llm",
     "otlp": "vaultledger.capture.importers.otlp:import_otlp",
+    "gemini-cli": "vaultledger.capture.importers.gemini_cli:import_gemini_cli",
+    "opencode": "vaultledger.capture.importers.opencode:import_opencode",
+    "copilot-cli": "vaultledger.capture.importers.copilot_cli:import_copilot_cli",
+    "qwen-code": "vaultledger.capture.importers.qwen_code:import_qwen_code",
+    "goose": "vaultledger.capture.importers.goose:import_goose",
 }
 IMPORTER_NAMES = tuple(IMPORTERS)
 LARGE_IMPORT_BYTES = 32 * 1024 * 1024  # below this a progress bar only flickers
+SKIPPED_PLACES_SHOWN = 3  # per reason: enough to find the lines, short enough to read
 COMMIT_EVERY = 1000
 
 __all__ = [
@@ -98,6 +104,7 @@ class ImportSummary:
     first_ts: dt.datetime | None = None
     last_ts: dt.datetime | None = None
     skipped: Counter[str] = field(default_factory=Counter)
+    skipped_at: dict[str, list[str]] = field(default_factory=dict)  # reason -> first places (file:line)
 
     def add(self, record: UsageRecord) -> None:
         """Count one appended record."""
@@ -144,10 +151,18 @@ class ImportSummary:
         if self.first_ts and self.last_ts:
             lines.append(f"dates: {self.first_ts.date().isoformat()} to {self.last_ts.date().isoformat()}")
         if self.skipped:
-            reasons = "; ".join(f"{count:,} {reason}" for reason, count in self.skipped.most_common())
+            reasons = "; ".join(f"{count:,} {reason}{self._places(reason)}"
+                                for reason, count in self.skipped.most_common())
             total = sum(self.skipped.values())
             lines.append(f"skipped {total:,} line{'s' if total != 1 else ''}: {reasons}")
         return "\n".join(lines)
+
+    def _places(self, reason: str) -> str:
+        places = self.skipped_at.get(reason)
+        if not places:
+            return ""
+        more = " …" if self.skipped[reason] > len(places) else ""
+        return f" (at {', '.join(places)}{more})"
 
 
 class DryRunLog:
@@ -184,13 +199,14 @@ class ImportRun:
         state.bind(usage_log.logs_dir, read_only=isinstance(usage_log, DryRunLog))
         self._pending = 0
 
-    def offer(self, fields: dict[str, Any]) -> None:
-        """Validate `fields` as a record and append it unless the destination holds it with the same usage."""
+    def offer(self, fields: dict[str, Any], where: str | None = None) -> None:
+        """Validate `fields` as a record and append it unless the destination holds it with the same usage;
+        `where` (`file:line`) locates the call if it is skipped."""
         self.summary.messages += 1
         try:
             record = make_record(**fields)
         except InvalidRecord as error:
-            self.skip(f"invalid record: {error}")
+            self.skip(f"invalid record: {error}", where)
             return
         fingerprint = usage_fingerprint(record)
         if record.id and self.state.fingerprint_of(record.id) == fingerprint:
@@ -204,13 +220,13 @@ class ImportRun:
         if id_known and not has_usage(record) and self.destination.holds_usage(record):
             self.summary.already_imported += 1
             return
-        self._append(record, fingerprint, updated=id_known)
+        self._append(record, fingerprint, updated=id_known, where=where)
 
-    def _append(self, record: UsageRecord, fingerprint: str, *, updated: bool) -> None:
+    def _append(self, record: UsageRecord, fingerprint: str, *, updated: bool, where: str | None) -> None:
         try:
             path = self.usage_log.append(record)
         except InvalidRecord as error:  # e.g. over the 4 KiB line limit
-            self.skip(f"invalid record: {error}")
+            self.skip(f"invalid record: {error}", where)
             return
         step("import: record appended")
         self.destination.add(record, fingerprint, path)
@@ -222,8 +238,12 @@ class ImportRun:
         if self._pending >= COMMIT_EVERY:
             self._commit()
 
-    def skip(self, reason: str) -> None:
+    def skip(self, reason: str, where: str | None = None) -> None:
+        """Count a line not imported, by reason; `where` (`file:line`) names the first few such lines."""
         self.summary.skipped[reason] += 1
+        places = self.summary.skipped_at.setdefault(reason, []) if where else []
+        if where and len(places) < SKIPPED_PLACES_SHOWN:
+            places.append(where)
 
     def file_done(self, path: Path, stat: os.stat_result) -> None:
         self.state.remember_file(path, stat)

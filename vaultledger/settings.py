@@ -49,6 +49,7 @@ class Settings:
     prices: list[Mapping[str, Any]] = field(default_factory=list)
     budgets: Mapping[str, Any] = field(default_factory=dict)
     alerts: Mapping[str, Any] = field(default_factory=dict)
+    plans: Mapping[str, Any] = field(default_factory=dict)  # [plans.NAME]: flat-fee subscriptions
     templates_dir: Path | None = None
     unknown_keys: tuple[str, ...] = ()
     # Values no writer needs, found wrong: every command but `log` refuses them, `doctor` lists them
@@ -91,6 +92,7 @@ def resolve_settings(
         prices=_price_entries(table),
         budgets=_table(table, "budgets"),
         alerts=_table(table, "alerts"),
+        plans=_table(table, "plans"),
         templates_dir=_templates_dir(table, base, problems),
         unknown_keys=tuple(sorted(set(table) - KNOWN_KEYS)),
         problems=tuple(problems),

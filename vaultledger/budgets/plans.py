@@ -12,13 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaultledger.errors import ConfigError
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, dimension_values
-from vaultledger.periods import Period, month_of, months_overlapping
+from vaultledger.periods import Period, month_of, months_overlapping, today
 from vaultledger.pricing import format_usd
 from vaultledger.record import normalise_provider
+
+if TYPE_CHECKING:
+    from vaultledger.settings import Settings
 
 # What `match` may test: the dimensions a day's groups of calls keep (a `tag` matches any of a call's tags).
 MATCH_KEYS = ("provider", "model", "app", "project", "use_case", "service_tier", "tag")
@@ -69,32 +72,54 @@ class PlanValue:
     period: Period
     covered: Sums
     fee: Decimal
+    as_of: dt.date | None = None  # today, to say "this month"
 
     @property
     def saved(self) -> Decimal:
         """List price minus fee: positive when the plan paid off (unpriced calls not counted)."""
         return self.covered.cost - self.fee
 
-    def line(self, today: dt.date | None = None) -> str:
+    def as_json(self) -> dict[str, Any]:
+        """The plan's entry in `report --format json`'s `plans` (amounts in USD, as numbers)."""
+        from vaultledger.reports.report import dollars
+
+        return {"plan": self.plan.key, "name": self.plan.name, "monthly_fee_usd": dollars(self.plan.monthly),
+                "fee_usd": dollars(self.fee), "calls": self.covered.calls, "cost_usd": dollars(self.covered.cost),
+                "unpriced_calls": self.covered.unpriced_calls, "saved_usd": dollars(self.saved),
+                "line": self.line()}
+
+    def line(self) -> str:
         """'Claude Max: $812.00 of API use for $200.00 this month' (plus unpriced calls, if any)."""
-        text = f"{self.plan.name}: {format_usd(self.covered.cost)} of API use for {format_usd(self.fee)} {self._when(today)}"
+        text = f"{self.plan.name}: {format_usd(self.covered.cost)} of API use for {format_usd(self.fee)} {self._when()}"
         if self.covered.calls:
             text += f" ({self.covered.calls:,} call{'' if self.covered.calls == 1 else 's'})"
         if self.covered.unpriced_calls:
             text += f"; {self.covered.unpriced_calls:,} unpriced calls not counted"
         return text
 
-    def _when(self, today: dt.date | None) -> str:
-        if today is not None and self.period == month_of(today):
+    def _when(self) -> str:
+        if self.as_of is not None and self.period == month_of(self.as_of):
             return "this month"
         if self.period.kind in ("month", "quarter"):
             return f"in {self.period.key}"
         return f"in {self.period.key} (the monthly fee prorated by day)"
 
 
-def plan_values(plans: list[Plan], period: Period, usage: Usage) -> list[PlanValue]:
-    """Each plan's value over `period`, in config order."""
-    return [PlanValue(plan, period, plan.covered(usage), plan.fee_for(period)) for plan in plans]
+def plan_values(plans: list[Plan], period: Period, usage: Usage, as_of: dt.date | None = None) -> list[PlanValue]:
+    """Each plan's value over `period` (whose usage is `usage`), in config order; `as_of` is today."""
+    return [PlanValue(plan, period, plan.covered(usage), plan.fee_for(period), as_of) for plan in plans]
+
+
+def plans_over(settings: Settings, period: Period | None, now: dt.datetime | None = None) -> list[PlanValue]:
+    """The config's plans over `period` (default: this month in the configured zone), read from its logs."""
+    from vaultledger.ledger import Ledger
+
+    plans = parse_plans(settings.plans, settings.config_label)
+    if not plans:
+        return []
+    as_of = today(settings.timezone.value, now)
+    period = period or month_of(as_of)
+    return plan_values(plans, period, Ledger.from_settings(settings).usage(period), as_of)
 
 
 def parse_plans(table: Mapping[str, Any], source: str = "config") -> list[Plan]:

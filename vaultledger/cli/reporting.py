@@ -12,6 +12,7 @@ from vaultledger.cli.period_flags import PeriodFlags
 from vaultledger.cli.resolve import ledger_for, period_or_today, warn_if_no_logs, week_rule_for
 
 if TYPE_CHECKING:
+    from vaultledger.budgets.plans import PlanValue
     from vaultledger.ledger import Ledger
     from vaultledger.ledger.usage import Usage
     from vaultledger.periods import Period
@@ -47,7 +48,7 @@ def write_report(settings: Settings, request: ReportRequest) -> None:
     if other is not None and other_usage is not None:
         _print_comparison(chosen, usage, other, other_usage, request.by, request.fmt)
     else:
-        _print_report(chosen, usage, ledger, request, outliers, dropped.count)
+        _print_report(chosen, usage, ledger, request, outliers, dropped.count, _plan_values(settings, chosen, usage))
     for warning in [*warnings(ledger.stats, outliers, usage), *dropped.warnings()]:
         print(f"vaultledger: warning: {warning}", file=sys.stderr)
 
@@ -60,8 +61,18 @@ def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Us
     return ledger.usage(period)
 
 
+def _plan_values(settings: Settings, period: Period, usage: Usage) -> list[PlanValue]:
+    from vaultledger.budgets.plans import parse_plans, plan_values
+    from vaultledger.periods import today
+
+    if not settings.plans:
+        return []
+    return plan_values(parse_plans(settings.plans, settings.config_label), period, usage, today(settings.timezone.value))
+
+
 def _print_report(
-    period: Period, usage: Usage, ledger: Ledger, request: ReportRequest, outliers: list, dropped: int
+    period: Period, usage: Usage, ledger: Ledger, request: ReportRequest, outliers: list, dropped: int,
+    plans: list[PlanValue],
 ) -> None:
     from vaultledger.reports import report
 
@@ -71,6 +82,7 @@ def _print_report(
             period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by], outliers, dropped)
         if by in report.TIME_UNITS:
             document[f"by_{by}"] = [{"key": key, **report.sums_json(sums)} for key, sums in usage.by(by)]
+        document["plans"] = [value.as_json() for value in plans]
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         sys.stdout.write(report.report_csv(usage, by))
@@ -78,6 +90,8 @@ def _print_report(
         from vaultledger.cli.tables import print_report_table
 
         print_report_table(period, usage, ledger.stats, by)
+        for value in plans:
+            print(value.line())
 
 
 def _print_comparison(period: Period, usage: Usage, other: Period, other_usage: Usage, by: str, fmt: str) -> None:

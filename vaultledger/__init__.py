@@ -22,8 +22,7 @@ _HOMES = {
     "BudgetExceeded": "vaultledger.budgets.guard",
 }
 
-if TYPE_CHECKING:
-    from vaultledger.budgets.guard import BudgetExceeded, check_budget, guard
+if TYPE_CHECKING:  # (guard's names are typed in vaultledger.budgets.guard: the facade sits below that layer)
     from vaultledger.capture import record_response
     from vaultledger.capture.context import context
     from vaultledger.capture.logger import log_record, log_usage

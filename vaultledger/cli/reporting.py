@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vaultledger.cli.period_flags import PeriodFlags
 from vaultledger.cli.resolve import ledger_for, period_or_today, warn_if_no_logs, week_rule_for
@@ -78,11 +78,7 @@ def _print_report(
 
     by, fmt = request.by, request.fmt
     if fmt == "json":
-        document = report.report_json(
-            period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by], outliers, dropped)
-        if by in report.TIME_UNITS:
-            document[f"by_{by}"] = [{"key": key, **report.sums_json(sums)} for key, sums in usage.by(by)]
-        document["plans"] = [value.as_json() for value in plans]
+        document = _json_document(period, usage, ledger, by, outliers, dropped, plans)
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         sys.stdout.write(report.report_csv(usage, by))
@@ -92,6 +88,31 @@ def _print_report(
         print_report_table(period, usage, ledger.stats, by)
         for value in plans:
             print(value.line())
+
+
+def report_document(settings: Settings, period: Period, by: str = "provider") -> dict[str, Any]:
+    """The `report --format json` document of `period` (what the MCP server answers with)."""
+    from vaultledger.capture.dropped import dropped_records
+    from vaultledger.reports.problems import find_outliers
+
+    ledger = ledger_for(settings)
+    usage = _usage_by(ledger, period, by, settings)
+    dropped = dropped_records(settings.logs.value, period.start, period.end).count
+    return _json_document(period, usage, ledger, by, find_outliers(ledger, period), dropped,
+                          _plan_values(settings, period, usage))
+
+
+def _json_document(
+    period: Period, usage: Usage, ledger: Ledger, by: str, outliers: list, dropped: int, plans: list[PlanValue]
+) -> dict[str, Any]:
+    from vaultledger.reports import report
+
+    document = report.report_json(period, usage, ledger.stats, [] if by in report.TIME_UNITS else [by], outliers,
+                                  dropped)
+    if by in report.TIME_UNITS:
+        document[f"by_{by}"] = [{"key": key, **report.sums_json(sums)} for key, sums in usage.by(by)]
+    document["plans"] = [value.as_json() for value in plans]
+    return document
 
 
 def _print_comparison(period: Period, usage: Usage, other: Period, other_usage: Usage, by: str, fmt: str) -> None:

@@ -20,6 +20,8 @@ from vaultledger.budgets import Budget, statuses_on
 from vaultledger.capture.usage_log import daily_log_path
 from vaultledger.errors import InvalidRecord, VaultledgerError
 from vaultledger.ledger import Ledger
+from vaultledger.ledger.cache import FileFold, FoldCache, file_signature, fingerprint
+from vaultledger.ledger.fold import fold_log_file
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, list_log_files
 from vaultledger.ledger.usage import group_key, merge_days
 from vaultledger.periods import Period, WeekRule, local_day, today
@@ -163,9 +165,11 @@ class SpendWatch:
         return [LimitStatus(*row) for row in zip(self.budgets, self._periods, self._spent, self._unpriced)]
 
     def _fold(self, day: dt.date, moment: float) -> None:
-        # Sizes first: a line appended while the ledger folds is then counted twice, never missed.
+        # Each file's fold says where it stopped reading; where one cannot (an archive, a careful fold),
+        # the size before folding stands in: a line appended meanwhile then counts twice, never not at all.
         offsets = self._sizes(self._window(day))
-        ledger = Ledger(self.logs_dir, self.tz, self.book, self.cache_dir, parallel=False)
+        ledger = Ledger(self.logs_dir, self.tz, self.book, self.cache_dir, parallel=False,
+                        folds=self._folds_noting_ends(offsets))
         statuses = statuses_on(day, self.budgets, lambda first, last: merge_days(ledger.days(first, last).values()),
                                self.rule)
         self._periods = [status.period for status in statuses]
@@ -175,6 +179,23 @@ class SpendWatch:
         self._lines = AppendedLines(offsets)
         self._hot = self._hot_files(day, offsets)
         self._refresh_at, self._list_at = moment + REFRESH_EVERY, moment + LIST_EVERY
+
+    def _folds_noting_ends(self, offsets: dict[Path, int]) -> Callable[[Path], FileFold]:
+        """Each file's fold, from the fold cache or read now (and kept), noting in `offsets` where it stopped."""
+        cache = FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
+
+        def fold(path: Path) -> FileFold:
+            signature = file_signature(path)
+            found = cache.load(path, signature) if cache else None
+            if found is None:
+                found = fold_log_file(path, self.book, self.tz)
+                if cache:
+                    cache.store(path, signature, found)
+            if found.resume is not None:
+                offsets[path] = found.resume.offset
+            return found
+
+        return fold
 
     def _window(self, day: dt.date) -> tuple[dt.date, dt.date]:
         """Days whose files can hold calls of the budgets' current periods."""

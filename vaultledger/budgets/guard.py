@@ -130,6 +130,9 @@ def check_budget(*, project: str | None = None, provider: str | None = None, mod
     return _process_limits.get().check(project=project, provider=provider, model=model, app=app, use_case=use_case)
 
 
+_warned_unpriced: dict[HardLimits | None, int] = {}  # the most unpriced calls warned about, per set of limits
+
+
 class Guard(ContextDecorator):
     """A context manager and decorator that refuses a call before it is made (see `guard`)."""
 
@@ -141,9 +144,11 @@ class Guard(ContextDecorator):
         refusing = check.refusal(self.estimate_usd)
         if refusing is not None:
             raise BudgetExceeded(refusing, self.estimate_usd)
-        if check.unpriced_calls:
+        if check.unpriced_calls > _warned_unpriced.get(self.limits, 0):
             from vaultledger.capture.logger import warn_limited
 
+            # Once per new unpriced call, not per guarded call: a warning costs more than the check.
+            _warned_unpriced[self.limits] = check.unpriced_calls
             warn_limited(f"vaultledger: {check.tightest}; spending may be higher than counted")
         return check
 

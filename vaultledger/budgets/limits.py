@@ -191,7 +191,7 @@ class SpendWatch:
                 found = fold_log_file(path, self.book, self.tz)
                 if cache:
                     cache.store(path, signature, found)
-            if found.resume is not None:
+            if found.resume is not None and path in offsets:  # the ledger also reads a little outside the window
                 offsets[path] = found.resume.offset
             return found
 

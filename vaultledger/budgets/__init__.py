@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from vaultledger.budgets.plans import Plan, parse_plans
+from vaultledger.budgets.plans import Plan, parse_plans, sums_where
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, dimension_values
 from vaultledger.errors import ConfigError
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, week_of
@@ -68,11 +68,7 @@ class Budget:
 
     def watched(self, usage: Usage) -> Sums:
         """Calls, tokens and known cost of the usage this budget watches."""
-        total = Sums()
-        for key, sums in usage.groups.items():
-            if self.watches(key):
-                total.add(sums)
-        return total
+        return sums_where(usage, self.watches)
 
     def watches(self, key: GroupKey) -> bool:
         """Whether calls of this group count against the budget."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from vaultledger.budgets import Budget, statuses_on
+from vaultledger.budgets import Budget, BudgetStatus, statuses_on
 from vaultledger.capture.usage_log import daily_log_path
 from vaultledger.errors import InvalidRecord, VaultledgerError
 from vaultledger.ledger import Ledger
@@ -36,21 +36,12 @@ Now = Callable[[], dt.datetime]
 
 
 @dataclass(frozen=True)
-class LimitStatus:
+class LimitStatus(BudgetStatus):
     """One hard budget over its current period: what is spent, and the calls whose cost is unknown."""
-
-    budget: Budget
-    period: Period
-    spent: Decimal
-    unpriced_calls: int = 0
 
     @property
     def limit(self) -> Decimal:
-        return self.budget.amount
-
-    @property
-    def remaining(self) -> Decimal:
-        return max(self.limit - self.spent, Decimal(0))
+        return self.amount
 
     @property
     def reached(self) -> bool:
@@ -162,7 +153,8 @@ class SpendWatch:
             self._add_new_lines()
         except FileChanged:
             self._fold(day, moment)
-        return [LimitStatus(*row) for row in zip(self.budgets, self._periods, self._spent, self._unpriced)]
+        return [LimitStatus(budget, period, spent, day, unpriced)
+                for budget, period, spent, unpriced in zip(self.budgets, self._periods, self._spent, self._unpriced)]
 
     def _fold(self, day: dt.date, moment: float) -> None:
         # Each file's fold says where it stopped reading; where one cannot (an archive, a careful fold),

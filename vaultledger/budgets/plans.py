@@ -8,7 +8,7 @@ a line beside them, and budgets with `exclude_plans` leave them out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fnmatch import fnmatchcase
@@ -57,11 +57,16 @@ class Plan:
 
     def covered(self, usage: Usage) -> Sums:
         """Calls, tokens and list-price cost of the calls of `usage` this plan covers."""
-        total = Sums()
-        for key, sums in usage.groups.items():
-            if self.covers(key):
-                total.add(sums)
-        return total
+        return sums_where(usage, self.covers)
+
+
+def sums_where(usage: Usage, wanted: Callable[[GroupKey], bool]) -> Sums:
+    """The sums of the groups of `usage` whose key is `wanted`."""
+    total = Sums()
+    for key, sums in usage.groups.items():
+        if wanted(key):
+            total.add(sums)
+    return total
 
 
 @dataclass(frozen=True)

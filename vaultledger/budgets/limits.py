@@ -67,6 +67,9 @@ class BudgetExceeded(VaultledgerError):
         why = "it is reached" if status.reached else f"this call's estimate of {format_usd(estimate)} would cross it"
         super().__init__(f"{status}; call refused: {why}")
 
+    def __reduce__(self) -> tuple[type, tuple[LimitStatus, Decimal]]:
+        return BudgetExceeded, (self.status, self.estimate)  # so it crosses process pools intact
+
 
 @dataclass(frozen=True)
 class LimitCheck:
@@ -81,6 +84,7 @@ class LimitCheck:
 
     @property
     def unpriced_calls(self) -> int:
+        """Calls of unknown cost that the most-affected limit cannot count (0: every call is priced)."""
         return max((status.unpriced_calls for status in self.statuses), default=0)
 
     @property

@@ -10,16 +10,19 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["UsageRecord", "__version__", "context", "log_record", "log_usage", "record_response"]
+__all__ = ["BudgetExceeded", "UsageRecord", "__version__", "check_budget", "context", "guard", "log_record", "log_usage",
+           "record_response"]
 
 # The public names load on first use: every command imports this package first, and most
 # (`--version`, `report`) never need the logger or the SDK shapes.
 _HOMES = {
     "record_response": "vaultledger.capture.response", "context": "vaultledger.capture.context", "log_record": "vaultledger.capture.logger",
     "log_usage": "vaultledger.capture.logger", "UsageRecord": "vaultledger.record",
+    "check_budget": "vaultledger.budgets.guard", "guard": "vaultledger.budgets.guard",
+    "BudgetExceeded": "vaultledger.budgets.guard",
 }
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (guard's names are typed in vaultledger.budgets.guard: the facade sits below that layer)
     from vaultledger.capture import record_response
     from vaultledger.capture.context import context
     from vaultledger.capture.logger import log_record, log_usage

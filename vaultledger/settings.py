@@ -53,6 +53,7 @@ class Settings:
     budgets: Mapping[str, Any] = field(default_factory=dict)
     alerts: Mapping[str, Any] = field(default_factory=dict)
     imports: Mapping[str, Any] = field(default_factory=dict)  # the `[import]` table, read by capture.importers.sources
+    plans: Mapping[str, Any] = field(default_factory=dict)  # [plans.NAME]: flat-fee subscriptions
     templates_dir: Path | None = None
     unknown_keys: tuple[str, ...] = ()
     # The HOST of `YYYY-MM-DD.HOST.jsonl` this machine writes (config `host_files`), None: plain day files.
@@ -99,6 +100,7 @@ def resolve_settings(
         budgets=_table(table, "budgets"),
         alerts=_table(table, "alerts"),
         imports=_table(table, "import"),
+        plans=_table(table, "plans"),
         templates_dir=_templates_dir(table, base, problems),
         unknown_keys=tuple(sorted(set(table) - KNOWN_KEYS)),
         problems=tuple(problems),

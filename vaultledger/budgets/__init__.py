@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from vaultledger.budgets.plans import Plan, parse_plans, sums_where
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, dimension_values
 from vaultledger.errors import ConfigError
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, week_of
 from vaultledger.record import normalise_provider
 
+if TYPE_CHECKING:
+    from vaultledger.settings import Settings
+
 PERIOD_KINDS = ("daily", "weekly", "monthly", "quarterly")
 SCOPES = ("project", "provider", "model")
+# Switches a budget table may carry beside its amounts; each applies to that table's amounts only.
+SWITCHES = ("hard", "exclude_plans")
 DEFAULT_WARN_AT = Decimal("0.8")
 DEFAULT_DANGER_AT = Decimal("1.0")
 # The budget kind that runs over each kind of period; a date range has none.
@@ -26,7 +32,11 @@ UsageOf = Callable[[dt.date, dt.date], Usage]
 
 @dataclass(frozen=True)
 class Budget:
-    """An amount in USD for one kind of period, over all usage or one project/provider/model."""
+    """An amount in USD for one kind of period, over all usage or one project/provider/model.
+
+    A `hard` budget is a limit: `vaultledger.guard()` refuses calls once it is reached. Calls that one
+    of `excluded` (flat-fee plans) covers do not count against it.
+    """
 
     kind: str
     amount: Decimal
@@ -34,11 +44,15 @@ class Budget:
     name: str | None = None
     warn_at: Decimal = DEFAULT_WARN_AT
     danger_at: Decimal = DEFAULT_DANGER_AT
+    hard: bool = False
+    excluded: tuple[Plan, ...] = ()
 
     @property
     def label(self) -> str:
         what = f"{self.scope} {self.name}" if self.scope else "all usage"
-        return f"{self.kind.capitalize()} budget ({what})"
+        if self.excluded:
+            what += ", without " + ", ".join(plan.key for plan in self.excluded)
+        return f"{self.kind.capitalize()} {'hard limit' if self.hard else 'budget'} ({what})"
 
     def period_containing(self, day: dt.date, rule: WeekRule) -> Period:
         return {
@@ -54,14 +68,12 @@ class Budget:
 
     def watched(self, usage: Usage) -> Sums:
         """Calls, tokens and known cost of the usage this budget watches."""
-        total = Sums()
-        for key, sums in usage.groups.items():
-            if self.watches(key):
-                total.add(sums)
-        return total
+        return sums_where(usage, self.watches)
 
     def watches(self, key: GroupKey) -> bool:
         """Whether calls of this group count against the budget."""
+        if self.excluded and any(plan.covers(key) for plan in self.excluded):
+            return False
         if self.scope is None:
             return True
         if self.scope == "model":
@@ -163,20 +175,35 @@ class BudgetStatus:
         return "ok"
 
 
-def parse_budgets(table: Mapping[str, Any], source: str = "config") -> list[Budget]:
-    """`[budgets]` → Budget values; `[budgets.project.NAME]`, `.provider.NAME`, `.model."p/m"` scoped."""
-    warn_at, danger_at = _thresholds(table, source)
-    budgets = _amounts(table, None, None, warn_at, danger_at, source)
+def budgets_from(settings: Settings) -> list[Budget]:
+    """The config's budgets, with the plans their `exclude_plans` leaves out: what every command uses."""
+    plans = parse_plans(settings.plans, settings.config_label)
+    return parse_budgets(settings.budgets, settings.config_label, plans)
+
+
+def parse_budgets(table: Mapping[str, Any], source: str = "config", plans: Sequence[Plan] = ()) -> list[Budget]:
+    """`[budgets]` → Budget values; `[budgets.project.NAME]`, `.provider.NAME`, `.model."p/m"` scoped.
+
+    Each table may say `hard = true` (its amounts are limits) and `exclude_plans = true` (or a list of
+    plan names: calls those `[plans.NAME]` cover do not count), for its own amounts only.
+    """
+    thresholds = _thresholds(table, source)
+    budgets = _amounts(table, None, None, thresholds, plans, "[budgets]", source)
     for scope in SCOPES:
         scoped = table.get(scope, {})
         if not isinstance(scoped, Mapping):
             raise ConfigError(f"{source}: [budgets.{scope}] must hold tables like [budgets.{scope}.NAME]")
         for name, amounts in scoped.items():
+            where = f"[budgets.{scope}.{name}]"
             if not isinstance(amounts, Mapping):
-                raise ConfigError(f"{source}: [budgets.{scope}.{name}] must be a table of amounts")
+                raise ConfigError(f"{source}: {where} must be a table of amounts")
+            unknown = set(amounts) - set(PERIOD_KINDS) - set(SWITCHES)
+            if unknown:
+                raise ConfigError(f"{source}: {where} has unknown key {sorted(unknown)[0]!r} "
+                                  f"(amounts are {', '.join(PERIOD_KINDS)}; switches {', '.join(SWITCHES)})")
             label = normalise_provider(name) if scope == "provider" else name
-            budgets.extend(_amounts(amounts, scope, label, warn_at, danger_at, source))
-    unknown = set(table) - set(PERIOD_KINDS) - set(SCOPES) - {"warn_at", "alert_thresholds"}
+            budgets.extend(_amounts(amounts, scope, label, thresholds, plans, where, source))
+    unknown = set(table) - set(PERIOD_KINDS) - set(SCOPES) - set(SWITCHES) - {"warn_at", "alert_thresholds"}
     if unknown:
         raise ConfigError(f"{source}: [budgets] has unknown key {sorted(unknown)[0]!r}")
     return budgets
@@ -193,13 +220,36 @@ def _thresholds(table: Mapping[str, Any], source: str) -> tuple[Decimal, Decimal
 
 
 def _amounts(
-    table: Mapping[str, Any], scope: str | None, name: str | None, warn_at: Decimal, danger_at: Decimal, source: str
+    table: Mapping[str, Any], scope: str | None, name: str | None, thresholds: tuple[Decimal, Decimal],
+    plans: Sequence[Plan], where: str, source: str,
 ) -> list[Budget]:
+    hard = table.get("hard", False)
+    if not isinstance(hard, bool):
+        raise ConfigError(f"{source}: {where} hard must be true or false, got {hard!r}")
+    excluded = _excluded_plans(table.get("exclude_plans", False), plans, where, source)
     return [
-        Budget(kind, _decimal(table[kind], kind, source), scope, name, warn_at, danger_at)
+        Budget(kind, _decimal(table[kind], kind, source), scope, name, *thresholds, hard, excluded)
         for kind in PERIOD_KINDS
         if kind in table
     ]
+
+
+def _excluded_plans(value: Any, plans: Sequence[Plan], where: str, source: str) -> tuple[Plan, ...]:
+    """`exclude_plans = true` (every plan) or a list of plan names → the plans left out."""
+    if value is False:
+        return ()
+    if value is True:
+        if not plans:
+            raise ConfigError(f"{source}: {where} exclude_plans = true, but the config has no [plans.NAME]")
+        return tuple(plans)
+    by_key = {plan.key: plan for plan in plans}
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ConfigError(f"{source}: {where} exclude_plans must be true, false or a list of plan names")
+    missing = [name for name in value if name not in by_key]
+    if missing:
+        raise ConfigError(f"{source}: {where} exclude_plans names {missing[0]!r}, which is no [plans.NAME] "
+                          f"(plans: {', '.join(by_key) or 'none'})")
+    return tuple(by_key[name] for name in value)
 
 
 def _decimal(value: Any, key: str, source: str) -> Decimal:

@@ -16,7 +16,7 @@ from vaultledger.budgets import (
     PERIOD_KINDS,
     Budget,
     BudgetStatus,
-    parse_budgets,
+    budgets_from,
     statuses_on,
     statuses_over,
 )
@@ -43,7 +43,7 @@ def evaluate_budgets(
 
     Raises PeriodError when budgets exist but none is of the named period's kind.
     """
-    budgets = parse_budgets(settings.budgets, settings.config_label)
+    budgets = budgets_from(settings)
     if not budgets:
         return []
     as_of = today(settings.timezone.value, now)

@@ -22,15 +22,19 @@ def budget_command(
 
     Example: vaultledger budget --month 2026-03
     """
+    from vaultledger.budgets.plans import plans_over
     from vaultledger.budgets.report import budget_table, evaluate_budgets
 
     with user_errors():
         settings = settings_from(config, vault, logs, tz)
         statuses = evaluate_budgets(settings, chosen_period(period, settings), week_rule_for(settings))
+        plans = plans_over(settings, chosen_period(period, settings))
     warn_if_no_logs(settings)
-    if not statuses:
+    if statuses:
+        budget_table(statuses)
+    elif not plans:
         typer.echo("no budgets configured: add a [budgets] table to the config (see README)")
-        return
-    budget_table(statuses)
+    for plan in plans:  # flat-fee plans: what their calls would have cost at list price
+        typer.echo(plan.line())
     if fail_over and any(status.level == "over" for status in statuses):
         raise typer.Exit(3)

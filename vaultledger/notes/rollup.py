@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vaultledger._faults import step
 from vaultledger._fs import sweep_folder_once
-from vaultledger.budgets import Budget, parse_budgets
+from vaultledger.budgets import Budget, budgets_from
 from vaultledger.errors import NoteError, VaultError
 from vaultledger.ledger import Ledger
 from vaultledger.notes.properties import set_properties
@@ -65,7 +65,7 @@ class Rollup:
 
     def __post_init__(self) -> None:
         self.note_settings = load_note_settings(self.vault, self.settings.notes)
-        self.budgets: list[Budget] = parse_budgets(self.settings.budgets, self.settings.config_label)
+        self.budgets: list[Budget] = budgets_from(self.settings)
 
     @property
     def week_rule(self) -> WeekRule:

@@ -44,10 +44,10 @@ def logs_folder_problem(settings: Settings) -> str | None:
 
 
 def _budgets(settings: Settings) -> None:
-    if settings.budgets:
-        from vaultledger.budgets import parse_budgets
+    if settings.budgets or settings.plans:
+        from vaultledger.budgets import budgets_from
 
-        parse_budgets(settings.budgets, settings.config_label)
+        budgets_from(settings)
 
 
 def _alerts(settings: Settings) -> None:

@@ -40,6 +40,8 @@ class Ledger:
     # Where folds come from instead of the cache and workers: watch mode's folds kept current as files grow.
     folds: Callable[[Path], FileFold] | None = None
     _listing: list[LogFile] | None = None  # the folder's files while one question is answered
+    # Each period's answer: a Ledger reads every file once, so asking again (a report's outliers) costs nothing.
+    _answers: dict[tuple[dt.date, dt.date], Usage] = field(default_factory=dict)
     _read: FoldedFiles = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,10 +59,14 @@ class Ledger:
         """All usage whose local day falls in the period.
 
         With a cache, each whole month inside the period is kept merged too, so a year's report
-        after a day of new lines reads one month's files and eleven small entries.
+        after a day of new lines reads one month's files and eleven small entries. The answer is
+        shared by later askers: it must not be changed.
         """
-        with self._one_listing():
-            return self._usage(period)
+        key = (period.start, period.end)
+        if key not in self._answers:
+            with self._one_listing():
+                self._answers[key] = self._usage(period)
+        return self._answers[key]
 
     @contextmanager
     def _one_listing(self) -> Iterator[None]:

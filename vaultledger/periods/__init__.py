@@ -43,11 +43,13 @@ class WeekRule:
     is_iso: bool = False
 
     def __post_init__(self) -> None:
-        # Outside these bounds January (7 + dow - doy) is not a January day and moment misbehaves.
-        if not 0 <= self.dow <= 6 or not self.dow <= self.doy <= self.dow + 6:
+        # Week 1 holds January (7 + dow - doy), so that must be a January day. A locale's own doy
+        # lies in dow..dow+6; Obsidian's "Start week on" moves dow and keeps doy, which may leave
+        # that range (de with a Saturday start is dow 6, doy 4: week 1 holds January 9).
+        if not 0 <= self.dow <= 6 or not 0 <= self.doy <= self.dow + 6:
             raise ConfigError(
                 f"week rule dow={self.dow} doy={self.doy} is not valid: "
-                "dow is 0 (Sunday) to 6, and doy lies between dow and dow + 6"
+                "dow is 0 (Sunday) to 6, and doy lies between 0 and dow + 6"
             )
 
     @classmethod

@@ -22,6 +22,16 @@ from vaultledger.notes.rollup import Rollup
 from vaultledger.settings import Setting, resolve_settings
 
 runner = CliRunner()
+
+
+def enable_periodic_notes(vault: Path, *kinds: str) -> None:
+    """Periodic Notes enabled, with these kinds of notes in the vault root (a vault without a source
+    for them has no weekly, monthly, quarterly or yearly notes)."""
+    plugin = vault / ".obsidian" / "plugins" / "periodic-notes"
+    plugin.mkdir(parents=True, exist_ok=True)
+    settings = {kind: {"enabled": True, "folder": "", "format": ""} for kind in kinds}
+    (plugin / "data.json").write_text(json.dumps(settings), encoding="utf-8")
+    (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]', encoding="utf-8")
 MYSTERY = "| acme | 2 | 2,000,000 | 0 | $0.00 (+2 unpriced) | 100 % |"
 PRICED = "| acme | 2 | 2,000,000 | 0 | $10.00 | 100 % |"
 
@@ -44,6 +54,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def notes(vault: Path, logs_dir: Path, config: Path) -> dict[str, Path]:
     """Two unpriced calls in March 2026, rolled up by a first nightly run into two day notes, a week's and a
     quarter's."""
+    enable_periodic_notes(vault, "weekly", "quarterly")
     for day in ("2026-03-10", "2026-03-11"):
         write_lines(logs_dir / f"{day}.jsonl", call(ts=f"{day}T12:00:00Z", provider="acme", model="frobnicator-9000",
                                                     input_tokens=1_000_000, output_tokens=0))

@@ -90,6 +90,10 @@ def at(day: dt.date = DAY, clock: str = "12:00:00") -> str:
 
 @pytest.fixture
 def settings(vault: Path, logs_dir: Path) -> Settings:
+    plugin = vault / ".obsidian" / "plugins" / "periodic-notes"  # weekly notes on, in the vault root
+    plugin.mkdir(parents=True)
+    (plugin / "data.json").write_text('{"weekly": {"enabled": true, "folder": "", "format": ""}}')
+    (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]')
     return resolve_settings(vault=vault, logs=logs_dir, tz="UTC")
 
 

@@ -56,17 +56,18 @@ def period_or_today(flags: PeriodFlags, settings: Settings) -> Period:
 
 
 def week_rule_for(settings: Settings) -> WeekRule:
-    """Weeks follow the weekly note's format when a vault is known, else the config's week start."""
+    """Weeks as the vault's notes count them (the weekly format, week start and locale; see
+    notes/weeks.py), else as the config says."""
     from vaultledger.notes.vault import is_vault, load_note_settings
-    from vaultledger.periods import week_rule_for_format
+    from vaultledger.notes.weeks import note_weeks
 
     weekly_format = "gggg-[W]ww"
     vault = settings.vault.value
     if vault is not None and is_vault(vault):
         weekly_format = load_note_settings(vault, settings.notes)["weekly"].format
-    elif "weekly" in settings.notes and settings.notes["weekly"].get("format"):
+    elif isinstance(settings.notes.get("weekly"), dict) and settings.notes["weekly"].get("format"):
         weekly_format = settings.notes["weekly"]["format"]
-    return week_rule_for_format(weekly_format, settings.week_start.value, settings.week_doy)
+    return note_weeks(settings, weekly_format, vault).period_rule
 
 
 def ledger_for(settings: Settings) -> Ledger:

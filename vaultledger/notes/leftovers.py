@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from vaultledger.notes.lookup import VaultFiles, names_a_year
-from vaultledger.notes.vault import NoteSettings, how_to_enable, note_path
+from vaultledger.notes.vault import NoteSettings, note_path
 from vaultledger.notes.weeks import NoteWeeks
 from vaultledger.periods import Period, day_of, month_of, quarter_of, week_of, year_of
 
@@ -46,7 +46,7 @@ def leftover_notes(
             if note is None:
                 continue
             if not note.enabled:
-                found.append(Leftover(path, kind, how_to_enable(kind, vault)))
+                found.append(Leftover(path, kind, f"{kind} notes are off in this vault"))
             elif not _is_expected(relative, path, note, expected[kind]):
                 where = f"{note.folder or 'the vault root'}/{note.format}"
                 found.append(Leftover(path, kind, f"{kind} notes go to {where} ({note.source})"))

@@ -90,7 +90,7 @@ class Rollup:
             with_usage |= self._roll(period, result, create=self.create and period not in refresh_only)
         if with_usage:
             off = [kind for kind in KINDS if not self.note_settings[kind].enabled]
-            result.hints.extend(how_to_enable(kind, self.vault) for kind in off)
+            result.hints.extend([how_to_enable(off, self.vault)] if off else [])
         return result
 
     def note_path(self, period: Period) -> Path:

@@ -268,19 +268,22 @@ def _core_daily_notes_layer(vault: Path) -> _Layer | None:
     )
 
 
-def how_to_enable(kind: str, vault: Path) -> str:
-    """One sentence: this kind of note is off in the vault, and how the user turns it on."""
-    title = kind.capitalize()
+def how_to_enable(kinds: str | list[str], vault: Path) -> str:
+    """One sentence: these kinds of notes are off in the vault, and how the user turns them on."""
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    names = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
+    turn_on = f"turn on {kinds[0].capitalize()} Notes" if len(kinds) == 1 else "turn them on"
     if plugin_data(vault, PERIODIC_NOTES) is not None:
-        plugin = f"turn on {title} Notes in Periodic Notes' settings"
+        plugin = f"{turn_on} in Periodic Notes' settings"
     elif ignored_plugin_data(vault, PERIODIC_NOTES) is not None:
-        plugin = f"enable the Periodic Notes plugin (Settings → Community plugins) and its {title} Notes"
+        plugin = f"enable the Periodic Notes plugin (Settings → Community plugins) and {turn_on} there"
     else:
-        plugin = f"install Periodic Notes and turn on its {title} Notes"
-    if kind == "weekly":
-        plugin += ", or Calendar's weekly notes (\"Show week number\")"
-    return (f"{kind} notes are off in this vault, so none is written: {plugin}; or add [notes.{kind}] to "
-            f"the vaultledger config (format {DEFAULT_FORMATS[kind]}, in the vault root unless you set folder)")
+        plugin = f"install Periodic Notes and {turn_on} there"
+    if "weekly" in kinds:
+        plugin += " (weekly notes also with Calendar's \"Show week number\")"
+    tables = ", ".join(f"[notes.{kind}]" for kind in kinds)
+    return (f"{names} notes are off in this vault, so none is written: {plugin}, or add {tables} to the "
+            "vaultledger config (in the vault root unless you set folder)")
 
 
 def vault_relative_parts(path: str, what: str) -> list[str]:

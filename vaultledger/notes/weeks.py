@@ -64,9 +64,10 @@ class NoteWeeks:
             found.append(f"config 'locale' {self.locale.name!r}, but {self.vault.source} sets moment's locale "
                          f"{self.obsidian_locale.name!r}: month and weekday names in note names differ")
         if (self.locale_rule.dow, self.locale_rule.doy) != (self.obsidian_rule.dow, self.obsidian_rule.doy):
-            found.append(f"the config counts {self.locale_rule}, but Obsidian counts {self.obsidian_rule} "
-                         f"({self.vault.source or 'its locale ' + self.obsidian_locale.name}): `gggg`/`ww` "
-                         "weeks and week-based note names differ from the ones Obsidian makes")
+            why = (f"as {self.vault.source} sets it" if self.vault.week_start or self.vault.locale
+                   else f"in moment's {self.obsidian_locale.name} locale")
+            found.append(f"the config counts {self.locale_rule}, but Obsidian counts {self.obsidian_rule}, {why}: "
+                         "`gggg`/`ww` weeks and week-based note names differ from the ones Obsidian makes")
         return found
 
 

@@ -115,8 +115,8 @@ def _week_lines(settings: Settings, vault: Path | None, weekly_format: str, chec
         checkup.problem(str(error))
         return None
     checkup.say(f"locale:    {weeks.locale.name}  [{weeks.locale_source}]")
-    checkup.say(f"weeks:     {weeks.period_rule} for week periods ({weekly_format}); gggg/ww tokens count "
-                f"{weeks.locale_rule}  [{weeks.week_start_source}]")
+    tokens = "" if weeks.period_rule == weeks.locale_rule else f" ({weekly_format}); gggg/ww: {weeks.locale_rule}"
+    checkup.say(f"weeks:     {weeks.period_rule}{tokens}  [{weeks.week_start_source}]")
     for problem in weeks.vault.problems:
         checkup.problem(problem)
     for disagreement in weeks.disagreements():
@@ -161,9 +161,9 @@ def _note_kind_lines(
     from vaultledger.notes.leftovers import leftover_notes
 
     days = [log.day for log in list_log_files(settings.logs.value)] if settings.logs.value.is_dir() else []
-    if days:
-        for kind in [kind for kind, note in notes.items() if not note.enabled]:
-            checkup.say(f"note:      {how_to_enable(kind, vault)}")
+    off = [kind for kind, note in notes.items() if not note.enabled]
+    if days and off:
+        checkup.say(f"note:      {how_to_enable(off, vault)}")
     years = {day.year for day in days} | {dt.date.today().year}
     for leftover in leftover_notes(vault, notes, weeks, years):
         checkup.problem(str(leftover))

@@ -110,3 +110,13 @@ def with_peak_memory(action: Callable[[], T]) -> tuple[T, int]:
         return result, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def enable_periodic_notes(vault: Path, *kinds: str, **settings: dict) -> None:
+    """Periodic Notes enabled, with these kinds of notes in the vault root (or as `settings` says): a vault
+    without a source for them has no weekly, monthly, quarterly or yearly notes."""
+    plugin = vault / ".obsidian" / "plugins" / "periodic-notes"
+    plugin.mkdir(parents=True, exist_ok=True)
+    data = {**{kind: {"enabled": True, "folder": "", "format": ""} for kind in kinds}, **settings}
+    (plugin / "data.json").write_text(json.dumps(data), encoding="utf-8")
+    (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]', encoding="utf-8")

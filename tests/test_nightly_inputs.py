@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import call, write_lines
+from conftest import call, enable_periodic_notes, write_lines
 from vaultledger.cli import app
 from vaultledger.ledger import Ledger
 from vaultledger.notes.inputs import inputs_fingerprint
@@ -23,15 +23,6 @@ from vaultledger.settings import Setting, resolve_settings
 
 runner = CliRunner()
 
-
-def enable_periodic_notes(vault: Path, *kinds: str) -> None:
-    """Periodic Notes enabled, with these kinds of notes in the vault root (a vault without a source
-    for them has no weekly, monthly, quarterly or yearly notes)."""
-    plugin = vault / ".obsidian" / "plugins" / "periodic-notes"
-    plugin.mkdir(parents=True, exist_ok=True)
-    settings = {kind: {"enabled": True, "folder": "", "format": ""} for kind in kinds}
-    (plugin / "data.json").write_text(json.dumps(settings), encoding="utf-8")
-    (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]', encoding="utf-8")
 MYSTERY = "| acme | 2 | 2,000,000 | 0 | $0.00 (+2 unpriced) | 100 % |"
 PRICED = "| acme | 2 | 2,000,000 | 0 | $10.00 | 100 % |"
 

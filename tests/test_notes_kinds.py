@@ -3,13 +3,12 @@ real CLI; the how-to-enable line; Templater templates created or left to Obsidia
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import call, write_lines
+from conftest import call, enable_periodic_notes, write_lines
 from vaultledger.cli import app
 
 runner = CliRunner()
@@ -85,13 +84,6 @@ def test_a_rollup_without_usage_needs_no_hint(vault: Path, logs_dir: Path, confi
     logs_dir.mkdir()
     result = rollup()
     assert result.exit_code == 0 and "notes are off" not in result.output
-
-
-def enable_periodic_notes(vault: Path, **kinds: dict) -> None:
-    plugin = vault / ".obsidian" / "plugins" / "periodic-notes"
-    plugin.mkdir(parents=True, exist_ok=True)
-    (plugin / "data.json").write_text(json.dumps(kinds), encoding="utf-8")
-    (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]', encoding="utf-8")
 
 
 def test_periodic_notes_yearly_settings_name_the_yearly_note(vault: Path, logs: Path, config: Path) -> None:

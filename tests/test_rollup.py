@@ -9,20 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, call, write_lines
+from conftest import FIXTURES, call, enable_periodic_notes, write_lines
 from vaultledger.cli import app
 
 runner = CliRunner()
-
-
-def enable_periodic_notes(vault: Path, *kinds: str) -> None:
-    """Periodic Notes enabled, with these kinds of notes in the vault root (a vault without a source
-    for them has no weekly, monthly, quarterly or yearly notes)."""
-    plugin = vault / ".obsidian" / "plugins" / "periodic-notes"
-    plugin.mkdir(parents=True, exist_ok=True)
-    settings = {kind: {"enabled": True, "folder": "", "format": ""} for kind in kinds}
-    (plugin / "data.json").write_text(json.dumps(settings), encoding="utf-8")
-    (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]', encoding="utf-8")
 
 
 def rollup(*args: str) -> object:

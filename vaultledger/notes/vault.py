@@ -225,18 +225,15 @@ def _periodic_1x_layers(data: dict[str, Any]) -> dict[str, _Layer]:
 def _periodic_layers_from(
     data: Mapping[str, Any], source: str, key_for: Callable[[str], str | None], template_key: str
 ) -> dict[str, _Layer]:
-    layers: dict[str, _Layer] = {}
-    for kind in KINDS:
-        entry = data.get(key_for(kind) or kind)
-        if isinstance(entry, dict):
-            layers[kind] = _Layer(
-                source,
-                folder=text_or_none(entry.get("folder")),
-                format=text_or_none(entry.get("format")),
-                template=text_or_none(entry.get(template_key)),
-                enabled=entry.get("enabled") is True,
-            )
-    return layers
+    entries = {kind: data.get(key_for(kind) or kind) for kind in KINDS}
+    return {kind: _layer_from(source, entry, ("folder", "format", template_key), entry.get("enabled") is True)
+            for kind, entry in entries.items() if isinstance(entry, dict)}
+
+
+def _layer_from(source: str, data: Mapping[str, Any], keys: tuple[str, str, str], enabled: bool = True) -> _Layer:
+    """A layer from a settings file's (folder, format, template) keys."""
+    folder, fmt, template = (text_or_none(data.get(key)) for key in keys)
+    return _Layer(source, folder=folder, format=fmt, template=template, enabled=enabled)
 
 
 def _calendar_weekly_layer(vault: Path) -> _Layer | None:
@@ -245,27 +242,14 @@ def _calendar_weekly_layer(vault: Path) -> _Layer | None:
     data = plugin_data(vault, CALENDAR)
     if data is None or data.get("showWeeklyNote") is not True:
         return None
-    return _Layer(
-        CALENDAR_SOURCE,
-        folder=text_or_none(data.get("weeklyNoteFolder")),
-        format=text_or_none(data.get("weeklyNoteFormat")),
-        template=text_or_none(data.get("weeklyNoteTemplate")),
-        enabled=True,
-    )
+    return _layer_from(CALENDAR_SOURCE, data, ("weeklyNoteFolder", "weeklyNoteFormat", "weeklyNoteTemplate"))
 
 
 def _core_daily_notes_layer(vault: Path) -> _Layer | None:
     settings_file = obsidian_file(vault, "daily-notes.json")
     if not settings_file.is_file() or not core_plugin_enabled(vault, "daily-notes"):
         return None
-    data = read_json(settings_file, dict)
-    return _Layer(
-        CORE_DAILY,
-        folder=text_or_none(data.get("folder")),
-        format=text_or_none(data.get("format")),
-        template=text_or_none(data.get("template")),
-        enabled=True,
-    )
+    return _layer_from(CORE_DAILY, read_json(settings_file, dict), ("folder", "format", "template"))
 
 
 def how_to_enable(kinds: str | list[str], vault: Path) -> str:

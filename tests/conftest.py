@@ -121,3 +121,13 @@ GENAI_USAGE_KEYS = {
     "cache_read_audio_tokens": "cache_audio_read_tokens", "output_audio_tokens": "output_audio_tokens",
     "output_image_tokens": "output_image_tokens", "web_search_requests": "web_searches",
 }
+
+
+def enable_periodic_notes(vault: Path, *kinds: str, **settings: dict) -> None:
+    """Periodic Notes enabled, with these kinds of notes in the vault root (or as `settings` says): a vault
+    without a source for them has no weekly, monthly, quarterly or yearly notes."""
+    plugin = vault / ".obsidian" / "plugins" / "periodic-notes"
+    plugin.mkdir(parents=True, exist_ok=True)
+    data = {**{kind: {"enabled": True, "folder": "", "format": ""} for kind in kinds}, **settings}
+    (plugin / "data.json").write_text(json.dumps(data), encoding="utf-8")
+    (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]', encoding="utf-8")

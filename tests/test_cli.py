@@ -15,7 +15,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from conftest import call, write_lines
+from conftest import call, enable_periodic_notes, write_lines
 from vaultledger.cli import app
 
 runner = CliRunner()
@@ -206,6 +206,7 @@ def readme_commands() -> list[str]:
 
 @pytest.mark.parametrize("command", readme_commands())
 def test_readme_command_examples_run(command: str, vault: Path, month_logs: Path, tmp_path: Path) -> None:
+    enable_periodic_notes(vault, "quarterly")  # the README's vault has quarterly notes
     args = shlex.split(command.replace("~/Obsidian/Main", str(vault)).replace("q1.csv", str(tmp_path / "q1.csv")))[1:]
     result = runner.invoke(app, args)
     expected = 1 if args[0] == "doctor" else 0  # the fixture logs hold a bad line on purpose

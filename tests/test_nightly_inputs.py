@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import call, write_lines
+from conftest import call, enable_periodic_notes, write_lines
 from vaultledger.cli import app
 from vaultledger.ledger import Ledger
 from vaultledger.notes.inputs import inputs_fingerprint
@@ -22,6 +22,7 @@ from vaultledger.notes.rollup import Rollup
 from vaultledger.settings import Setting, resolve_settings
 
 runner = CliRunner()
+
 MYSTERY = "| acme | 2 | 2,000,000 | 0 | $0.00 (+2 unpriced) | 100 % |"
 PRICED = "| acme | 2 | 2,000,000 | 0 | $10.00 | 100 % |"
 
@@ -44,6 +45,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def notes(vault: Path, logs_dir: Path, config: Path) -> dict[str, Path]:
     """Two unpriced calls in March 2026, rolled up by a first nightly run into two day notes, a week's and a
     quarter's."""
+    enable_periodic_notes(vault, "weekly", "quarterly")
     for day in ("2026-03-10", "2026-03-11"):
         write_lines(logs_dir / f"{day}.jsonl", call(ts=f"{day}T12:00:00Z", provider="acme", model="frobnicator-9000",
                                                     input_tokens=1_000_000, output_tokens=0))

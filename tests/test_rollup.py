@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, call, write_lines
+from conftest import FIXTURES, call, enable_periodic_notes, write_lines
 from vaultledger.cli import app
 
 runner = CliRunner()
@@ -72,13 +72,15 @@ def test_note_path_and_template_follow_the_vaults_daily_notes_settings(vault: Pa
     (vault / "Templates" / "Daily.md").write_text("# {{date:dddd, MMMM D}}\n\n{{title}} notes\n")
     assert rollup("--day", "2026-03-14").exit_code == 0
     text = (vault / "Journal" / "2026" / "03" / "2026-03-14.md").read_text()
-    assert text.startswith("# Saturday, March 14\n\n2026-03-14 notes\n\n## 💰 Token Usage Today\n")
+    # {{title}} is the whole formatted name, folders of the format included, as the plugins write it.
+    assert text.startswith("# Saturday, March 14\n\n2026/03/2026-03-14 notes\n\n## 💰 Token Usage Today\n")
 
 
 def test_periodic_notes_weekly_and_quarterly_sections(vault: Path, day_logs: Path) -> None:
     plugin = vault / ".obsidian" / "plugins" / "periodic-notes"
     plugin.mkdir(parents=True)
     (plugin / "data.json").write_text((FIXTURES / "obsidian" / "periodic-notes-1.x.data.json").read_text())
+    (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]')
     assert rollup("--week", "2026-W11").exit_code == 0
     weekly = (vault / "Weekly" / "2026-W11.md").read_text()
     assert "## 💰 Weekly Token Accounting" in weekly and "| Sat 2026-03-14 | 4 |" in weekly
@@ -159,6 +161,7 @@ def test_budget_over_shows_a_danger_callout(vault: Path, day_logs: Path, tmp_pat
 
 def test_nightly_run_catches_up_on_changed_days_and_then_rests(vault: Path, day_logs: Path) -> None:
     write_lines(day_logs / "2026-03-10.jsonl", call(ts="2026-03-10T09:00:00Z"))
+    enable_periodic_notes(vault, "weekly", "quarterly")
     assert rollup().exit_code == 0
     assert {p.name for p in vault.glob("*.md")} >= {"2026-03-10.md", "2026-03-14.md", "2026-W11.md", "2026-Q1.md"}
     note = vault / "2026-03-10.md"
@@ -181,6 +184,7 @@ def test_a_note_that_cannot_be_written_is_reported_and_the_rest_still_rolls(vaul
 
 def test_explicit_rollups_after_the_nightly_run_change_nothing(vault: Path, day_logs: Path) -> None:
     write_lines(day_logs / "2026-02-10.jsonl", call(ts="2026-02-10T09:00:00Z"))
+    enable_periodic_notes(vault, "weekly", "quarterly")
     assert rollup().exit_code == 0
     before = {note: note.read_bytes() for note in vault.glob("*.md")}
     for args in (["--quarter", "2026Q1"], ["--week", "2026-W11"], ["--day", "2026-03-14"]):

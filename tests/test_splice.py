@@ -142,7 +142,7 @@ def test_body_containing_a_marker_is_a_programming_error() -> None:
 
 def test_unknown_kind_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown section kind"):
-        splice_section("", "yearly", "b\n")
+        splice_section("", "hourly", "b\n")
 
 
 def test_find_blocks_reports_kinds_lines_and_body_offsets() -> None:

@@ -33,7 +33,10 @@ def put_fixture(vault: Path, fixture: str, *where: str) -> Path:
     return target
 
 
-def put_periodic_notes(vault: Path, version: str) -> Path:
+def put_periodic_notes(vault: Path, version: str, enabled: bool = True) -> Path:
+    """Periodic Notes' settings, and the plugin enabled in community-plugins.json (unless told not to)."""
+    if enabled:
+        put_json(vault, "community-plugins.json", ["calendar", "periodic-notes"])
     return put_fixture(vault, f"periodic-notes-{version}.data.json", "plugins", "periodic-notes", "data.json")
 
 
@@ -62,15 +65,16 @@ def test_is_vault_needs_the_obsidian_folder(vault: Path, tmp_path: Path) -> None
     assert not is_vault(tmp_path)
 
 
-def test_empty_vault_uses_defaults_in_the_root(vault: Path) -> None:
+def test_empty_vault_has_daily_notes_in_the_root_and_no_other_kind(vault: Path) -> None:
     notes = load_note_settings(vault)
     assert {kind: (n.format, n.folder, n.source) for kind, n in notes.items()} == {
         "daily": ("YYYY-MM-DD", "", "default"),
         "weekly": ("gggg-[W]ww", "", "default"),
         "monthly": ("YYYY-MM", "", "default"),
         "quarterly": ("YYYY-[Q]Q", "", "default"),
+        "yearly": ("YYYY", "", "default"),
     }
-    assert [n.enabled for n in notes.values()] == [True, True, False, True]
+    assert [n.enabled for n in notes.values()] == [True, False, False, False, False]
     assert all(n.template is None for n in notes.values())
 
 
@@ -80,7 +84,7 @@ def test_core_daily_notes_set_only_daily_notes(vault: Path) -> None:
     assert summary(notes["daily"]) == (
         "Journal", "YYYY/MM/YYYY-MM-DD", "Templates/Daily", True, "core Daily notes"
     )
-    assert notes["weekly"].source == "default"
+    assert notes["weekly"].source == "default" and not notes["weekly"].enabled
 
 
 def test_core_daily_notes_switched_off_in_core_plugins_are_ignored(vault: Path) -> None:
@@ -101,6 +105,7 @@ def test_periodic_notes_0017_wins_over_core_daily_notes(vault: Path) -> None:
     assert summary(notes["weekly"]) == ("Weekly", "gggg-[W]ww", "Templates/Weekly", True, source)
     assert summary(notes["monthly"]) == ("", "YYYY-MM", None, False, source)
     assert summary(notes["quarterly"]) == ("Quarterly", "YYYY-[Q]Q", None, True, source)
+    assert summary(notes["yearly"]) == ("", "YYYY", None, False, source)
 
 
 def test_periodic_notes_1x_reads_the_active_calendar_set(vault: Path) -> None:
@@ -133,11 +138,14 @@ def test_disabled_periodic_daily_notes_leave_daily_notes_to_core(vault: Path) ->
 
 
 def test_periodic_notes_count_only_when_enabled_in_community_plugins(vault: Path) -> None:
-    put_periodic_notes(vault, "1.x")
+    put_periodic_notes(vault, "1.x", enabled=False)
+    weekly = load_note_settings(vault)["weekly"]
+    assert (weekly.source, weekly.enabled) == ("default", False)  # no community-plugins.json: none loads
     put_json(vault, "community-plugins.json", ["calendar"])
     assert load_note_settings(vault)["weekly"].source == "default"
     put_json(vault, "community-plugins.json", ["calendar", "periodic-notes"])
-    assert load_note_settings(vault)["weekly"].source == "Periodic Notes 1.x"
+    weekly = load_note_settings(vault)["weekly"]
+    assert (weekly.source, weekly.enabled) == ("Periodic Notes 1.x", True)
 
 
 def test_config_overrides_win_key_by_key(vault: Path) -> None:
@@ -154,6 +162,8 @@ def test_config_overrides_win_key_by_key(vault: Path) -> None:
     )
     monthly = load_note_settings(vault, {"monthly": {"folder": "Months", "format": ""}})["monthly"]
     assert summary(monthly) == ("Months", "YYYY-MM", None, True, "vaultledger config")
+    yearly = load_note_settings(vault, {"year": {}})["yearly"]
+    assert summary(yearly) == ("", "YYYY", None, True, "Periodic Notes 1.x")  # off there; on by the config
 
 
 def test_config_override_with_unknown_kind_or_key_is_a_config_error(vault: Path) -> None:
@@ -161,6 +171,8 @@ def test_config_override_with_unknown_kind_or_key_is_a_config_error(vault: Path)
         load_note_settings(vault, {"dialy": {"folder": "x"}})
     with pytest.raises(ConfigError, match="colour"):
         load_note_settings(vault, {"daily": {"colour": "red"}})
+    with pytest.raises(ConfigError, match="templater must be"):
+        load_note_settings(vault, {"templater": "run"})
 
 
 @pytest.mark.parametrize(
@@ -233,7 +245,8 @@ def test_missing_template_gives_empty_text_and_a_warning(vault: Path) -> None:
     assert text == ""
 
 
-@pytest.mark.parametrize("named", ["Templates/Daily", "Templates/Daily.md", "/Templates/Daily.md"])
+@pytest.mark.parametrize("named", ["Templates/Daily", "Templates/Daily.md", "/Templates/Daily.md", "Daily",
+                                   "daily", "templates/daily.md"])
 def test_template_is_found_with_or_without_md(vault: Path, named: str) -> None:
     put_file(vault, "Templates/Daily.md", "# {{title}}\n")
     with warnings.catch_warnings():
@@ -252,7 +265,7 @@ def test_daily_template_placeholders_are_filled(vault: Path) -> None:
     )
     daily = settings(fmt="YYYY/MM/YYYY-MM-DD", folder="Journal", template="Templates/Daily")
     assert new_note_text(vault, daily, date(2026, 1, 31), NOW, None) == (
-        "# 2026-01-31\ndate: 2026/01/2026-01-31 at 09:05\nSaturday, January 31st 09:05:07\n"
+        "# 2026/01/2026-01-31\ndate: 2026/01/2026-01-31 at 09:05\nSaturday, January 31st 09:05:07\n"
         "next week: 2026-02-07, next month: 2026-02-28\n"
         "<< [[2026/01/2026-01-30]] | [[2026/02/2026-02-01]] >>\n"
         "<% tp.date.now() %> {{unknown}} {{date:}}\n"
@@ -280,10 +293,12 @@ def test_weekly_template_fills_weekday_placeholders(vault: Path) -> None:
 
 
 def test_quarterly_template_fills_quarter_placeholders(vault: Path) -> None:
-    put_file(vault, "Q.md", "{{title}} starts {{quarter:MMMM YYYY}}; next {{quarter+1q:YYYY-[Q]Q}}")
+    put_file(vault, "Q.md", "{{title}} starts {{quarter:MMMM YYYY}}; next {{quarter+1Q:YYYY-[Q]Q}}; "
+             "{{quarter+1q:YYYY-[Q]Q}} {{date+1D:MM-DD}}")
     quarterly = settings("quarterly", "YYYY-[Q]Q", template="Q")
     text = new_note_text(vault, quarterly, date(2026, 1, 1), NOW, None)
-    assert text == "2026-Q1 starts January 2026; next 2026-Q2"
+    # moment has no unit `q`, and `D` is no duration: both leave the date as it is.
+    assert text == "2026-Q1 starts January 2026; next 2026-Q2; 2026-Q1 01-01"
 
 
 def test_fixture_vault_creates_daily_note_from_core_template(vault: Path) -> None:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from conftest import call, write_lines
+from conftest import call, enable_periodic_notes, write_lines
 from vaultledger.ledger import Ledger
 from vaultledger.notes.vault import note_path
 from vaultledger.periods import day_of, week_of, zone_named
@@ -90,6 +90,7 @@ def at(day: dt.date = DAY, clock: str = "12:00:00") -> str:
 
 @pytest.fixture
 def settings(vault: Path, logs_dir: Path) -> Settings:
+    enable_periodic_notes(vault, "weekly")
     return resolve_settings(vault=vault, logs=logs_dir, tz="UTC")
 
 

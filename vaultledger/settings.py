@@ -45,8 +45,9 @@ class Settings:
     logs: Setting[Path]
     timezone: Setting[str]
     cache_dir: Setting[Path]
-    week_start: Setting[str]
+    week_start: Setting[str | None]  # None: as the vault's Obsidian settings say, else the locale's
     week_doy: int | None = None
+    locale: Setting[str | None] = Setting(None, "not set")  # Obsidian's interface language (moment locale)
     properties: bool = False
     notes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     prices: list[Mapping[str, Any]] = field(default_factory=list)
@@ -93,6 +94,7 @@ def resolve_settings(
         ),
         week_start=(week_start := _week_start_setting(table)),
         week_doy=_week_doy(table, week_start.value, problems),
+        locale=_locale_setting(table),
         properties=_flag(table, "properties"),
         host=_host_setting(table),
         notes=_table(table, "notes"),
@@ -190,22 +192,23 @@ def system_timezone() -> str:
     return local_zone_name()
 
 
-def _week_start_setting(table: Mapping[str, Any]) -> Setting[str]:
+def _week_start_setting(table: Mapping[str, Any]) -> Setting[str | None]:
     if "week_start" not in table:
-        return Setting("sunday", "default (Obsidian's English locale)")
+        return Setting(None, "not set")
     value = str(table["week_start"]).strip().lower()
     if value not in WEEKDAYS:
         raise ConfigError(f"config 'week_start': {value!r} is not a weekday name")
     return Setting(value, "config 'week_start'")
 
 
-def _week_doy(table: Mapping[str, Any], week_start: str, problems: list[str]) -> int | None:
+def _week_doy(table: Mapping[str, Any], week_start: str | None, problems: list[str]) -> int | None:
     """moment's `doy`: the week holding January (7 + dow - doy) is week 1, so it lies in dow..dow+6."""
     doy = table.get("week_doy")
     if doy is None:
         return None
     from vaultledger.periods import weekday_number  # only here: log_usage() resolves settings too
 
+    week_start = week_start or "sunday"
     dow = weekday_number(week_start)
     if isinstance(doy, bool) or not isinstance(doy, int) or not dow <= doy <= dow + 6:
         problems.append(f"config 'week_doy': {doy!r} does not fit weeks starting on {week_start}: use a whole "
@@ -213,6 +216,16 @@ def _week_doy(table: Mapping[str, Any], week_start: str, problems: list[str]) ->
                         "week_start = \"monday\" with week_doy = 4)")
         return None
     return doy
+
+
+def _locale_setting(table: Mapping[str, Any]) -> Setting[str | None]:
+    """The config's `locale`; whether vaultledger knows it is checked where names are printed."""
+    value = table.get("locale")
+    if value is None:
+        return Setting(None, "not set")
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"config 'locale' must be a language such as \"de\" or \"en-gb\", got {value!r}")
+    return Setting(value.strip(), "config 'locale'")
 
 
 def _flag(table: Mapping[str, Any], key: str) -> bool:

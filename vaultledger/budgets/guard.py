@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 from vaultledger.budgets import budgets_from
 from vaultledger.budgets.limits import LIST_EVERY, BudgetExceeded, Clock, LimitCheck, LimitStatus, Now, SpendWatch
 from vaultledger.ledger.usage import GroupKey
-from vaultledger.periods import WeekRule, week_rule_for_format
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.record import normalise_provider
+from vaultledger.notes.weeks import week_rule_for
 from vaultledger.settings import Settings, resolve_settings
 
 __all__ = ["BudgetExceeded", "Guard", "HardLimits", "LimitCheck", "LimitStatus", "check_budget", "guard"]
@@ -47,7 +47,7 @@ class HardLimits:
         book = PriceBook(parse_price_overrides(list(settings.prices), settings.config_label), tz)
         if settings.cache_dir.value:
             book.remember_in(settings.cache_dir.value)
-        self.watch = SpendWatch(budgets, week_rule_of(settings), settings.logs.value, book, tz,
+        self.watch = SpendWatch(budgets, week_rule_for(settings), settings.logs.value, book, tz,
                                 settings.cache_dir.value, clock, now) if budgets else None
         self._lock = threading.Lock()
 
@@ -64,20 +64,6 @@ class HardLimits:
 
     def reset_after_fork(self) -> None:
         self._lock = threading.Lock()
-
-
-def week_rule_of(settings: Settings) -> WeekRule:
-    """Weeks as `vaultledger budget` counts them: the weekly note's format, else the config's week start."""
-    weekly_format = "gggg-[W]ww"
-    vault = settings.vault.value
-    if vault is not None:
-        from vaultledger.notes.vault import is_vault, load_note_settings
-
-        if is_vault(vault):
-            weekly_format = load_note_settings(vault, settings.notes)["weekly"].format
-    if weekly_format == "gggg-[W]ww" and settings.notes.get("weekly", {}).get("format"):
-        weekly_format = settings.notes["weekly"]["format"]
-    return week_rule_for_format(weekly_format, settings.week_start.value, settings.week_doy)
 
 
 class _ProcessLimits:

@@ -27,8 +27,8 @@ LOG_VALUE_FLAGS: dict[str, tuple[str, type]] = {
 """`log`'s flags that take a value: the flag -> (name here, kind)."""
 LOG_SWITCHES: dict[str, str] = {"--void": "void", "--quiet": "quiet", "-q": "quiet"}
 _REQUIRED = ("provider", "model", "input_tokens", "output_tokens")
-_PERIOD_TEXTS = {"--day": "day", "--week": "week", "--month": "month", "--quarter": "quarter", "--from": "start",
-                 "--to": "end", "--last": "last"}
+_PERIOD_TEXTS = {"--day": "day", "--week": "week", "--month": "month", "--quarter": "quarter", "--year": "year",
+                 "--from": "start", "--to": "end", "--last": "last"}
 REPORT_VALUE_FLAGS: dict[str, tuple[str, type]] = {
     **{flag: (name, str) for flag, name in _PERIOD_TEXTS.items()},
     "--by": ("by", str), "--compare": ("compare", str), "--format": ("fmt", str), "--tz": ("tz", str),
@@ -37,7 +37,7 @@ REPORT_VALUE_FLAGS: dict[str, tuple[str, type]] = {
 """`report`'s flags that take a value: the flag -> (name here, kind)."""
 REPORT_SWITCHES: dict[str, str] = {
     "--" + name.replace("_", "-"): name
-    for name in ("today", "yesterday", "this_week", "last_week", "this_month", "this_quarter")
+    for name in ("today", "yesterday", "this_week", "last_week", "this_month", "this_quarter", "this_year")
 }
 
 

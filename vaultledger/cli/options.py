@@ -40,6 +40,7 @@ _EXPLICIT = (
     ("week", _text("--week", "A week: 2026-W11."), None),
     ("month", _text("--month", "A month: 2026-03."), None),
     ("quarter", _text("--quarter", "A quarter: 2026Q1."), None),
+    ("year", _text("--year", "A year: 2026."), None),
 )
 _RANGE = (
     ("start", _text("--from", "First day of a range."), None),
@@ -52,12 +53,13 @@ _SHORTCUTS = (
     ("last_week", _switch("--last-week", "Shortcut: last week."), False),
     ("this_month", _switch("--this-month", "Shortcut: this month."), False),
     ("this_quarter", _switch("--this-quarter", "Shortcut: this quarter."), False),
+    ("this_year", _switch("--this-year", "Shortcut: this year."), False),
 )
 _LAST = (("last", _text("--last", "Shortcut: the last N days, weeks or months (7d, 4w, 3m)."), None),)
 
 
 def period_options(*, ranges: bool = True, last: bool = True) -> Callable[[Command], Command]:
-    """Give a command the period flags (--day … --this-quarter, optionally --from/--to and --last);
+    """Give a command the period flags (--day … --year, --today … --this-year, optionally --from/--to and --last);
     the command receives them as `period: PeriodFlags`."""
     group = _EXPLICIT + (_RANGE if ranges else ()) + _SHORTCUTS + (_LAST if last else ())
     return option_group("period", group, lambda values: PeriodFlags(**values))

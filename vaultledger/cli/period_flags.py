@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, fields
 
 from vaultledger.errors import PeriodError
-from vaultledger.periods import Period, WeekRule, date_range, day_of, month_of, quarter_of, week_of
-from vaultledger.periods.parse import parse_day, parse_month, parse_quarter, parse_range, parse_week
+from vaultledger.periods import Period, WeekRule, date_range, day_of, month_of, quarter_of, week_of, year_of
+from vaultledger.periods.parse import parse_day, parse_month, parse_quarter, parse_range, parse_week, parse_year
 
 _LAST = re.compile(r"^\s*(\d+)\s*([dwm])\s*$", re.I)
 
@@ -21,6 +21,7 @@ class PeriodFlags:
     week: str | None = None
     month: str | None = None
     quarter: str | None = None
+    year: str | None = None
     start: str | None = None
     end: str | None = None
     today: bool = False
@@ -29,6 +30,7 @@ class PeriodFlags:
     last_week: bool = False
     this_month: bool = False
     this_quarter: bool = False
+    this_year: bool = False
     last: str | None = None
 
     def named(self) -> list[str]:
@@ -70,6 +72,8 @@ def _explicit(flags: PeriodFlags, rule: WeekRule) -> Period | None:
         return parse_month(flags.month)
     if flags.quarter:
         return parse_quarter(flags.quarter)
+    if flags.year:
+        return parse_year(flags.year)
     return None
 
 
@@ -83,6 +87,7 @@ def _shortcut(flags: PeriodFlags, today: dt.date, rule: WeekRule) -> Period:
         "last_week": lambda: week_of(today, rule).previous(),
         "this_month": lambda: month_of(today),
         "this_quarter": lambda: quarter_of(today),
+        "this_year": lambda: year_of(today),
     }
     chosen = next(name for name in choices if getattr(flags, name))
     return choices[chosen]()

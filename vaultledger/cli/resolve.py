@@ -56,17 +56,10 @@ def period_or_today(flags: PeriodFlags, settings: Settings) -> Period:
 
 
 def week_rule_for(settings: Settings) -> WeekRule:
-    """Weeks follow the weekly note's format when a vault is known, else the config's week start."""
-    from vaultledger.notes.vault import is_vault, load_note_settings
-    from vaultledger.periods import week_rule_for_format
+    """Weeks as the vault's notes count them, else as the config says (notes/weeks.py)."""
+    from vaultledger.notes.weeks import week_rule_for as rule
 
-    weekly_format = "gggg-[W]ww"
-    vault = settings.vault.value
-    if vault is not None and is_vault(vault):
-        weekly_format = load_note_settings(vault, settings.notes)["weekly"].format
-    elif "weekly" in settings.notes and settings.notes["weekly"].get("format"):
-        weekly_format = settings.notes["weekly"]["format"]
-    return week_rule_for_format(weekly_format, settings.week_start.value, settings.week_doy)
+    return rule(settings)
 
 
 def ledger_for(settings: Settings) -> Ledger:

@@ -94,6 +94,8 @@ def _print_rollup(result: RollupResult, dry_run: bool, quiet: bool) -> None:
         typer.echo(f"{_verb(update.created, dry_run):<11} {update.path}")
         if dry_run:
             _print_diff(update.before or "", update.after, str(update.path))
+    for hint in result.hints:
+        typer.echo(f"note: {hint}")
     typer.echo(_summary(result, dry_run))
 
 

@@ -14,7 +14,7 @@ from vaultledger._faults import step
 from vaultledger._fs import atomic_write_text
 from vaultledger.errors import VaultError
 from vaultledger.notes.inputs import inputs_fingerprint
-from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, today, week_of
+from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, today, week_of, year_of
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, list_log_files
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from vaultledger.settings import Settings
 
 STATE_FILE = "nightly-state.json"
-NOTE_KIND = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}
+NOTE_KIND = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly", "year": "yearly"}
 
 
 def periods_to_roll(period: Period, rollup: Rollup) -> list[Period]:
@@ -32,10 +32,9 @@ def periods_to_roll(period: Period, rollup: Rollup) -> list[Period]:
         return [day_of(day) for day in period.days()]
     kind = NOTE_KIND[period.kind]
     if not rollup.note_settings[kind].enabled:
-        raise VaultError(
-            f"{kind} notes are not enabled in this vault (Periodic Notes); enable them or add "
-            f"[notes.{kind}] to the config"
-        )
+        from vaultledger.notes.vault import how_to_enable
+
+        raise VaultError(how_to_enable(kind, rollup.vault))
     return [period]
 
 
@@ -45,7 +44,7 @@ def containing_periods(days: set[dt.date], rollup: Rollup) -> list[Period]:
     enabled = {kind for kind, note in rollup.note_settings.items() if note.enabled}
     ordered: dict[Period, None] = {}
     for kind, period_of in (("daily", day_of), ("weekly", lambda d: week_of(d, rule)),
-                            ("monthly", month_of), ("quarterly", quarter_of)):
+                            ("monthly", month_of), ("quarterly", quarter_of), ("yearly", year_of)):
         if kind in enabled:
             ordered.update((period_of(day), None) for day in sorted(days))
     return list(ordered)

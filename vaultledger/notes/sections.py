@@ -32,7 +32,7 @@ def section_context(
     kind: str, period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule
 ) -> dict[str, Any]:
     builders = {"daily": daily_context, "weekly": weekly_context, "monthly": span_context,
-                "quarterly": span_context}
+                "quarterly": span_context, "yearly": span_context}
     return builders[kind](period, ledger, budgets, rule)
 
 

@@ -20,6 +20,7 @@ SECTION_HEADINGS: dict[str, str] = {
     "weekly": "## 💰 Weekly Token Accounting",
     "quarterly": "## 💰 Quarterly LLM Costs",
     "monthly": "## 💰 Monthly LLM Costs",
+    "yearly": "## 💰 Yearly LLM Costs",
 }
 
 BOM = "\ufeff"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vaultledger._fs import stale_temp_files_under
 from vaultledger.capture.dropped import DROPPED_NAME, dropped_records
@@ -15,12 +16,15 @@ from vaultledger.ledger.conflicts import pending_copies
 from vaultledger.ledger.files import CUT_SHORT, NEIGHBOUR_DAYS, ReadStats, file_day, list_log_files
 from vaultledger.ledger.usage import Usage, is_known_tier
 from vaultledger.notes.splice import check_note
-from vaultledger.notes.vault import is_vault, load_note_settings
+from vaultledger.notes.vault import NoteSettings, how_to_enable, is_vault, load_note_settings
 from vaultledger.ops.archive import TEMP_SUFFIX
 from vaultledger.ops.validate import config_problems, logs_folder_problem
 from vaultledger.periods import date_range
 from vaultledger.reports.problems import Outlier, conflict_problem, cut_files, find_outliers, outlier_text, warnings
 from vaultledger.settings import Settings
+
+if TYPE_CHECKING:
+    from vaultledger.notes.weeks import NoteWeeks
 
 
 @dataclass
@@ -56,7 +60,6 @@ def _settings_lines(settings: Settings, checkup: Checkup) -> None:
     checkup.say(f"logs:      {settings.logs.value}  [{settings.logs.source}]")
     checkup.say(f"timezone:  {settings.timezone.value}  [{settings.timezone.source}]")
     checkup.say(f"cache:     {settings.cache_dir.value}  [{settings.cache_dir.source}]")
-    checkup.say(f"weeks:     start {settings.week_start.value}  [{settings.week_start.source}]")
     checkup.say(f"host:      {settings.host.value or '(plain day files)'}  [{settings.host.source}]")
     for key in settings.unknown_keys:
         checkup.problem(f"{settings.config_label}: unknown config key {key!r}")
@@ -68,6 +71,7 @@ def _vault_lines(settings: Settings, checkup: Checkup) -> None:
     vault = settings.vault.value
     if vault is None:
         checkup.say("vault:     none configured (rollup needs --vault or VAULTLEDGER_VAULT)")
+        _week_lines(settings, None, "gggg-[W]ww", checkup)
         return
     if not is_vault(vault):
         checkup.problem(f"{vault}: not an Obsidian vault (no .obsidian/ folder)")
@@ -78,9 +82,14 @@ def _vault_lines(settings: Settings, checkup: Checkup) -> None:
         checkup.problem(str(error))
         return
     for kind, note in notes.items():
-        state = "" if note.enabled else " (disabled)"
+        state = "" if note.enabled else " (off)"
         checkup.say(f"{kind + ':':<10} {note.folder or '/'} + {note.format}{state}  [{note.source}]")
     _note_marker_lines(vault, checkup)
+    weeks = _week_lines(settings, vault, notes["weekly"].format, checkup)
+    _ignored_plugin_lines(vault, checkup)
+    _template_lines(vault, notes, checkup)
+    if weeks is not None:
+        _note_kind_lines(settings, vault, notes, weeks, checkup)
 
 
 def _note_marker_lines(vault: Path, checkup: Checkup) -> None:
@@ -96,6 +105,71 @@ def _note_marker_lines(vault: Path, checkup: Checkup) -> None:
             continue
         for problem in check_note(text):
             checkup.problem(f"{note}:{problem}")
+
+
+def _week_lines(settings: Settings, vault: Path | None, weekly_format: str, checkup: Checkup) -> NoteWeeks | None:
+    """The locale and week rules notes are named with, where each came from, and where the config makes
+    vaultledger count unlike Obsidian."""
+    from vaultledger.notes.weeks import note_weeks
+
+    try:
+        weeks = note_weeks(settings, weekly_format, vault)
+    except VaultledgerError as error:
+        checkup.problem(str(error))
+        return None
+    checkup.say(f"locale:    {weeks.locale.name}  [{weeks.locale_source}]")
+    tokens = "" if weeks.period_rule == weeks.locale_rule else f" ({weekly_format}); gggg/ww: {weeks.locale_rule}"
+    checkup.say(f"weeks:     {weeks.period_rule}{tokens}  [{weeks.week_start_source}]")
+    for problem in weeks.vault.problems:
+        checkup.problem(problem)
+    for disagreement in weeks.disagreements():
+        checkup.say(f"warning:   {disagreement}")
+    return weeks
+
+
+def _ignored_plugin_lines(vault: Path, checkup: Checkup) -> None:
+    from vaultledger.notes.obsidian import CALENDAR, PERIODIC_NOTES, ignored_plugin_data
+
+    for plugin in (PERIODIC_NOTES, CALENDAR):
+        ignored = ignored_plugin_data(vault, plugin)
+        if ignored is not None:
+            checkup.say(f"note:      {ignored} is not read: the {plugin} plugin is not enabled in "
+                        "community-plugins.json, so Obsidian does not use it either")
+
+
+def _template_lines(vault: Path, notes: dict[str, NoteSettings], checkup: Checkup) -> None:
+    """Templates that are missing, and templates using Templater, which vaultledger cannot run."""
+    from vaultledger.notes.lookup import VaultFiles
+    from vaultledger.notes.templates import template_file, uses_templater
+
+    files = VaultFiles(vault)
+    for kind, note in notes.items():
+        if not note.enabled or not note.template:
+            continue
+        template = template_file(vault, note, files)
+        if template is None:
+            checkup.problem(f"{kind} note template {note.template!r} ({note.source}) is not in the vault: "
+                            "new notes start empty")
+        elif uses_templater(template.read_text(encoding="utf-8", errors="replace")):
+            choice = ("left for Obsidian to create" if note.templater == "skip" else
+                      "created with its Templater commands unrun until Templater runs them; "
+                      "[notes] templater = \"skip\" leaves creating them to Obsidian")
+            checkup.say(f"template:  {template} uses Templater (<% … %>): new {kind} notes are {choice}")
+
+
+def _note_kind_lines(
+    settings: Settings, vault: Path, notes: dict[str, NoteSettings], weeks: NoteWeeks, checkup: Checkup
+) -> None:
+    """Kinds of notes that are off although there is usage, and notes no rollup updates any more."""
+    from vaultledger.notes.leftovers import leftover_notes
+
+    days = [log.day for log in list_log_files(settings.logs.value)] if settings.logs.value.is_dir() else []
+    off = [kind for kind, note in notes.items() if not note.enabled]
+    if days and off:
+        checkup.say(f"note:      {how_to_enable(off, vault)}")
+    years = {day.year for day in days} | {dt.date.today().year}
+    for leftover in leftover_notes(vault, notes, weeks, years):
+        checkup.problem(str(leftover))
 
 
 def _log_lines(settings: Settings, checkup: Checkup) -> None:

@@ -1,4 +1,4 @@
-"""Periods as values: days, weeks, months, quarters and inclusive date ranges (SPEC §4).
+"""Periods as values: days, weeks, months, quarters, years and inclusive date ranges (SPEC §4).
 
 Weeks are numbered the way moment.js numbers them, because Obsidian names weekly notes with moment:
 either ISO weeks or a locale rule made of `dow` (the first day of the week) and `doy` (January
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vaultledger.errors import ConfigError, PeriodError
 
-PeriodKind = Literal["day", "week", "month", "quarter", "range"]
+PeriodKind = Literal["day", "week", "month", "quarter", "year", "range"]
 
 # moment.js numbers weekdays from Sunday = 0; WeekRule.dow uses that numbering too.
 WEEKDAY_NAMES = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
@@ -43,11 +43,13 @@ class WeekRule:
     is_iso: bool = False
 
     def __post_init__(self) -> None:
-        # Outside these bounds January (7 + dow - doy) is not a January day and moment misbehaves.
-        if not 0 <= self.dow <= 6 or not self.dow <= self.doy <= self.dow + 6:
+        # Week 1 holds January (7 + dow - doy), so that must be a January day. A locale's own doy
+        # lies in dow..dow+6; Obsidian's "Start week on" moves dow and keeps doy, which may leave
+        # that range (de with a Saturday start is dow 6, doy 4: week 1 holds January 9).
+        if not 0 <= self.dow <= 6 or not 0 <= self.doy <= self.dow + 6:
             raise ConfigError(
                 f"week rule dow={self.dow} doy={self.doy} is not valid: "
-                "dow is 0 (Sunday) to 6, and doy lies between dow and dow + 6"
+                "dow is 0 (Sunday) to 6, and doy lies between 0 and dow + 6"
             )
 
     @classmethod
@@ -229,6 +231,11 @@ def quarter_of(day: date) -> Period:
     return replace(span, kind="quarter", key=f"{day.year:04d}Q{quarter}")
 
 
+def year_of(day: date) -> Period:
+    """The calendar year holding `day`, keyed like "2026"."""
+    return Period("year", f"{day.year:04d}", date(day.year, 1, 1), date(day.year, 12, 31))
+
+
 def _month_span(year: int, first_month: int, months: int) -> Period:
     start = date(year, first_month, 1)
     after = _first_of_month_after(year, first_month + months - 1)
@@ -251,6 +258,7 @@ _PERIOD_OF: dict[str, Callable[[date], Period]] = {
     "day": day_of,
     "month": month_of,
     "quarter": quarter_of,
+    "year": year_of,
 }
 
 class WeekOverlap(NamedTuple):

@@ -1,4 +1,4 @@
-"""Periods from what a user types: 2026-03-14, 2026-W11, 2026-03, 2026Q1, START..END."""
+"""Periods from what a user types: 2026-03-14, 2026-W11, 2026-03, 2026Q1, 2026, START..END."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from datetime import date
 
 from vaultledger.errors import PeriodError
 from vaultledger.periods import (
-    Period, WeekRule, date_range, day_of, month_of, plain_date, quarter_of, week_of,
+    Period, WeekRule, date_range, day_of, month_of, plain_date, quarter_of, week_of, year_of,
 )
 
 _DAY_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _WEEK_TEXT = re.compile(r"(\d{4})-?[Ww](\d{1,2})")
 _MONTH_TEXT = re.compile(r"(\d{4})-(\d{1,2})")
 _QUARTER_TEXT = re.compile(r"(\d{4})-?[Qq](\d)")
+_YEAR_TEXT = re.compile(r"\d{4}")
 
 
 def parse_day(text: str) -> Period:
@@ -76,6 +77,14 @@ def parse_quarter(text: str) -> Period:
     return quarter_of(_supported(date(int(match[1]), 3 * int(match[2]) - 2, 1), text))
 
 
+def parse_year(text: str) -> Period:
+    """A year written YYYY, e.g. "2026"."""
+    cleaned = text.strip()
+    if not _YEAR_TEXT.fullmatch(cleaned):
+        raise PeriodError(f"{text!r} is not a year; write it YYYY, e.g. 2026")
+    return year_of(_supported(date(int(cleaned), 1, 1), text))
+
+
 def parse_range(start: str | date, end: str | date) -> Period:
     """An inclusive range from two days written YYYY-MM-DD; the end may not precede the start."""
     return date_range(_parse_date(start), _parse_date(end))
@@ -91,7 +100,7 @@ def parse_period(text: str, rule: WeekRule) -> Period:
         if pattern.fullmatch(cleaned):
             return parse(cleaned, rule)
     raise PeriodError(
-        f"{text!r} is not a period; use 2026-03-14, 2026-W11, 2026-03, 2026Q1 "
+        f"{text!r} is not a period; use 2026-03-14, 2026-W11, 2026-03, 2026Q1, 2026 "
         "or 2026-03-01..2026-03-31"
     )
 
@@ -101,4 +110,5 @@ _PARSER_BY_SHAPE: tuple[tuple[re.Pattern[str], Callable[[str, WeekRule], Period]
     (_WEEK_TEXT, parse_week),
     (_QUARTER_TEXT, lambda text, rule: parse_quarter(text)),
     (_MONTH_TEXT, lambda text, rule: parse_month(text)),
+    (_YEAR_TEXT, lambda text, rule: parse_year(text)),
 )

@@ -17,12 +17,11 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from vaultledger.errors import ConfigError
 from vaultledger.ledger.files import LOG_NAME
+from vaultledger.notes.obsidian import SETTINGS_FILES
 from vaultledger.watch.live import Signature, _signature, _stat_or_none
 
 # Files in `.obsidian/` whose change can move a note (SPEC §5); workspace.json and friends are noise.
-VAULT_SETTINGS_FILES = (
-    "daily-notes.json", "core-plugins.json", "community-plugins.json", "plugins/periodic-notes/data.json",
-)
+VAULT_SETTINGS_FILES = SETTINGS_FILES
 IGNORED_EVENTS = frozenset({EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE})  # our own reads cause these
 
 

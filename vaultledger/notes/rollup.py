@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import warnings
-from decimal import Decimal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,8 @@ from vaultledger._fs import sweep_folder_once
 from vaultledger.budgets import Budget, parse_budgets
 from vaultledger.errors import NoteError, VaultError
 from vaultledger.ledger import Ledger
-from vaultledger.notes.properties import set_properties
+from vaultledger.notes.links import NoteLinks
+from vaultledger.notes.properties import note_properties, set_properties
 from vaultledger.notes.splice import SECTION_HEADINGS, splice_section
 from vaultledger.notes.vault import MissingTemplateWarning, NoteSettings, is_vault, load_note_settings, note_path
 from vaultledger.notes.templates import new_note_text
@@ -66,6 +66,8 @@ class Rollup:
     def __post_init__(self) -> None:
         self.note_settings = load_note_settings(self.vault, self.settings.notes)
         self.budgets: list[Budget] = parse_budgets(self.settings.budgets, self.settings.config_label)
+        self.links = NoteLinks(self.vault, self.note_settings, self.week_rule, self.create,
+                               lambda period: bool(self.ledger.days(period.start, period.end)))
 
     @property
     def week_rule(self) -> WeekRule:
@@ -96,7 +98,7 @@ class Rollup:
         if usage.is_empty() and not _has_section(path, kind):
             result.skipped.append((period, f"no usage and no {kind} section in {path.name}"))
             return
-        context = section_context(kind, period, self.ledger, self.budgets, self.week_rule)
+        context = section_context(kind, period, self.ledger, self.budgets, self.week_rule, self.links)
         body = render_section(kind, context, self.settings.templates_dir)
         self._write(path, kind, settings, period, body, usage.totals(), result)
 
@@ -106,7 +108,7 @@ class Rollup:
             result.warnings.extend(f"{path}: {warning}" for warning in spliced.warnings)
             if not self.settings.properties:
                 return spliced.text
-            return set_properties(spliced.text, _properties(total))
+            return set_properties(spliced.text, note_properties(period, total))
 
         create_text = None if os.path.lexists(path) else self._new_note_text(settings, period, result)
         try:
@@ -139,11 +141,3 @@ def _has_section(path: Path, kind: str) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return f"vaultledger:begin {kind}" in text or SECTION_HEADINGS[kind].split(" ", 2)[-1] in text
-
-
-def _properties(total) -> dict[str, int | Decimal]:
-    return {
-        "llm_cost_usd": total.cost,
-        "llm_tokens": total.input_tokens + total.output_tokens,
-        "llm_calls": total.calls,
-    }

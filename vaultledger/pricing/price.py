@@ -277,7 +277,7 @@ def format_usd(amount: Decimal | None) -> str:
     if magnitude >= CENT:
         return f"{sign}${magnitude.quantize(CENT, rounding=ROUND_HALF_UP):,}"
     if magnitude < SMALLEST_SHOWN:
-        return f"{sign}<${SMALLEST_SHOWN}"
+        return f"{sign}<${SMALLEST_SHOWN:f}"
     return f"{sign}${_two_significant_digits(magnitude):f}"
 
 

@@ -154,7 +154,7 @@ def test_budget_over_shows_a_danger_callout(vault: Path, day_logs: Path, tmp_pat
     config.write_text("[budgets]\ndaily = 0.01\nmonthly = 0.025\n")
     assert rollup("--day", "2026-03-14", "--config", str(config)).exit_code == 0
     text = (vault / "2026-03-14.md").read_text()
-    assert "> [!danger] Over budget: Daily budget (all usage)\n" in text  # one callout for every budget
+    assert "> [!danger] Over budget: Daily budget (all usage) at 220 %\n" in text  # one callout for every budget
     assert "> | Monthly budget (all usage) | $0.02 | $0.03 | 88 % | $0.01 | $0.05 |" in text
 
 

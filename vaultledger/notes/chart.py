@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 BAR_COLOUR = "#3b82f6"  # 3.7:1 on #ffffff, 4.5:1 on #1e1e1e
 LINE_COLOUR = "#e8590c"  # 3.6:1 on #ffffff, 4.7:1 on #1e1e1e
-BACKGROUNDS = {"light": "#ffffff", "dark": "#1e1e1e"}
+# Obsidian's note backgrounds, and the plot area mermaid's dark theme draws on.
+BACKGROUNDS = {"light": "#ffffff", "dark": "#1e1e1e", "mermaid dark": "#333333"}
 # Mermaid reads the palette from this directive; Obsidian keeps the rest of its own theme.
 INIT = ('%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "'
         + BAR_COLOUR + ", " + LINE_COLOUR + '"}}}}%%')

@@ -107,8 +107,9 @@ def budget_callout(statuses: list[BudgetStatus]) -> dict[str, Any]:
     level = worst.level
     flagged = [status for status in statuses if status.level == level]
     if level == "over":
-        names = flagged[0].label if len(flagged) == 1 else f"{len(flagged)} budgets"
-        title = f"Over budget: {names}"
+        title = f"Over budget: {worst.label} at {worst.share_text}"
+        if len(flagged) > 1:
+            title += f", and {len(flagged) - 1} more"
     elif level == "warning":
         title = f"Budget nearly used: {worst.label} at {worst.share_text}"
     else:

@@ -28,7 +28,7 @@ def summary_sentences(
     total = usage.totals()
     if not total.calls:
         return [f"No usage logged in {period.key}."]
-    sentences = [spent_sentence(period, total.cost, total.calls, budgets),
+    sentences = [spent_sentence(period, total.cost, total.calls, budgets), overs_sentence(period, budgets),
                  comparison_sentence(period, previous_usage, total.cost, links),
                  trend.sentence + standout_words(standouts),
                  driver_sentence(drivers), unpriced_sentence(usage)]
@@ -41,12 +41,31 @@ def spent_sentence(period: Period, cost: Any, calls: int, budgets: Sequence[Budg
     if not own:
         return spent + "."
     main = next((status for status in own if status.budget.scope is None), own[0])
-    against = f"{spent}: {main.share_text} of the {format_usd(main.amount)} {main.label[0].lower()}{main.label[1:]}"
+    against = f"{spent}: {main.share_text} of the {format_usd(main.amount)} {_lower_first(markdown_text(main.label))}"
     if main.level == "over":
         return f"{against}, over by {format_usd(main.over_by)}."
     if main.has_ended or main.days_left == 0:
         return against + "."
     return f"{against}, on pace for {format_usd(main.projection)}."
+
+
+def overs_sentence(period: Period, budgets: Sequence[BudgetStatus]) -> str:
+    """`Over budget: monthly budget (all usage) in 2025-10 and 2025-12.` for the parts of the span."""
+    overs: dict[str, list[str]] = {}
+    for status in budgets:
+        if status.period != period and status.level == "over":
+            overs.setdefault(_lower_first(markdown_text(status.label)), []).append(status.key)
+    if not overs:
+        return ""
+    return "Over budget: " + "; ".join(f"{label} in {_and_list(keys)}" for label, keys in overs.items()) + "."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _and_list(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def comparison_sentence(period: Period, previous_usage: Usage, cost: Any, links: NoteLinks) -> str:

@@ -29,7 +29,7 @@ PERIODIC_NOTES = {
     "quarterly": {"enabled": True, "format": "YYYY-[Q]Q", "folder": "Quarterly", "template": ""},
 }
 DAILY_TEMPLATE = "---\ntags: [daily]\n---\n# {{date:dddd, MMMM D, YYYY}}\n\n## Journal\n\n"
-CONFIG_TEXT = f"""\
+CONFIG_TEXT = """\
 vault = "vault"
 logs = "logs"
 timezone = "Europe/Berlin"

@@ -21,12 +21,14 @@ from vaultledger.notes.render import format_share, provider_label
 from vaultledger.notes.savings import CacheSavings, cache_savings
 from vaultledger.notes.summary import summary_sentences
 from vaultledger.notes.trend import Trend, signed_percent, standouts, trend_of
-from vaultledger.periods import Period, WeekRule, day_of, months_overlapping, weeks_overlapping
+from vaultledger.periods import (
+    Period, WeekRule, day_of, months_overlapping, quarters_overlapping, weeks_overlapping,
+)
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOP_DAYS = 5
 TOP_MOVERS = 5
-# A week of one or two days is too short to call it a week that stood out.
+# A week of three days or fewer is too short to call it a week that stood out.
 MIN_STANDOUT_DAYS = 4
 # The budget kinds a span's review checks: its own, and the one just below it.
 REVIEWED_BUDGETS = {"month": ("monthly",), "quarter": ("quarterly", "monthly"), "year": ("quarterly",)}
@@ -144,11 +146,7 @@ def budget_rows(period: Period, budgets: list[Budget], ledger: Ledger, as_of: dt
 def _parts_of_kind(period: Period, kind: str) -> Iterable[Period]:
     if f"{period.kind}ly" == kind:
         return [period]
-    if kind == "monthly":
-        return months_overlapping(period)
-    from vaultledger.periods import quarters_overlapping
-
-    return quarters_overlapping(period)
+    return months_overlapping(period) if kind == "monthly" else quarters_overlapping(period)
 
 
 def driver_rows(usage: Usage) -> dict[str, Any]:

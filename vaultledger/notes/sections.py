@@ -14,7 +14,6 @@ from vaultledger.notes.review import SpanRow, day_rows, review_context
 from vaultledger.notes.trend import Trend, change_words
 from vaultledger.periods import Period, WeekRule, month_of, quarter_of, week_of
 
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BUDGET_CALLOUT = {"over": "danger", "warning": "warning", "ok": "success"}
 
 

@@ -23,8 +23,8 @@ from vaultledger.settings import Setting, resolve_settings
 
 runner = CliRunner()
 
-MYSTERY = "| acme | 2 | 2,000,000 | 0 | $0.00 (+2 unpriced) | 100 % |"
-PRICED = "| acme | 2 | 2,000,000 | 0 | $10.00 | 100 % |"
+MYSTERY = "| acme | $0.00 | 100 % | 2 | 2,000,000 | 0 | 2 |"
+PRICED = "| acme | $10.00 | 100 % | 2 | 2,000,000 | 0 |"
 
 
 def rollup(*args: str) -> str:

@@ -153,7 +153,7 @@ def test_notes_count_budgets_without_the_plan_as_budget_does(config: Path, vault
     result = CliRunner().invoke(app, ["rollup", "--day", "2026-03-02", "--config", str(config)])
     assert result.exit_code == 0, result.output
     note = (vault / "2026-03-02.md").read_text(encoding="utf-8")
-    assert "Monthly budget (all usage, without claude-max): $3.00 of $50.00" in note
+    assert "| Monthly budget (all usage, without claude-max) | $3.00 | $50.00 |" in note
 
 
 def test_plan_values_over_a_ledger_match_the_covered_groups(config: Path) -> None:

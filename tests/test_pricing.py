@@ -339,7 +339,9 @@ def test_empty_model_ref_is_an_error() -> None:
         (Decimal("0.009996"), "$0.01"),
         (Decimal("0.015"), "$0.02"),
         (Decimal("1234.5678"), "$1,234.57"),
-        (Decimal("1E-7"), "<$0.000001"),
+        (Decimal("0.0000015"), "$0.0000015"),  # SPEC §3's own example
+        (Decimal("1E-7"), "$0.0000001"),
+        (Decimal("5E-8"), "<$0.0000001"),
         (Decimal("-2.5"), "-$2.50"),
         (None, "unpriced"),
     ],

@@ -39,7 +39,7 @@ def test_rollup_creates_the_daily_note_with_the_section(vault: Path, day_logs: P
     assert text.startswith("## 💰 Token Usage Today\n%% vaultledger:begin daily %%\n")
     assert text.endswith("%% vaultledger:end daily %%\n")
     assert "**$0.02** + 1 unpriced call · 4 calls · 35,060 in" in text
-    assert "| anthropic | 1 | 32,060 | 321 | $0.02 |" in text
+    assert "| Anthropic | $0.02 | 98 % | 1 | 32,060 | 321 |  |" in text
     assert "mystery\\|1" in text and "Unpriced" in text
     assert "| poetry |" in text and "| poem |" in text
 
@@ -83,11 +83,11 @@ def test_periodic_notes_weekly_and_quarterly_sections(vault: Path, day_logs: Pat
     (vault / ".obsidian" / "community-plugins.json").write_text('["periodic-notes"]')
     assert rollup("--week", "2026-W11").exit_code == 0
     weekly = (vault / "Weekly" / "2026-W11.md").read_text()
-    assert "## 💰 Weekly Token Accounting" in weekly and "| Sat 2026-03-14 | 4 |" in weekly
+    assert "## 💰 Weekly Token Accounting" in weekly and "|Sat 2026-03-14]] | $0.02 | 4 |" in weekly
     assert rollup("--quarter", "2026Q1").exit_code == 0
     quarterly = (vault / "Quarterly" / "2026-Q1.md").read_text()
     assert "## 💰 Quarterly LLM Costs" in quarterly and "xychart-beta" in quarterly
-    assert "2026-W01 (partial)" in quarterly and "| poem | 1 |" in quarterly
+    assert "2026-W01 (partial)" in quarterly and "| poem | $0.00045 | 1 |" in quarterly
 
 
 def test_no_create_skips_missing_notes(vault: Path, day_logs: Path) -> None:
@@ -147,7 +147,8 @@ def test_properties_are_opt_in(vault: Path, day_logs: Path, tmp_path: Path) -> N
     config.write_text("properties = true\n")
     assert rollup("--day", "2026-03-14", "--config", str(config)).exit_code == 0
     text = (vault / "2026-03-14.md").read_text()
-    assert text.startswith("---\nllm_cost_usd: 0.021981\nllm_tokens: 36881\nllm_calls: 4\n---\n")
+    assert text.startswith("---\nllm_period: day\nllm_cost_usd: 0.021981\nllm_tokens: 36881\nllm_input_tokens: 35060\n"
+                           "llm_output_tokens: 1821\nllm_calls: 4\nllm_unpriced_calls: 1\n---\n")
 
 
 def test_budget_over_shows_a_danger_callout(vault: Path, day_logs: Path, tmp_path: Path) -> None:
@@ -155,8 +156,8 @@ def test_budget_over_shows_a_danger_callout(vault: Path, day_logs: Path, tmp_pat
     config.write_text("[budgets]\ndaily = 0.01\nmonthly = 0.025\n")
     assert rollup("--day", "2026-03-14", "--config", str(config)).exit_code == 0
     text = (vault / "2026-03-14.md").read_text()
-    assert "> [!danger] Daily budget (all usage): $0.02 of $0.01" in text
-    assert "> [!warning] Monthly budget (all usage)" in text
+    assert "> [!danger] Over budget: Daily budget (all usage) at 220 %\n" in text  # one callout for every budget
+    assert "> | Monthly budget (all usage) | $0.02 | $0.03 | 88 % | $0.01 | $0.05 |" in text
 
 
 def test_nightly_run_catches_up_on_changed_days_and_then_rests(vault: Path, day_logs: Path) -> None:

@@ -12,6 +12,8 @@ from vaultledger.budgets.plans import Plan, parse_plans, sums_where
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, dimension_values
 from vaultledger.errors import ConfigError
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, week_of
+from vaultledger.notes.render import format_share
+from vaultledger.pricing import format_usd
 from vaultledger.record import normalise_provider
 
 if TYPE_CHECKING:
@@ -117,13 +119,21 @@ class BudgetStatus:
 
     @property
     def share_text(self) -> str:
+        """`86 %`; `<1 %` for spending too small to round to a whole percent, never `0 %`."""
         if self.share.is_infinite():
             return "∞ %"
-        return f"{(self.share * 100).quantize(Decimal(1)):,} %"
+        if not self.amount:
+            return "0 %"
+        return format_share(self.spent, self.amount)
 
     @property
     def remaining(self) -> Decimal:
         return max(self.amount - self.spent, Decimal(0))
+
+    @property
+    def shown_remaining(self) -> Decimal:
+        """Budget minus spent as both are shown (negative when over), so the figures add up on screen."""
+        return shown_usd(self.amount) - shown_usd(self.spent)
 
     @property
     def over_by(self) -> Decimal:
@@ -173,6 +183,12 @@ class BudgetStatus:
         if self.share >= self.budget.warn_at and self.spent > 0:
             return "warning"
         return "ok"
+
+
+def shown_usd(amount: Decimal) -> Decimal:
+    """The amount as `format_usd` shows it: whole cents from one cent up."""
+    shown = format_usd(amount).lstrip("<").replace("$", "").replace(",", "")
+    return Decimal(shown)
 
 
 def budgets_from(settings: Settings) -> list[Budget]:

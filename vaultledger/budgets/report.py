@@ -29,10 +29,15 @@ from vaultledger.settings import Settings
 LEVEL_STYLE = {"ok": "green", "warning": "yellow", "over": "bold red"}
 # The flag that names a period of each budget kind, for "try --month" hints.
 PERIOD_FLAG = {"daily": "--day", "weekly": "--week", "monthly": "--month", "quarterly": "--quarter"}
+# Every column, most wanted first; a narrow terminal drops them from the end of DROPPABLE first, so
+# that the ones it keeps show every amount whole.
 COLUMNS = (
-    "budget", "period", "spent", "budget", "share", "remaining", "days left", "avg / day", "projection", "status",
+    "budget", "period", "spent", "limit", "share", "left", "projection", "status", "days left", "avg / day",
 )
-TEXT_COLUMNS = {0, 1, len(COLUMNS) - 1}
+DROPPABLE = ("avg / day", "days left", "status", "period")
+TEXT_COLUMNS = {"budget", "period", "status"}
+# The budget's name wraps onto more lines, but never narrower than this.
+LABEL_MIN_WIDTH = 12
 
 
 def evaluate_budgets(
@@ -72,43 +77,86 @@ def no_budget_of_kind(period: Period, budgets: list[Budget], source: str) -> str
 
 
 def budget_table(statuses: list[BudgetStatus], console: Console | None = None) -> None:
-    """Print the statuses as a rich table, then a line per budget that misses unpriced calls."""
+    """Print the statuses as a rich table, then a line per budget that misses unpriced calls.
+
+    Amounts are never cut: on a narrow terminal the less needed columns go, and the budget's name wraps.
+    """
     # Off a terminal rich assumes 80 columns; output piped to a file or CI deserves full rows.
     console = console or Console(width=None if sys.stdout.isatty() else 160)
     as_of = statuses[0].as_of if statuses else None
+    rows = [budget_row(status) for status in statuses]
+    shown = fitting_columns(rows, console.width)
+    if shown is None:
+        for status in statuses:
+            console.print(budget_line(status))
+        shown = []
     table = Table(title=f"Budgets on {as_of}" if as_of else "Budgets", show_edge=False)
-    for number, column in enumerate(COLUMNS):
-        table.add_column(column, justify="left" if number in TEXT_COLUMNS else "right")
-    for status in statuses:
-        table.add_row(*budget_row(status))
-    console.print(table)
+    for column in shown:
+        text = column in TEXT_COLUMNS
+        table.add_column(column, justify="left" if text else "right", no_wrap=column != "budget",
+                         overflow="fold", min_width=LABEL_MIN_WIDTH if column == "budget" else None)
+    for row in rows:
+        if "period" not in shown:  # the period still tells two months' rows apart, under the name
+            row["budget"] = Text.assemble(row["budget"], " ", row["period"])
+        table.add_row(*(row[column] for column in shown))
+    if shown:
+        console.print(table)
     for status in statuses:
         if status.unpriced_calls:
             console.print(Text(f"{status.label}: {status.unpriced_calls:,} unpriced calls are not counted "
                                "(add a [[prices]] entry)", style="yellow"))
 
 
-def budget_row(status: BudgetStatus) -> tuple[Text, ...]:
-    """One table row; cells are Text so that project and model names never read as rich markup."""
+def fitting_columns(rows: list[dict[str, Text]], width: int) -> list[str] | None:
+    """The columns that fit `width` with every cell but the budget's name whole; None if none do."""
+    columns = list(COLUMNS)
+    for dropped in (None, *DROPPABLE):
+        if dropped is not None:
+            columns.remove(dropped)
+        if _table_width(rows, columns) <= width:
+            return columns
+    return None
+
+
+def budget_line(status: BudgetStatus) -> Text:
+    """A budget as a sentence, for terminals too narrow for any table."""
+    row = budget_row(status)
+    return Text.assemble(
+        row["budget"], f" {status.key}: ", row["spent"], " of ", row["limit"], " (", row["share"], "), ",
+        row["left"], " left, projection ", row["projection"], " — ", row["status"])
+
+
+def _table_width(rows: list[dict[str, Text]], columns: list[str]) -> int:
+    # rich without outer edges: one space of padding either side of each cell, one rule between columns.
+    def needed(column: str) -> int:
+        if column == "budget":
+            return LABEL_MIN_WIDTH
+        return max([len(column), *(row[column].cell_len for row in rows)])
+
+    return sum(needed(column) + 2 for column in columns) + len(columns) - 1
+
+
+def budget_row(status: BudgetStatus) -> dict[str, Text]:
+    """One table row by column; cells are Text so that project and model names never read as rich markup."""
     style = LEVEL_STYLE[status.level]
-    return (
-        Text(status.label),
-        Text(status.key),
-        Text(format_usd(status.spent)),
-        Text(format_usd(status.amount)),
-        Text(status.share_text, style=style),
-        remaining_cell(status),
-        Text(days_left_text(status)),
-        Text(format_usd(status.daily_average)),
-        projection_cell(status),
-        Text(status.level, style=style),
-    )
+    return {
+        "budget": Text(status.label),
+        "period": Text(status.key),
+        "spent": Text(format_usd(status.spent)),
+        "limit": Text(format_usd(status.amount)),
+        "share": Text(status.share_text, style=style),
+        "left": remaining_cell(status),
+        "days left": Text(days_left_text(status)),
+        "avg / day": Text(format_usd(status.daily_average)),
+        "projection": projection_cell(status),
+        "status": Text(status.level, style=style),
+    }
 
 
 def remaining_cell(status: BudgetStatus) -> Text:
-    if status.over_by:
-        return Text(f"-{format_usd(status.over_by)}", style="red")
-    return Text(format_usd(status.remaining))
+    """Budget minus spent as both are shown, so the row adds up; negative (red) when over."""
+    left = status.shown_remaining
+    return Text(format_usd(left), style="red" if left < 0 else "")
 
 
 def days_left_text(status: BudgetStatus) -> str:

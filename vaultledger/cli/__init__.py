@@ -68,6 +68,8 @@ def build_app() -> typer.Typer:
         app.command(name)(command)
     app.add_typer(schedule.schedule_app, name="schedule")
     app.add_typer(imports.import_app, name="import")
+    from vaultledger.cli.init import init_command
+    app.command("init")(init_command)
     return app
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -26,7 +25,7 @@ def export_command(
 
     Example: vaultledger export --quarter 2026Q1 --format csv --output q1.csv
     """
-    from vaultledger.reports.export import FORMATS, export_rows, write_export
+    from vaultledger.reports.export import FORMATS, export_rows, write_export, write_export_file
     from vaultledger.reports.problems import cut_files
     from vaultledger.ledger import Ledger
 
@@ -37,7 +36,7 @@ def export_command(
         chosen = period_or_today(period, settings)
         ledger = Ledger.from_settings(settings)
         rows = export_rows(ledger, chosen)
-        count = write_export(rows, sys.stdout, fmt) if output is None else _export_to_file(output, rows, fmt)
+        count = write_export(rows, sys.stdout, fmt) if output is None else write_export_file(output, rows, fmt)
         stats = ledger.stats  # what the report of the period counts
     warn_if_no_logs(settings)
     typer.echo(f"exported {count:,} records ({chosen.kind} {chosen.key})", err=True)
@@ -45,22 +44,3 @@ def export_command(
         typer.echo(f"vaultledger: warning: {stats.invalid_lines:,} invalid log lines skipped", err=True)
     for cut in cut_files(stats):
         typer.echo(f"vaultledger: warning: {cut}", err=True)
-
-
-def _export_to_file(output: Path, rows: Iterable[Any], fmt: str) -> int:
-    """Write beside the target and rename, so a failed export never leaves half a file."""
-    import os
-    import tempfile
-
-    from vaultledger.reports.export import write_export
-
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            count = write_export(rows, stream, fmt)
-        os.replace(temp, output)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return count

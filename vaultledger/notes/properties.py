@@ -11,10 +11,18 @@ import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from vaultledger.ledger.usage import Sums
 from vaultledger.notes.splice import BOM, Line, frontmatter_closing_index, newline_of, split_lines
 
-PROPERTY_KEYS = ("llm_cost_usd", "llm_tokens", "llm_calls")
+if TYPE_CHECKING:
+    from vaultledger.periods import Period
+
+PROPERTY_KEYS = (
+    "llm_period", "llm_cost_usd", "llm_tokens", "llm_input_tokens", "llm_output_tokens", "llm_calls",
+    "llm_unpriced_calls",
+)
 
 PropertyValue = int | float | Decimal | str
 
@@ -105,6 +113,23 @@ def _prepend_frontmatter(text: str, property_lines: list[str], newline: str) -> 
     bom = BOM if text.startswith(BOM) else ""
     block = "---" + newline + "".join(line + newline for line in property_lines) + "---" + newline
     return bom + block + text[len(bom) :]
+
+
+def note_properties(period: Period, total: Sums) -> dict[str, PropertyValue]:
+    """vaultledger's frontmatter keys for a period's note, in PROPERTY_KEYS order.
+
+    `llm_period` (day, week, month, quarter, year) lets a Bases or Dataview sum pick one kind of note:
+    without it each dollar counts in its day's, week's, month's and quarter's note alike.
+    """
+    return {
+        "llm_period": period.kind,
+        "llm_cost_usd": total.cost,
+        "llm_tokens": total.input_tokens + total.output_tokens,
+        "llm_input_tokens": total.input_tokens,
+        "llm_output_tokens": total.output_tokens,
+        "llm_calls": total.calls,
+        "llm_unpriced_calls": total.unpriced_calls,
+    }
 
 
 def set_properties(text: str, values: Mapping[str, PropertyValue]) -> str:

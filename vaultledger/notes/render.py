@@ -38,7 +38,8 @@ def template_environment(user_dir: Path | None) -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment.filters.update(usd=format_usd, count=format_count, cell=markdown_cell, pct=format_share)
+    environment.filters.update(usd=format_usd, count=format_count, cell=markdown_cell, pct=format_share,
+                               quote=callout_body)
     return environment
 
 
@@ -54,6 +55,13 @@ def format_count(value: int) -> str:
     return f"{value:,}"
 
 
+def callout_body(text: str) -> str:
+    """Markdown as the body of a callout: every line quoted, blank lines too, so the callout holds
+    all of it (a line without `>` would end the callout and show the rest as plain text)."""
+    lines = re.sub(r"\n{3,}", "\n\n", text.strip("\n")).split("\n")
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
+
+
 def format_share(part: Decimal | int, whole: Decimal | int) -> str:
     """A share as a whole percent; tiny but non-zero shares say so instead of showing 0 %."""
     if not whole:
@@ -64,21 +72,42 @@ def format_share(part: Decimal | int, whole: Decimal | int) -> str:
     return f"{share.quantize(Decimal(1)):,} %"
 
 
+# The short table of what cost the most: enough rows to see the drivers, few enough for a journal.
+TOP_ROWS = 5
+
 # Templates escape every piece of record text with the `cell` filter, in tables and in prose alike.
 markdown_cell = markdown_text
 
 
+# OpenTelemetry's provider names, as people write them. Unknown providers show as they were logged.
+PROVIDER_NAMES = {
+    "anthropic": "Anthropic", "openai": "OpenAI", "gcp.gemini": "Gemini", "gcp.vertex_ai": "Vertex AI",
+    "aws.bedrock": "Bedrock", "azure.ai.openai": "Azure OpenAI", "azure.ai.inference": "Azure AI",
+    "mistral_ai": "Mistral", "x_ai": "xAI", "deepseek": "DeepSeek", "groq": "Groq", "cohere": "Cohere",
+    "perplexity": "Perplexity", "ibm.watsonx.ai": "watsonx", "ollama": "Ollama", "lmstudio": "LM Studio",
+    "llamacpp": "llama.cpp", "vllm": "vLLM", "openrouter": "OpenRouter", "huggingface": "Hugging Face",
+    "together": "Together", "fireworks": "Fireworks", "cerebras": "Cerebras",
+}
+
+
+def provider_label(provider: str | None) -> str | None:
+    """`Gemini` for `gcp.gemini`: the name a reader knows, where it is clear which one is meant."""
+    return PROVIDER_NAMES.get(provider, provider) if provider is not None else None
+
+
 @dataclass(frozen=True)
 class Row:
-    """One table row: a label and its sums, with its share of the whole."""
+    """One table row: a label and its sums, with its share of the whole (`key` is the logged value)."""
 
     label: str | None
     sums: Sums
     share: str
+    key: str | None = None
 
 
 def rows_for(usage: Usage, dimension: str, total: Sums) -> list[Row]:
-    return [Row(label, sums, share_of(sums, total)) for label, sums in usage.by(dimension)]
+    shown = provider_label if dimension == "provider" else (lambda key: key)
+    return [Row(shown(key), sums, share_of(sums, total), key) for key, sums in usage.by(dimension)]
 
 
 def share_of(part: Sums, total: Sums) -> str:
@@ -93,6 +122,16 @@ def has_values(rows: Sequence[Row]) -> bool:
     return any(row.label is not None for row in rows)
 
 
+def top_rows(rows: Sequence[Row], total: Sums, limit: int = TOP_ROWS, what: str = "models") -> list[Row]:
+    """The first `limit` rows, and one row for the rest, so the short table still adds up to the total."""
+    if len(rows) <= limit + 1:
+        return list(rows)
+    rest = Sums()
+    for row in rows[limit:]:
+        rest.add(row.sums)
+    return [*rows[:limit], Row(f"{len(rows) - limit} more {what}", rest, share_of(rest, total))]
+
+
 def usage_context(usage: Usage) -> dict[str, Any]:
     """What every section shows about a span of usage."""
     total = usage.totals()
@@ -101,4 +140,5 @@ def usage_context(usage: Usage) -> dict[str, Any]:
     for dimension in ("provider", "model", "project", "use_case", "app"):
         rows = rows_for(usage, dimension, total)
         context[f"by_{dimension}"] = rows if has_values(rows) else []
+    context["top_models"] = top_rows(context["by_model"], total)
     return context

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import warnings
-from decimal import Decimal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,8 @@ from vaultledger._fs import sweep_folder_once
 from vaultledger.budgets import Budget, budgets_from
 from vaultledger.errors import NoteError, VaultError
 from vaultledger.ledger import Ledger
-from vaultledger.notes.properties import set_properties
+from vaultledger.notes.links import NoteLinks
+from vaultledger.notes.properties import note_properties, set_properties
 from vaultledger.notes.splice import SECTION_HEADINGS, splice_section
 from vaultledger.notes.lookup import VaultFiles
 from vaultledger.notes.vault import (
@@ -74,6 +74,8 @@ class Rollup:
         self.weeks: NoteWeeks = note_weeks(self.settings, self.note_settings["weekly"].format, self.vault)
         self.budgets: list[Budget] = budgets_from(self.settings)
         self._files = VaultFiles(self.vault)
+        self.links = NoteLinks(self.vault, self.note_settings, self.week_rule, self.create,
+                               lambda period: bool(self.ledger.days(period.start, period.end)))
 
     @property
     def week_rule(self) -> WeekRule:
@@ -118,7 +120,7 @@ class Rollup:
         if usage.is_empty() and not _has_section(path, kind):
             result.skipped.append((period, f"no usage and no {kind} section in {path.name}"))
             return False
-        context = section_context(kind, period, self.ledger, self.budgets, self.week_rule)
+        context = section_context(kind, period, self.ledger, self.budgets, self.week_rule, self.links)
         body = render_section(kind, context, self.settings.templates_dir)
         self._write(path, kind, settings, period, body, usage.totals(), result)
         return not usage.is_empty()
@@ -129,7 +131,7 @@ class Rollup:
             result.warnings.extend(f"{path}: {warning}" for warning in spliced.warnings)
             if not self.settings.properties:
                 return spliced.text
-            return set_properties(spliced.text, _properties(total))
+            return set_properties(spliced.text, note_properties(period, total))
 
         create_text = None
         if not os.path.lexists(path):
@@ -181,11 +183,3 @@ def _has_section(path: Path, kind: str) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return f"vaultledger:begin {kind}" in text or SECTION_HEADINGS[kind].split(" ", 2)[-1] in text
-
-
-def _properties(total) -> dict[str, int | Decimal]:
-    return {
-        "llm_cost_usd": total.cost,
-        "llm_tokens": total.input_tokens + total.output_tokens,
-        "llm_calls": total.calls,
-    }

@@ -3,101 +3,91 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from vaultledger.ledger.usage import Sums, Usage, merge_days
 from vaultledger.budgets import Budget, BudgetStatus, statuses_on, statuses_over
 from vaultledger.ledger import Ledger
-from vaultledger.periods import Period, WeekRule, weeks_overlapping
-from vaultledger.pricing import format_usd
+from vaultledger.ledger.usage import Sums, Usage, merge_days
+from vaultledger.notes.links import NO_LINKS, Link, NoteLinks
 from vaultledger.notes.render import usage_context
-from vaultledger.notes.trend import Trend, describe_change, trend_of
+from vaultledger.notes.review import SpanRow, day_rows, review_context
+from vaultledger.notes.trend import Trend, change_words
+from vaultledger.periods import Period, WeekRule, month_of, quarter_of, week_of
 
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-@dataclass(frozen=True)
-class SpanRow:
-    """One row of a per-day or per-week table."""
-
-    label: str
-    sums: Sums
-    partial: bool = False
-    days: int = 1
+BUDGET_CALLOUT = {"over": "danger", "warning": "warning", "ok": "success"}
 
 
 def section_context(
-    kind: str, period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule
+    kind: str, period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule, links: NoteLinks = NO_LINKS
 ) -> dict[str, Any]:
-    builders = {"daily": daily_context, "weekly": weekly_context, "monthly": span_context,
-                "quarterly": span_context, "yearly": span_context}
-    return builders[kind](period, ledger, budgets, rule)
+    builders = {"daily": daily_context, "weekly": weekly_context}
+    return builders.get(kind, span_context)(period, ledger, budgets, rule, links)
 
 
-def daily_context(period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule) -> dict[str, Any]:
+def daily_context(
+    period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule, links: NoteLinks = NO_LINKS
+) -> dict[str, Any]:
     day = period.start
     context = usage_context(ledger.usage(period))
     context["day"] = day.isoformat()
     context["budgets"] = statuses_on(day, budgets, lambda first, last: usage_between(ledger, first, last), rule)
+    context["budget_callout"] = budget_callout(context["budgets"])
+    context["up_links"] = up_links(day, rule, links)
     context["problems"] = problems_line(ledger, period)
     return context
 
 
-def weekly_context(period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule) -> dict[str, Any]:
+def up_links(day: dt.date, rule: WeekRule, links: NoteLinks) -> list[Link]:
+    """The day's week, month and quarter notes, those that exist."""
+    found = [links.to(week_of(day, rule), week_of(day, rule).key), links.to(month_of(day), month_of(day).key),
+             links.to(quarter_of(day), quarter_of(day).key)]
+    return [link for link in found if link.target]
+
+
+def weekly_context(
+    period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule, links: NoteLinks = NO_LINKS
+) -> dict[str, Any]:
     days = ledger.days(period.start, period.end)
     usage = merge_days(days.values())
     context = usage_context(usage)
     context["period"] = period
-    context["day_rows"] = [
-        SpanRow(f"{WEEKDAY_NAMES[day.weekday()]} {day.isoformat()}", days.get(day, Usage()).totals())
-        for day in period.days()
-    ]
-    context["change"] = change_against(usage.totals(), ledger.usage(period.previous()), period.previous())
-    context["budgets"] = period_budgets(period, budgets, ledger, rule, {"weekly"})
+    context["day_rows"] = day_rows(period, days, links)
+    context["change"] = change_against(usage.totals(), ledger.usage(period.previous()), period.previous(), links,
+                                       "last week")
+    context["budgets"] = period_budgets(period, budgets, ledger, {"weekly"})
+    context["budget_callout"] = budget_callout(context["budgets"])
     context["problems"] = problems_line(ledger, period)
     return context
 
 
-def span_context(period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule) -> dict[str, Any]:
-    """Months and quarters: week rows (clipped to the period), trend, units, budgets, chart."""
+def span_context(
+    period: Period, ledger: Ledger, budgets: list[Budget], rule: WeekRule, links: NoteLinks = NO_LINKS
+) -> dict[str, Any]:
+    """Months, quarters and years, as a review: summary, months, weeks, chart, movers, days, budgets."""
     days = ledger.days(period.start, period.end)
     usage = merge_days(days.values())
-    week_rows = [
-        SpanRow(clipped.key, merge_days(days.get(day, Usage()) for day in clipped.days()).totals(),
-                partial, clipped.num_days)
-        for clipped, partial in weeks_overlapping(period, rule)
-    ]
+    previous = period.previous()
+    previous_usage = ledger.usage(previous)
     context = usage_context(usage)
     context["period"] = period
-    context["week_rows"] = week_rows
-    context["trend"] = trend_of([(row.sums.cost, row.days) for row in week_rows], _halves(period, days))
-    context["units"] = usage.cost_per_unit()
-    context["change"] = change_against(usage.totals(), ledger.usage(period.previous()), period.previous())
-    context["budgets"] = period_budgets(period, budgets, ledger, rule, {"monthly", "quarterly"})
-    context["chart"] = chart_data(week_rows)
+    context["change"] = change_against(usage.totals(), previous_usage, previous, links)
+    context["budgets"] = period_budgets(period, budgets, ledger, {f"{period.kind}ly"})
+    context["units"] = sorted(usage.cost_per_unit(), key=lambda unit: (-unit[2].cost, unit[0]))
     context["problems"] = problems_line(ledger, period)
+    context.update(review_context(period, days, previous_usage, ledger, budgets, rule, links))
     return context
 
 
-def _halves(period: Period, days: dict[dt.date, Usage]) -> tuple[Decimal, Decimal]:
-    """Cost of the first and second half of the period's days (the middle day, if any, left out)."""
-    all_days = list(period.days())
-    half = len(all_days) // 2
-    cost = lambda chosen: sum((days[d].totals().cost for d in chosen if d in days), Decimal(0))  # noqa: E731
-    return cost(all_days[:half]), cost(all_days[-half:] if half else [])
-
-
-def change_against(current: Sums, previous_usage: Usage, previous: Period) -> str:
-    """`+12 % vs 2025Q4 ($10.00)` — the comparison people look for first."""
+def change_against(
+    current: Sums, previous_usage: Usage, previous: Period, links: NoteLinks = NO_LINKS, relative: str = ""
+) -> str:
+    """`12 % more than 2025Q4, which cost $10.00`, linked to the previous period's note where it exists."""
     before = previous_usage.totals()
-    return describe_change(current.cost, before.cost, f"{previous.key} ({format_usd(before.cost)})")
+    label = links.to(previous, previous.key).md
+    return change_words(current.cost, before.cost, before.calls, label, relative)
 
 
-def period_budgets(
-    period: Period, budgets: list[Budget], ledger: Ledger, rule: WeekRule, kinds: set[str]
-) -> list[BudgetStatus]:
+def period_budgets(period: Period, budgets: list[Budget], ledger: Ledger, kinds: set[str]) -> list[BudgetStatus]:
     """Budgets of the period's own kind, as they stand on the period's last day with usage.
 
     That day comes from the logs, not the clock, so the same logs always give the same note,
@@ -108,12 +98,22 @@ def period_budgets(
     return statuses_over(period, chosen, as_of, lambda first, last: usage_between(ledger, first, last))
 
 
-def chart_data(rows: list[SpanRow]) -> dict[str, Any]:
-    """Labels and values for a Mermaid xychart-beta bar chart of cost per week."""
-    labels = [row.label.split("-")[-1] + ("*" if row.partial else "") for row in rows]
-    values = [f"{row.sums.cost.quantize(Decimal('0.01'))}" for row in rows]
-    top = max((row.sums.cost for row in rows), default=Decimal(0))
-    return {"labels": labels, "values": values, "top": f"{(top * Decimal('1.1')).quantize(Decimal('0.01')) or 1}"}
+def budget_callout(statuses: list[BudgetStatus]) -> dict[str, Any]:
+    """One callout for every budget (SPEC §7): its type is the worst level, its title names the worst."""
+    if not statuses:
+        return {}
+    worst = max(statuses, key=lambda status: (("ok", "warning", "over").index(status.level), status.share))
+    level = worst.level
+    flagged = [status for status in statuses if status.level == level]
+    if level == "over":
+        title = f"Over budget: {worst.label} at {worst.share_text}"
+        if len(flagged) > 1:
+            title += f", and {len(flagged) - 1} more"
+    elif level == "warning":
+        title = f"Budget nearly used: {worst.label} at {worst.share_text}"
+    else:
+        title = f"Budgets on track (highest: {worst.label} at {worst.share_text})"
+    return {"type": BUDGET_CALLOUT[level], "title": title, "folded": level == "ok"}
 
 
 def usage_between(ledger: Ledger, first: dt.date, last: dt.date) -> Usage:

@@ -258,14 +258,14 @@ class RecordCost:
 
 
 CENT = Decimal("0.01")
-SMALLEST_SHOWN = Decimal("0.000001")
+SMALLEST_SHOWN = Decimal("0.0000001")  # SPEC §3 shows $0.0000015: two significant digits need 7 places
 
 
 def format_usd(amount: Decimal | None) -> str:
-    """Money for humans (SPEC §3): `$1,234.57`; under one cent two significant digits, at most 6 decimals.
+    """Money for humans (SPEC §3): `$1,234.57`; under one cent two significant digits, at most 7 decimals.
 
-    0 -> `$0.00`; 0.0045 -> `$0.0045`; 0.00045 -> `$0.00045`; 0.004512 -> `$0.0045` (trailing zeros
-    stripped); a non-zero amount under $0.000001 -> `<$0.000001` (never a misleading $0); None ->
+    0 -> `$0.00`; 0.0045 -> `$0.0045`; 0.0000015 -> `$0.0000015`; 0.004512 -> `$0.0045` (trailing zeros
+    stripped); a non-zero amount under $0.0000001 -> `<$0.0000001` (never a misleading $0); None ->
     `unpriced`. Rounding is ROUND_HALF_UP (as on an invoice), not banker's rounding.
     """
     if amount is None:
@@ -277,11 +277,11 @@ def format_usd(amount: Decimal | None) -> str:
     if magnitude >= CENT:
         return f"{sign}${magnitude.quantize(CENT, rounding=ROUND_HALF_UP):,}"
     if magnitude < SMALLEST_SHOWN:
-        return f"{sign}<${SMALLEST_SHOWN}"
+        return f"{sign}<${SMALLEST_SHOWN:f}"
     return f"{sign}${_two_significant_digits(magnitude):f}"
 
 
 def _two_significant_digits(amount: Decimal) -> Decimal:
-    """0 < amount < 0.01 to two significant digits, at most 6 decimals, trailing zeros stripped."""
+    """0 < amount < 0.01 to two significant digits, at most 7 decimals, trailing zeros stripped."""
     step = max(Decimal(1).scaleb(amount.adjusted() - 1), SMALLEST_SHOWN)
     return amount.quantize(step, rounding=ROUND_HALF_UP).normalize()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import os
+import secrets
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import msgspec
@@ -31,6 +35,29 @@ def export_rows(ledger: Ledger, period: Period) -> Iterator[dict[str, Any]]:
         row["cost_usd"] = priced.cost
         row["price_source"] = priced.source
         yield row
+
+
+def write_export_file(path: Path, rows: Iterable[dict[str, Any]], fmt: str) -> int:
+    """Write the export beside `path` and rename it into place, so a failed export never leaves half a
+    file. A new file gets the mode the user's umask gives any new file; an existing one keeps its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")  # the name stale-temp sweeps know
+    try:
+        previous_mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        previous_mode = None
+    # 0o666 before the umask, as open() would create it (mkstemp would give 0o600 whatever the umask).
+    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            count = write_export(iter(rows), stream, fmt)
+        if previous_mode is not None:
+            os.chmod(temp, previous_mode)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return count
 
 
 def write_export(rows: Iterator[dict[str, Any]], output: IO[str], fmt: str) -> int:

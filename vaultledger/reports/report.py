@@ -22,6 +22,8 @@ TOTAL_FIELDS = ("calls", *COUNT_FIELDS)
 CSV_FIELDS = (
     "calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
 )
+# Nine places keep a share of a billion-dollar total that is one cent apart from zero.
+SHARE_PLACES = Decimal("0.000000001")
 ROW_FIELDS = ("key", "calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
               "reasoning_tokens", "cost_usd", "unpriced_calls")
 
@@ -56,18 +58,28 @@ def report_json(
 
 
 def report_csv(usage: Usage, by: str) -> str:
-    """One row per value of the `--by` dimension, plus a total row; cost as exact decimal text."""
+    """One row per value of the `--by` dimension and nothing else (a total row would be summed with the
+    data by any spreadsheet); cost as exact decimal text, share as a number: the row's fraction of the
+    total cost (of the calls when nothing cost anything), 0.25 for a quarter."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([by, *ROW_FIELDS[1:], "share"])
     total = usage.totals()
-    for key, sums in [*usage.by(by), ("TOTAL", total)]:
-        writer.writerow([key if key is not None else "", *_csv_numbers(sums), _share(sums, total)])
+    for key, sums in usage.by(by):
+        writer.writerow([key if key is not None else "", *_csv_numbers(sums), _share_number(sums, total)])
     return buffer.getvalue()
 
 
 def _csv_numbers(sums: Sums) -> list[Any]:
     return [*(getattr(sums, name) for name in CSV_FIELDS), f"{sums.cost:f}", sums.unpriced_calls]
+
+
+def _share_number(sums: Sums, total: Sums) -> str:
+    part, whole = (sums.cost, total.cost) if total.cost else (Decimal(sums.calls), Decimal(total.calls))
+    if not whole:
+        return "0"
+    share = (part / whole).quantize(SHARE_PLACES)
+    return f"{share.normalize():f}" if share else "0"
 
 
 def _share(sums: Sums, total: Sums) -> str:

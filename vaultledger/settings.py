@@ -23,6 +23,7 @@ KNOWN_KEYS = {
     "vault", "logs", "timezone", "week_start", "week_doy", "cache_dir", "properties",
     "notes", "prices", "budgets", "alerts", "templates",
     "import", "host_files", "host", "locale", "plans",  # SPEC §9 names them too
+    "dashboard",
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -50,6 +51,7 @@ class Settings:
     budgets: Mapping[str, Any] = field(default_factory=dict)
     alerts: Mapping[str, Any] = field(default_factory=dict)
     templates_dir: Path | None = None
+    dashboard_path: Path | None = None  # [dashboard] path: the page the nightly run writes
     unknown_keys: tuple[str, ...] = ()
     # Values no writer needs, found wrong: every command but `log` refuses them, `doctor` lists them
     # (log_usage() must keep logging whatever the templates or week settings say).
@@ -92,6 +94,7 @@ def resolve_settings(
         budgets=_table(table, "budgets"),
         alerts=_table(table, "alerts"),
         templates_dir=_templates_dir(table, base, problems),
+        dashboard_path=_dashboard_path(table, base, problems),
         unknown_keys=tuple(sorted(set(table) - KNOWN_KEYS)),
         problems=tuple(problems),
     )
@@ -237,3 +240,16 @@ def _templates_dir(table: Mapping[str, Any], base: Path, problems: list[str]) ->
         problems.append(f"config 'templates' must be the path of a folder of templates, got {value!r}")
         return None
     return (base / Path(value).expanduser()).absolute()
+
+
+def _dashboard_path(table: Mapping[str, Any], base: Path, problems: list[str]) -> Path | None:
+    """`[dashboard] path = "costs.html"`: the page the nightly run writes (relative to the config's folder)."""
+    section = table.get("dashboard")
+    if section is None:
+        return None
+    path = section.get("path") if isinstance(section, Mapping) and set(section) == {"path"} else None
+    if isinstance(path, str) and path.strip():
+        return (base / Path(path).expanduser()).absolute()
+    problems.append(f"config [dashboard] takes one key, path = \"costs.html\" (the page the nightly run "
+                    f"writes); got {section!r}")
+    return None

@@ -56,7 +56,7 @@ def build_app() -> typer.Typer:
     import typer
 
     from vaultledger.cli import admin, budget, export, imports, log, prices, report, rollup, schedule, watch
-    from vaultledger.cli import dashboard  # issue 17
+    from vaultledger.cli import dashboard, statusline  # issue 17
 
     app = typer.Typer(name="vaultledger", help=APP_HELP, no_args_is_help=True, add_completion=False,
                       rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +64,7 @@ def build_app() -> typer.Typer:
     commands = {"log": log.log_command, "rollup": rollup.rollup_command, "watch": watch.watch_command,
                 "report": report.report_command, "export": export.export_command, "prices": prices.prices_command,
                 "doctor": admin.doctor_command, "budget": budget.budget_command, "archive": admin.archive_command}
-    commands.update(dashboard=dashboard.dashboard_command)
+    commands.update(dashboard=dashboard.dashboard_command, statusline=statusline.statusline_command)
     for name, command in commands.items():
         app.command(name)(command)
     app.add_typer(schedule.schedule_app, name="schedule")

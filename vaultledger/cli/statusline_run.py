@@ -1,0 +1,58 @@
+"""What `vaultledger statusline` prints, worked out and written without typer: it runs on every prompt
+of Claude Code, so the fast path (`cli.fast`) answers it, and the typer command calls the same code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from vaultledger.errors import VaultledgerError
+
+STATUSLINE_VALUE_FLAGS: dict[str, tuple[str, type]] = {
+    "--vault": ("vault", Path), "--logs": ("logs", Path), "--tz": ("tz", str), "--config": ("config", Path),
+}
+"""`statusline`'s flags: the flag -> (name here, kind); the typer command has the same ones."""
+
+
+def answer_statusline(values: dict[str, Any]) -> int:
+    """Read Claude Code's JSON on stdin, print the line; a settings mistake is said on stderr (exit 1)."""
+    try:
+        write_status_line(stdin_text(), sys.stdout, sys.stderr, **values)
+    except VaultledgerError as error:
+        sys.stderr.write(f"vaultledger: {error}\n")
+        return 1
+    return 0
+
+
+def write_status_line(
+    stdin_text: str, out: IO[str], err: IO[str], *, vault: Path | None = None, logs: Path | None = None,
+    tz: str | None = None, config: Path | None = None, now: dt.datetime | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> None:
+    """One line on `out`; what could not be read from stdin goes to `err` (the line still shows)."""
+    from vaultledger.budgets import parse_budgets
+    from vaultledger.cli.resolve import ledger_for, settings_from, week_rule_for
+    from vaultledger.periods import today
+    from vaultledger.reports.statusline import day_status, read_session_cost, status_line
+
+    session = read_session_cost(stdin_text)
+    settings = settings_from(config, vault, logs, tz)
+    budgets = parse_budgets(settings.budgets, settings.config_label)
+    status = day_status(ledger_for(settings), budgets, lambda: week_rule_for(settings),
+                        today(settings.timezone.value, now))
+    out.write(status_line(status, session, colour=not environ.get("NO_COLOR")) + "\n")
+    if session.problem:
+        err.write(f"vaultledger: warning: {session.problem}\n")
+
+
+def stdin_text() -> str:
+    """Claude Code pipes its JSON; at a terminal (someone trying the command) there is none to wait for."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    raw = getattr(sys.stdin, "buffer", None)
+    # Bytes that are not UTF-8 must not stop the line: they only make the JSON unreadable.
+    return raw.read().decode("utf-8", "replace") if raw is not None else sys.stdin.read()

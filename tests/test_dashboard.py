@@ -11,6 +11,8 @@ import datetime as dt
 import json
 import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
@@ -338,3 +340,18 @@ def test_budget_bars_stop_at_full_and_say_the_real_share(tmp_path: Path) -> None
                       r'<rect class="level-(\w+)" width="([\d.]+)"', html)
     assert ("over", "100") in [(level, width) for _, level, width in bars]
     assert any(float(now) > 100 for now, _, _ in bars)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the stand-in browser is a shell script")
+def test_open_shows_the_written_page_in_the_users_browser(tmp_path: Path) -> None:
+    """`--open` hands the file's URL to the browser $BROWSER names (here a script that notes it)."""
+    config = write_world(tmp_path)
+    browser = tmp_path / "browser"
+    browser.write_text(f"#!/bin/sh\necho \"$1\" > {tmp_path / 'opened'}\n")
+    browser.chmod(0o755)
+    target = tmp_path / "costs.html"
+    done = subprocess.run([sys.executable, "-m", "vaultledger", "dashboard", "--month", "2026-03", "-o", str(target),
+                           "--open", "--config", str(config)], env={**os.environ, "BROWSER": str(browser)},
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"wrote {target}\n", "")
+    assert (tmp_path / "opened").read_text() == target.as_uri() + "\n"

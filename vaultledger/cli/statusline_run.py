@@ -8,9 +8,13 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from vaultledger.errors import VaultledgerError
+
+if TYPE_CHECKING:
+    from vaultledger.periods import WeekRule
+    from vaultledger.settings import Settings
 
 STATUSLINE_VALUE_FLAGS: dict[str, tuple[str, type]] = {
     "--vault": ("vault", Path), "--logs": ("logs", Path), "--tz": ("tz", str), "--config": ("config", Path),
@@ -35,18 +39,29 @@ def write_status_line(
 ) -> None:
     """One line on `out`; what could not be read from stdin goes to `err` (the line still shows)."""
     from vaultledger.budgets import parse_budgets
-    from vaultledger.cli.resolve import ledger_for, settings_from, week_rule_for
+    from vaultledger.ledger import Ledger
+    from vaultledger.ops.validate import require_valid
     from vaultledger.periods import today
     from vaultledger.reports.statusline import day_status, read_session_cost, status_line
+    from vaultledger.settings import resolve_settings
 
     session = read_session_cost(stdin_text)
-    settings = settings_from(config, vault, logs, tz)
+    # As cli.resolve's settings_from and ledger_for, without their imports (or a progress bar: the line
+    # is read by Claude Code, not a terminal).
+    settings = require_valid(resolve_settings(config=config, vault=vault, logs=logs, tz=tz))
     budgets = parse_budgets(settings.budgets, settings.config_label)
-    status = day_status(ledger_for(settings), budgets, lambda: week_rule_for(settings),
-                        today(settings.timezone.value, now))
+    ledger = Ledger.from_settings(settings)
+    ledger.book.remember_in(settings.cache_dir.value)
+    status = day_status(ledger, budgets, lambda: _week_rule(settings), today(settings.timezone.value, now))
     out.write(status_line(status, session, colour=not environ.get("NO_COLOR")) + "\n")
     if session.problem:
         err.write(f"vaultledger: warning: {session.problem}\n")
+
+
+def _week_rule(settings: Settings) -> WeekRule:
+    from vaultledger.cli.resolve import week_rule_for
+
+    return week_rule_for(settings)
 
 
 def stdin_text() -> str:

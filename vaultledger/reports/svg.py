@@ -16,8 +16,8 @@ SERIES_COLOURS = 8  # classes series-0 … series-7; further series reuse them i
 
 # Room around the plot, in SVG user units.
 _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 12, 36
-_HEIGHT = 300
-_MIN_WIDTH, _BAR_STEP = 1080, 14
+# A fixed canvas: a year of days makes thinner bars, not a wider chart the page would shrink to a strip.
+_WIDTH, _HEIGHT = 1080, 300
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class StackedBars:
 
 def stacked_bar_svg(chart: StackedBars) -> str:
     """The chart as one `<svg>` element with a title, axis ticks and a `<title>` tooltip per bar part."""
-    width = max(_MIN_WIDTH, _LEFT + _RIGHT + _BAR_STEP * len(chart.labels))
+    width = _WIDTH
     top = nice_top(max(chart.totals(), default=Decimal(0)))
     parts = [f'<svg class="chart" role="img" aria-label="{html.escape(chart.title)}" viewBox="0 0 {width} {_HEIGHT}" '
              f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',

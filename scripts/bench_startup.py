@@ -9,12 +9,15 @@ runs alternate between commands so a machine whose speed drifts slows them all a
   version   `vaultledger --version`                                target <= 5.5x
   cold      `vaultledger report --format json` over the year, empty cache folder (for reference)
   warm      the same report after 100 new lines, cache warm        target <= 5 % of cold
+  statusline  `vaultledger statusline` (Claude Code's JSON on stdin) after 10 new lines in today's log,
+            over this quarter so far at the year's pace, with a budget of every kind   target <= 8x
 Logs are generated once into --data (scripts/generate_logs.py), as scripts/bench_report.py does.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -38,10 +41,11 @@ def vaultledger() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "vaultledger"]
 
 
-def seconds(command: list[str], env: dict[str, str], before: Callable[[], None] = lambda: None) -> float:
+def seconds(command: list[str], env: dict[str, str], before: Callable[[], None] = lambda: None,
+            stdin: bytes | None = None) -> float:
     before()
     start = time.perf_counter()
-    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(command, env=env, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
 
 
@@ -57,6 +61,34 @@ def ensure_logs(folder: Path, calls: int) -> Path:
 def append_new_lines(logs: Path, count: int = 100) -> None:
     with (logs / f"{YEAR}-12-31.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(NEW_LINE * count)
+
+
+STATUS_JSON = json.dumps({"session_id": "bench", "model": {"display_name": "Opus"},
+                          "workspace": {"current_dir": "/tmp"}, "cost": {"total_cost_usd": 0.42}}).encode()
+
+
+def statusline_world(work: Path, calls_per_year: int) -> Path:
+    """This quarter (and the week before it) up to today at the year's pace, and a config with a budget
+    of every kind, as a user of `vaultledger statusline` has them; returns the config."""
+    today = dt.date.today()
+    start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - dt.timedelta(days=7)
+    days = (today - start).days + 1
+    subprocess.run([sys.executable, str(SCRIPTS / "generate_logs.py"), "--start", start.isoformat(), "--days",
+                    str(days), "--calls", str(max(calls_per_year * days // 365, 1000)), "--out", str(work / "now"),
+                    "--growth", "1.0"], check=True)
+    config = work / "statusline.toml"
+    config.write_text(f"logs = {json.dumps(str(work / 'now'))}\n[budgets]\ndaily = 20\nweekly = 100\nmonthly = 400\n"
+                      "quarterly = 1000\n[budgets.project.orbis]\nmonthly = 150\n", encoding="utf-8")
+    return config
+
+
+def append_today(logs: Path, count: int = 10) -> None:
+    """`count` calls completed now, in today's file (the system's zone, as the config names none)."""
+    now = dt.datetime.now().astimezone()
+    line = json.dumps({"v": 1, "ts": now.isoformat(), "provider": "anthropic", "model": "claude-sonnet-4-5-20250929",
+                       "input_tokens": 3000, "output_tokens": 400, "app": "claude-code"}) + "\n"
+    with (logs / f"{now.date()}.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(line * count)
 
 
 def main() -> None:
@@ -82,14 +114,21 @@ def main() -> None:
         "vaultledger --version": ([*tool, "--version"], lambda: None),
         "report, cold (year)": (report, lambda: shutil.rmtree(work / "cache", ignore_errors=True)),
     }
-    times: dict[str, list[float]] = {name: [] for name in [*commands, "report, warm (+100 lines)"]}
+    times: dict[str, list[float]] = {name: [] for name in [*commands, "report, warm (+100 lines)",
+                                                           "statusline (+10 lines)"]}
     seconds(report, env)  # fill the cache once
+    # A cache folder of its own: the cold report's runs empty the other one.
+    status_env = {**env, "VAULTLEDGER_CONFIG": str(statusline_world(work, args.calls)),
+                  "VAULTLEDGER_CACHE_DIR": str(work / "statusline-cache")}
+    statusline = ([*tool, "statusline"], status_env, lambda: append_today(work / "now"), STATUS_JSON)
+    seconds(*statusline)  # fill its cache once
     for _ in range(runs):
         for name, (command, before) in commands.items():
             times[name].append(seconds(command, env, before))
         # Warm again after the cold run: folds, and the day prices of the lines about to be appended.
         seconds(report, env, lambda: append_new_lines(work / "year"))
         times["report, warm (+100 lines)"].append(seconds(report, env, lambda: append_new_lines(work / "year")))
+        times["statusline (+10 lines)"].append(seconds(*statusline))
     show(times, runs, args.calls)
     shutil.rmtree(work, ignore_errors=True)
 
@@ -101,6 +140,7 @@ def show(times: dict[str, list[float]], runs: int, calls: int) -> None:
         "vaultledger log ...": ("<= 9x", median["vaultledger log ..."] <= 9 * base),
         "vaultledger --version": ("<= 5.5x", median["vaultledger --version"] <= 5.5 * base),
         "report, warm (+100 lines)": ("<= 5 % of cold", median["report, warm (+100 lines)"] <= 0.05 * cold),
+        "statusline (+10 lines)": ("<= 8x", median["statusline (+10 lines)"] <= 8 * base),
     }
     print(f"median of {runs} whole-process runs each; the year holds {calls:,} calls")
     print(f"{'command':<28} {'median ms':>10} {'ratio':>8} {'% of cold':>10}  {'target':<15} result")

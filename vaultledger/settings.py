@@ -24,6 +24,7 @@ KNOWN_KEYS = {
     "vault", "logs", "timezone", "week_start", "week_doy", "cache_dir", "properties",
     "notes", "prices", "budgets", "alerts", "templates",
     "import", "host_files", "host", "locale", "plans",  # SPEC §9 names them too
+    "dashboard",
 }
 # A host part of a log file name (SPEC §2); Syncthing's conflict marker is never one.
 HOST_NAME = re.compile(r"(?!sync-conflict-)[A-Za-z0-9_-]+")
@@ -56,6 +57,7 @@ class Settings:
     imports: Mapping[str, Any] = field(default_factory=dict)  # the `[import]` table, read by capture.importers.sources
     plans: Mapping[str, Any] = field(default_factory=dict)  # [plans.NAME]: flat-fee subscriptions
     templates_dir: Path | None = None
+    dashboard_path: Path | None = None  # [dashboard] path: the page the nightly run writes
     unknown_keys: tuple[str, ...] = ()
     # The HOST of `YYYY-MM-DD.HOST.jsonl` this machine writes (config `host_files`), None: plain day files.
     host: Setting[str | None] = Setting(None, "host_files off")
@@ -104,6 +106,7 @@ def resolve_settings(
         imports=_table(table, "import"),
         plans=_table(table, "plans"),
         templates_dir=_templates_dir(table, base, problems),
+        dashboard_path=_dashboard_path(table, base, problems),
         unknown_keys=tuple(sorted(set(table) - KNOWN_KEYS)),
         problems=tuple(problems),
     )
@@ -281,3 +284,16 @@ def _templates_dir(table: Mapping[str, Any], base: Path, problems: list[str]) ->
         problems.append(f"config 'templates' must be the path of a folder of templates, got {value!r}")
         return None
     return (base / Path(value).expanduser()).absolute()
+
+
+def _dashboard_path(table: Mapping[str, Any], base: Path, problems: list[str]) -> Path | None:
+    """`[dashboard] path = "costs.html"`: the page the nightly run writes (relative to the config's folder)."""
+    section = table.get("dashboard")
+    if section is None:
+        return None
+    path = section.get("path") if isinstance(section, Mapping) and set(section) == {"path"} else None
+    if isinstance(path, str) and path.strip():
+        return (base / Path(path).expanduser()).absolute()
+    problems.append(f"config [dashboard] takes one key, path = \"costs.html\" (the page the nightly run "
+                    f"writes); got {section!r}")
+    return None

@@ -55,7 +55,9 @@ def build_app() -> typer.Typer:
     """The typer app with every command; built once, on first use."""
     import typer
 
-    from vaultledger.cli import admin, budget, export, imports, log, mcp, prices, report, rollup, schedule, watch
+    from vaultledger.cli import (
+        admin, budget, dashboard, export, imports, init, log, mcp, prices, report, rollup, schedule, statusline, watch,
+    )
 
     app = typer.Typer(name="vaultledger", help=APP_HELP, no_args_is_help=True, add_completion=False,
                       rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,13 +65,13 @@ def build_app() -> typer.Typer:
     commands = {"log": log.log_command, "rollup": rollup.rollup_command, "watch": watch.watch_command,
                 "report": report.report_command, "export": export.export_command, "prices": prices.prices_command,
                 "doctor": admin.doctor_command, "budget": budget.budget_command, "archive": admin.archive_command,
-                "merge": admin.merge_command, "mcp": mcp.mcp_command}
+                "merge": admin.merge_command, "mcp": mcp.mcp_command,
+                "dashboard": dashboard.dashboard_command, "statusline": statusline.statusline_command,
+                "init": init.init_command}
     for name, command in commands.items():
         app.command(name)(command)
     app.add_typer(schedule.schedule_app, name="schedule")
     app.add_typer(imports.import_app, name="import")
-    from vaultledger.cli.init import init_command
-    app.command("init")(init_command)
     return app
 
 

@@ -54,6 +54,11 @@ def answer_quickly(argv: list[str]) -> int | None:
     if argv[:1] == ["report"]:
         values = parse_flags(argv[1:], REPORT_VALUE_FLAGS, REPORT_SWITCHES, {})
         return None if values is None else run_report(values)
+    if argv[:1] == ["statusline"]:  # runs on every prompt of Claude Code (issue 17)
+        from vaultledger.cli.statusline_run import STATUSLINE_VALUE_FLAGS, answer_statusline
+
+        values = parse_flags(argv[1:], STATUSLINE_VALUE_FLAGS, {}, {})
+        return None if values is None else answer_statusline(values)
     return None
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # Where things are and how alerts are sent: none of it shows in a section. (A new logs folder or vault
 # gets a nightly state of its own anyway.)
-_NOT_INPUTS = frozenset({"config_path", "vault", "logs", "cache_dir", "alerts", "unknown_keys"})
+_NOT_INPUTS = frozenset({"config_path", "vault", "logs", "cache_dir", "alerts", "unknown_keys", "dashboard_path"})
 
 
 def inputs_fingerprint(rollup: Rollup) -> str:

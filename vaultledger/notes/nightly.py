@@ -16,6 +16,7 @@ from vaultledger.errors import VaultError
 from vaultledger.notes.inputs import inputs_fingerprint
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, today, week_of, year_of
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, list_log_files
+from vaultledger.reports.dashboard import refresh_dashboard
 
 if TYPE_CHECKING:
     from vaultledger.capture.importers.sources import SourceImport
@@ -99,6 +100,8 @@ def roll_nightly(rollup: Rollup, now: dt.datetime | None = None, *, rebuild: boo
     if not result.errors and not rollup.dry_run:
         _save_state(state_path, state_key, now_seen)
         step("nightly state saved")
+    if not rollup.dry_run:  # the config's [dashboard] page is made again with the notes
+        result.warnings.extend(refresh_dashboard(rollup.settings, rollup.week_rule, now))
     return result
 
 

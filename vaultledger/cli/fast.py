@@ -130,7 +130,7 @@ def run_report(values: dict[str, Any]) -> int | None:
     typer app must answer: a mistake in the flags or the settings, which it reports in its own words."""
     from vaultledger.cli.period_flags import PeriodFlags, UsageMistake, choose_period
     from vaultledger.cli.reporting import FORMATS, ReportRequest, valid_by, write_report
-    from vaultledger.cli.resolve import settings_from, week_rule_for
+    from vaultledger.cli.resolve import rule_for_flags, settings_from
     from vaultledger.errors import VaultledgerError
     from vaultledger.periods import today
 
@@ -141,7 +141,7 @@ def run_report(values: dict[str, Any]) -> int | None:
         return None
     try:
         settings = settings_from(values.get("config"), values.get("vault"), values.get("logs"), values.get("tz"))
-        choose_period(request.period, today(settings.timezone.value), week_rule_for(settings))
+        choose_period(request.period, today(settings.timezone.value), rule_for_flags(request.period, settings))
         write_report(settings, request)
     except (VaultledgerError, UsageMistake):
         return None  # write_report prints only once all is worked out: nothing was printed

@@ -49,6 +49,12 @@ class UsageMistake(PeriodError):
     """Flags that contradict each other: exit 2, like any other misuse of the command line."""
 
 
+def names_weeks(flags: PeriodFlags) -> bool:
+    """Whether the flags need the week rule (a week, this or last week, or the last N weeks)."""
+    last_weeks = bool(flags.last) and flags.last.strip().lower().endswith("w")
+    return bool(flags.week or flags.this_week or flags.last_week or last_weeks)
+
+
 def choose_period(flags: PeriodFlags, today: dt.date, rule: WeekRule) -> Period | None:
     """The period the flags name, or None when they name none."""
     named = flags.named()

@@ -72,11 +72,11 @@ def _usage_by(ledger: Ledger, period: Period, by: str, settings: Settings) -> Us
 
 
 def _plan_values(settings: Settings, period: Period, usage: Usage) -> list[PlanValue]:
+    if not settings.plans:
+        return []  # most configs have none: the budgets package is not even loaded
     from vaultledger.budgets.plans import parse_plans, plan_values
     from vaultledger.periods import today
 
-    if not settings.plans:
-        return []
     return plan_values(parse_plans(settings.plans, settings.config_label), period, usage, today(settings.timezone.value))
 
 

@@ -43,9 +43,18 @@ def chosen_period(flags: PeriodFlags, settings: Settings) -> Period | None:
     from vaultledger.periods import today
 
     try:
-        return choose_period(flags, today(settings.timezone.value), week_rule_for(settings))
+        return choose_period(flags, today(settings.timezone.value), rule_for_flags(flags, settings))
     except UsageMistake as mistake:
         raise fail(str(mistake), code=2) from None
+
+
+def rule_for_flags(flags: PeriodFlags, settings: Settings) -> WeekRule:
+    """The week rule where the flags name weeks; else any rule will do, and reading the vault's
+    settings for it would only cost start-up."""
+    from vaultledger.cli.period_flags import names_weeks
+    from vaultledger.periods import WeekRule
+
+    return week_rule_for(settings) if names_weeks(flags) else WeekRule.iso()
 
 
 def period_or_today(flags: PeriodFlags, settings: Settings) -> Period:

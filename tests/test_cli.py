@@ -207,7 +207,8 @@ def readme_commands() -> list[str]:
 @pytest.mark.parametrize("command", readme_commands())
 def test_readme_command_examples_run(command: str, vault: Path, month_logs: Path, tmp_path: Path) -> None:
     enable_periodic_notes(vault, "quarterly")  # the README's vault has quarterly notes
-    args = shlex.split(command.replace("~/Obsidian/Main", str(vault)).replace("q1.csv", str(tmp_path / "q1.csv")))[1:]
+    args = shlex.split(command.replace("~/Obsidian/Main", str(vault)).replace("q1.csv", str(tmp_path / "q1.csv"))
+                       .replace("costs.html", str(tmp_path / "costs.html")))[1:]
     result = runner.invoke(app, args)
     expected = 1 if args[0] == "doctor" else 0  # the fixture logs hold a bad line on purpose
     assert result.exit_code == expected, result.output

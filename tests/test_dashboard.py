@@ -29,7 +29,7 @@ from vaultledger.notes.escape import plain_label
 from vaultledger.periods import WeekRule
 from vaultledger.periods.parse import parse_month
 from vaultledger.pricing import PriceBook, format_usd, parse_price_overrides
-from vaultledger.reports.cache_savings import cache_savings
+from vaultledger.ledger.savings import cache_savings
 from vaultledger.reports.dashboard import content_security_policy, dashboard_html, render_dashboard
 from vaultledger.reports.dashboard_data import gather_dashboard
 from vaultledger.reports.svg import StackedBars, nice_top, stacked_bar_svg

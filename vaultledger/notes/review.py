@@ -18,7 +18,8 @@ from vaultledger.notes.chart import chart_data
 from vaultledger.notes.escape import markdown_text
 from vaultledger.notes.links import Link, NoteLinks
 from vaultledger.notes.render import format_share, provider_label
-from vaultledger.notes.savings import CacheSavings, cache_savings
+from vaultledger.ledger.savings import CacheSavings, cache_savings
+from vaultledger.notes.savings import savings_words
 from vaultledger.notes.summary import summary_sentences
 from vaultledger.notes.trend import Trend, signed_percent, standouts, trend_of
 from vaultledger.periods import (
@@ -180,7 +181,7 @@ def review_context(
         "week_rows": weeks, "month_rows": month_rows(period, days, links), "trend": trend,
         "standouts": standout, "chart": chart_data(elapsed, period, budgets),
         "movers": movers(usage, previous_usage), "expensive_days": expensive_days(days, links),
-        "savings": savings, "budget_rows": reviewed, "drivers": driver_rows(usage),
+        "savings": savings, "savings_words": savings_words(savings), "budget_rows": reviewed, "drivers": driver_rows(usage),
         "previous": period.previous(),
     }
     context["summary"] = summary_sentences(period, usage, previous_usage, trend, standout, reviewed, context["drivers"],

@@ -17,7 +17,7 @@ from vaultledger.capture.dropped import dropped_records
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.usage import Sums
 from vaultledger.periods import Period, WeekRule, date_range, day_of, month_of, quarter_of, week_of
-from vaultledger.reports.cache_savings import CacheSavings, cache_savings
+from vaultledger.ledger.savings import CacheSavings, cache_savings
 from vaultledger.reports.problems import find_outliers, problems_json
 
 DIMENSIONS = ("provider", "model", "project", "use_case", "app")

@@ -1,5 +1,7 @@
 """What prompt caching saved: cache reads priced at the input rate instead of the cache-read rate,
-less what cache writes cost above the input rate, at the price of each call's day.
+less what cache writes cost above the input rate, at the list price of each call's day (the price
+book's, overrides included, whatever a record's own cost_usd said); and how many calls ran on local
+models. One definition for notes and the dashboard.
 
 A group whose price changes within its day, or that has no price, is left out and counted, so a
 saving is never guessed (SPEC §3: never a silent $0).
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from vaultledger.ledger.usage import Sums, Usage
-from vaultledger.pricing import MTOK, Price, PriceBook
+from vaultledger.pricing import LOCAL_PROVIDERS, MTOK, Price, PriceBook
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class CacheSavings:
     saved_on_reads: Decimal = Decimal(0)
     paid_for_writes: Decimal = Decimal(0)
     calls_not_valued: int = 0  # calls with cache tokens but no single price for their day
+    local_calls: int = 0  # calls on local models (SPEC §3: $0), which caching is no question for
+    calls: int = 0
 
     @property
     def net(self) -> Decimal:
@@ -33,7 +37,8 @@ class CacheSavings:
     def __add__(self, other: CacheSavings) -> CacheSavings:
         return CacheSavings(self.read_tokens + other.read_tokens, self.write_tokens + other.write_tokens,
                             self.saved_on_reads + other.saved_on_reads, self.paid_for_writes + other.paid_for_writes,
-                            self.calls_not_valued + other.calls_not_valued)
+                            self.calls_not_valued + other.calls_not_valued, self.local_calls + other.local_calls,
+                            self.calls + other.calls)
 
 
 def cache_savings(days: Mapping[dt.date, Usage], book: PriceBook) -> CacheSavings:
@@ -41,6 +46,8 @@ def cache_savings(days: Mapping[dt.date, Usage], book: PriceBook) -> CacheSaving
     total = CacheSavings()
     for day, usage in days.items():
         for key, sums in usage.groups.items():
+            local = sums.calls if key.provider in LOCAL_PROVIDERS else 0
+            total += CacheSavings(local_calls=local, calls=sums.calls)
             if sums.cache_read_tokens or sums.cache_write_tokens:
                 total += group_savings(sums, book.price_for_day(key.provider, key.model, key.service_tier, day))
     return total

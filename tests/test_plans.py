@@ -163,3 +163,25 @@ def test_plan_values_over_a_ledger_match_the_covered_groups(config: Path) -> Non
     assert (value.covered.calls, value.covered.cost, value.covered.unpriced_calls, value.fee) == (
         2, Decimal("8.25"), 1, Decimal(200))
     assert [budget.excluded for budget in budgets_from(settings)][0][0].key == "claude-max"
+
+
+def test_monthly_notes_say_what_the_plan_was_worth(config: Path, vault: Path) -> None:
+    from conftest import enable_periodic_notes
+
+    enable_periodic_notes(vault, "monthly")
+    result = CliRunner().invoke(app, ["rollup", "--month", "2026-03", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    note = (vault / "2026-03.md").read_text(encoding="utf-8")
+    assert "> [!info] Flat-fee plans at list price" in note
+    assert "Claude Max: \\$8.25 of API use for \\$200.00 in 2026-03 (2 calls); 1 unpriced calls not counted" in note
+    assert CliRunner().invoke(app, ["rollup", "--day", "2026-03-02", "--config", str(config)]).exit_code == 0
+    daily = (vault / "2026-03-02.md").read_text(encoding="utf-8")
+    assert "Flat-fee plans" not in daily, "a day is charged no fee: plans show on months, quarters and years"
+
+
+def test_the_dashboard_says_what_the_plan_was_worth(config: Path, tmp_path: Path) -> None:
+    page = tmp_path / "costs.html"
+    result = CliRunner().invoke(app, ["dashboard", "--month", "2026-03", "-o", str(page), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "<li>Claude Max: $8.25 of API use for $200.00 in 2026-03 (2 calls); 1 unpriced calls not counted</li>" in (
+        page.read_text(encoding="utf-8"))

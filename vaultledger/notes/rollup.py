@@ -12,6 +12,7 @@ from pathlib import Path
 from vaultledger._faults import step
 from vaultledger._fs import sweep_folder_once
 from vaultledger.budgets import Budget, budgets_from
+from vaultledger.budgets.plans import Plan, parse_plans, plan_values
 from vaultledger.errors import NoteError, VaultError
 from vaultledger.ledger import Ledger
 from vaultledger.notes.links import NoteLinks
@@ -73,6 +74,7 @@ class Rollup:
         self.note_settings = load_note_settings(self.vault, self.settings.notes)
         self.weeks: NoteWeeks = note_weeks(self.settings, self.note_settings["weekly"].format, self.vault)
         self.budgets: list[Budget] = budgets_from(self.settings)
+        self.plans: list[Plan] = parse_plans(self.settings.plans, self.settings.config_label)
         self._files = VaultFiles(self.vault)
         self.links = NoteLinks(self.vault, self.note_settings, self.week_rule, self.create,
                                lambda period: bool(self.ledger.days(period.start, period.end)))
@@ -121,6 +123,9 @@ class Rollup:
             result.skipped.append((period, f"no usage and no {kind} section in {path.name}"))
             return False
         context = section_context(kind, period, self.ledger, self.budgets, self.week_rule, self.links)
+        # What flat-fee plans were worth, on the notes whose period a fee is charged for (not days or weeks).
+        context["plans"] = ([value.line() for value in plan_values(self.plans, period, usage)]
+                            if period.kind in ("month", "quarter", "year") else [])
         body = render_section(kind, context, self.settings.templates_dir)
         self._write(path, kind, settings, period, body, usage.totals(), result)
         return not usage.is_empty()

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from vaultledger._fs import atomic_write_text
-from vaultledger.budgets import BudgetStatus, parse_budgets
+from vaultledger.budgets import BudgetStatus, budgets_from
+from vaultledger.budgets.plans import parse_plans
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.usage import Sums
 from vaultledger.notes.escape import plain_label
@@ -57,8 +58,9 @@ def dashboard_html(
     """The page for `period` (default: the last 30 days), with today (as of `now`, default the clock)
     and its week, month and quarter against the config's budgets."""
     as_of = today(settings.timezone.value, now)
-    budgets = parse_budgets(settings.budgets, settings.config_label)
-    return render_dashboard(gather_dashboard(ledger, period or default_period(as_of), budgets, rule, as_of))
+    plans = parse_plans(settings.plans, settings.config_label)
+    return render_dashboard(gather_dashboard(ledger, period or default_period(as_of), budgets_from(settings), rule,
+                                             as_of, plans))
 
 
 def write_dashboard(path: Path, html: str) -> None:
@@ -88,7 +90,7 @@ def render_dashboard(data: DashboardData) -> str:
         policy=content_security_policy(css, script), css=css, script=script,
         period=data.period, as_of=data.as_of, totals=data.totals, cards=data.cards, breakdowns=data.breakdowns,
         dimensions=BREAKDOWNS, columns=COUNT_COLUMNS, daily=data.daily, chart=_daily_chart(data),
-        units=data.units, unpriced=data.unpriced, savings=data.savings, problem_lines=_problem_lines(data.problems),
+        units=data.units, unpriced=data.unpriced, savings=data.savings, plans=data.plans, problem_lines=_problem_lines(data.problems),
     )
 
 

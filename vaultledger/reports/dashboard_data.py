@@ -17,6 +17,7 @@ from vaultledger.capture.dropped import dropped_records
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.usage import Sums
 from vaultledger.periods import Period, WeekRule, date_range, day_of, month_of, quarter_of, week_of
+from vaultledger.budgets.plans import Plan, plan_values
 from vaultledger.ledger.savings import CacheSavings, cache_savings
 from vaultledger.reports.problems import find_outliers, problems_json
 
@@ -56,10 +57,12 @@ class DashboardData:
     unpriced: dict[str, int]
     savings: CacheSavings
     problems: dict[str, Any]
+    plans: list[str] = field(default_factory=list)  # what each flat-fee plan was worth at list price
 
 
 def gather_dashboard(
-    ledger: Ledger, period: Period, budgets: Sequence[Budget], rule: WeekRule, as_of: dt.date
+    ledger: Ledger, period: Period, budgets: Sequence[Budget], rule: WeekRule, as_of: dt.date,
+    plans: Sequence[Plan] = (),
 ) -> DashboardData:
     """The period's figures, and the current periods' (as of `as_of`) against `budgets`."""
     usage = ledger.usage(period)
@@ -77,6 +80,7 @@ def gather_dashboard(
         unpriced=usage.unpriced_models(),
         savings=cache_savings(ledger.days(period.start, period.end), ledger.book),
         problems=problems,
+        plans=[value.line() for value in plan_values(list(plans), period, usage, as_of)],
     )
 
 

@@ -277,7 +277,7 @@ def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None
     ("UTC", "fork", 16), ("Pacific/Kiritimati", "fork", 2), ("UTC", "spawn", 16), ("UTC", "spawn", 2),
 ])
 def test_parallel_folding_equals_serial(
-    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, start_method: str, runs_per_worker: int
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, start_method: str, runs_per_worker: int, tmp_path: Path
 ) -> None:
     """Workers compare neighbouring files' ids themselves and the parent compares the pairs split
     between workers: shared ids, ids whose CRC-32s collide, and pairs split between workers must
@@ -312,6 +312,10 @@ def test_parallel_folding_equals_serial(
     assert {path.name for path in joined} == {"2026-03-05.jsonl", "2026-03-06.jsonl", "2026-03-11.jsonl", "2026-03-13.jsonl"}
     assert parallel.counters["pools_started"] == 1
     assert parallel.counters["pairs_compared"] < serial.counters["pairs_compared"], "the workers should have compared neighbours"
+    # With a cache, folds travel with their id digests (without one they carry none): the same answer.
+    cached = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), tmp_path / "cache", parallel=True,
+                    start_method=start_method)
+    assert cached.usage(span).groups == right.groups and cached.joined_files(span.start, span.end) == joined
     import gc
 
     assert gc.get_freeze_count() == 0, "objects frozen out of collections for the workers' sake must be let go"

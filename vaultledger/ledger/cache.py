@@ -123,7 +123,10 @@ class FileFold:
             self.id_set = _decode_ids(self.ids) if self.ids else set()
         return self.id_set
 
-    def digest_set(self) -> set[int]:
+    def digest_set(self) -> set[int] | None:
+        """The ids' digests; None where a fold came without them (from a worker, with no cache)."""
+        if self.encoded_digests == b"" and self.ids:
+            return None
         digests = array("Q")
         digests.frombytes(self.digests)
         if sys.byteorder == "big":

@@ -63,17 +63,19 @@ class DuplicateScan:
 class Seen:
     """A file in the scan's window; its digests and ids are decoded only if a pair needs them."""
 
-    __slots__ = ("log", "fold", "_ids", "_digests")
+    __slots__ = ("log", "fold", "_ids", "_digests", "_digested")
 
     def __init__(self, log: LogFile, fold: FileFold) -> None:
         self.log, self.fold = log, fold
         self._ids: set[str] | None = None
         self._digests: set[int] | None = None
+        self._digested = False
 
     def shares_an_id_with(self, other: Seen) -> bool:
         if self.fold.id_set is None or other.fold.id_set is None:
             # A fold from the cache or a worker: its digests rule out most pairs without decoding an id.
-            if self.digests().isdisjoint(other.digests()):
+            mine, theirs = self.digests(), other.digests()
+            if mine is not None and theirs is not None and mine.isdisjoint(theirs):
                 return False
         return not self.ids().isdisjoint(other.ids())
 
@@ -82,9 +84,9 @@ class Seen:
             self._ids = self.fold.id_strings()
         return self._ids
 
-    def digests(self) -> set[int]:
-        if self._digests is None:
-            self._digests = self.fold.digest_set()
+    def digests(self) -> set[int] | None:
+        if not self._digested:
+            self._digests, self._digested = self.fold.digest_set(), True
         return self._digests
 
 

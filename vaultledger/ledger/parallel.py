@@ -27,11 +27,13 @@ RUNS_PER_WORKER = 16
 
 
 _worker_book: tuple[PriceBook, str] | None = None
+_worker_digests = True  # whether folds travel with their id digests (only a cache keeps them)
 
 
-def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
-    global _worker_book
+def _start_worker(overrides: Sequence[PriceOverride], tz: str, digests: bool = True) -> None:
+    global _worker_book, _worker_digests
     _worker_book = (PriceBook(overrides, tz), tz)
+    _worker_digests = digests
     # Everything inherited from a forked parent is left out of collections: walking it would copy
     # every page it sits on into this process, which cost a tenth of a year's fold.
     gc.freeze()
@@ -57,6 +59,8 @@ def _fold_in_worker(task: _Task) -> tuple[bytes, _WorkerVerdicts]:
     assert _worker_book is not None
     number, path, signature = task
     fold = fold_log_file(path, *_worker_book)
+    if not _worker_digests:
+        fold.encoded_digests = b""  # no cache to keep them: the parent compares such folds on their ids
     return encode_fold(path, signature, fold), _compare_with_recent(number, path, fold.id_set or set())
 
 
@@ -84,10 +88,11 @@ def worth_parallel(files: int, total_bytes: int) -> bool:
 
 def fold_in_workers(
     paths: Sequence[Path], signatures: dict[Path, Signature | None], book: PriceBook, tz: str,
-    start_method: str | None = None,
+    start_method: str | None = None, digests: bool = True,
 ) -> Iterator[tuple[bytes, _WorkerVerdicts]]:
     """Each file's fold encoded as a cache entry, in the order of `paths`, with the verdicts of the
-    neighbours its worker compared it with (by their number in `paths`)."""
+    neighbours its worker compared it with (by their number in `paths`). Without `digests` (no
+    cache to keep them) the folds carry none: digesting every id costs a tenth of a cold year."""
     # Here, not at the top: most runs (a warm report, a note) never start a worker.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -98,7 +103,7 @@ def fold_in_workers(
         load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
     runs = _runs(len(paths), workers)
     tasks = [(number, path, signatures[path]) for number, path in enumerate(paths)]
-    with _frozen_while_forking(), ProcessPoolExecutor(workers, context, _start_worker, (book.overrides, tz)) as pool:
+    with _frozen_while_forking(), ProcessPoolExecutor(workers, context, _start_worker, (book.overrides, tz, digests)) as pool:
         yield from chain.from_iterable(pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs]))
 
 

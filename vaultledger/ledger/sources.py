@@ -84,7 +84,8 @@ class FoldSource:
                     advance(size)
                 return
             self.counters["pools_started"] += 1
-            folded = fold_in_workers(paths, signatures, self.book, self.tz, self.start_method)
+            folded = fold_in_workers(paths, signatures, self.book, self.tz, self.start_method,
+                                     digests=self.cache() is not None)
             for (encoded, verdicts), size in zip(folded, sizes):
                 self.counters["files_folded"] += 1
                 yield self._share_keys(decode_fold(encoded)), encoded, [(paths[other], shared) for other, shared in verdicts]

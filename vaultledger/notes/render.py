@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import jinja2
 
 from vaultledger.ledger.usage import Sums, Usage
-from vaultledger.notes.escape import NONE_LABEL, markdown_text  # noqa: F401  (NONE_LABEL: re-exported)
+from vaultledger.notes.escape import markdown_text
 from vaultledger.pricing import format_usd
 
 

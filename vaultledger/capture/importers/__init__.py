@@ -28,7 +28,7 @@ import os
 import sys
 import zoneinfo
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from vaultledger.errors import InvalidRecord, VaultledgerError
 from vaultledger._faults import step
 from vaultledger.capture.importers.state import Destination, ImportState, usage_fingerprint
-from vaultledger.capture.importers.tail import PROGRESS_STEP_BYTES, Advance, FileTail, no_progress
+from vaultledger.capture.importers.tail import Advance, FileTail, no_progress
 from vaultledger.record import COUNT_FIELDS, UsageRecord, make_record
 
 if TYPE_CHECKING:  # the logger is not loaded to validate `[import]` (every command does that)

@@ -32,11 +32,11 @@ from typing import Any
 import msgspec
 
 from vaultledger.capture.importers import (
-    Advance, FileTail, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, no_progress, progress_bar,
+    Advance, FileTail, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, no_progress, 
 )
 from vaultledger.capture.importers.anthropic_usage import anthropic_record_fields
 from vaultledger.capture.importers.claude_models import provider_and_model
-from vaultledger.capture.importers.state import ImportState
+from vaultledger.capture.importers.file_batch import import_files
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.shapes.body import count
 
@@ -89,17 +89,9 @@ def import_claude_code(
 ) -> ImportSummary:
     """Append one record per Claude Code API call not imported before; return what happened."""
     files = jsonl_files(existing_roots([path] if path else default_roots(), "Claude Code transcripts"))
-    with ImportState(state_dir, SOURCE) as state:
-        run = ImportRun(SOURCE, usage_log, state)
-        stats = {file: file.stat() for file in files}
-        changed = [file for file in files if not state.file_unchanged(file, stats[file])]
-        run.summary.files, run.summary.files_unchanged = len(files), len(files) - len(changed)
-        total = sum(stats[file].st_size for file in changed)
-        with progress_bar("Importing Claude Code transcripts", total, progress) as advance:
-            for file in changed:
-                TranscriptReader(file).read_new(run, advance)
-                run.file_done(file, stats[file])
-    return run.summary
+    return import_files(SOURCE, usage_log, state_dir, files,
+                        lambda file, run, advance: TranscriptReader(file).read_new(run, advance),
+                        "Importing Claude Code transcripts", progress)
 
 
 class TranscriptReader:

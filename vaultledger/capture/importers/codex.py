@@ -29,9 +29,9 @@ import msgspec
 
 from vaultledger.capture.shapes.body import count, section, text
 from vaultledger.capture.importers import (
-    Advance, FileTail, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, no_progress, progress_bar,
+    Advance, FileTail, ImportRun, ImportSummary, existing_roots, folder_name, jsonl_files, no_progress, 
 )
-from vaultledger.capture.importers.state import ImportState
+from vaultledger.capture.importers.file_batch import import_files
 from vaultledger.capture.logger import UsageLog
 from vaultledger.record import normalise_provider
 
@@ -99,16 +99,9 @@ def import_codex(path: Path | None, usage_log: UsageLog, state_dir: Path, progre
     """Append one record per Codex model call not imported before; return what happened."""
     roots = existing_roots([path] if path else default_roots(), "Codex CLI sessions")
     files = jsonl_files(roots, "*.jsonl" if path else "rollout-*.jsonl")
-    with ImportState(state_dir, SOURCE) as state:
-        run = ImportRun(SOURCE, usage_log, state)
-        stats = {file: file.stat() for file in files}
-        changed = [file for file in files if not state.file_unchanged(file, stats[file])]
-        run.summary.files, run.summary.files_unchanged = len(files), len(files) - len(changed)
-        with progress_bar("Importing Codex sessions", sum(stats[f].st_size for f in changed), progress) as advance:
-            for file in changed:
-                RolloutReader(file).read_new(run, advance)
-                run.file_done(file, stats[file])
-    return run.summary
+    return import_files(SOURCE, usage_log, state_dir, files,
+                        lambda file, run, advance: RolloutReader(file).read_new(run, advance),
+                        "Importing Codex sessions", progress)
 
 
 class RolloutReader:

@@ -16,9 +16,9 @@ from pathlib import Path
 import msgspec
 
 from vaultledger.capture.importers import (
-    Advance, ImportRun, ImportSummary, SourceNotFound, existing_roots, jsonl_files, progress_bar, read_lines,
+    Advance, ImportRun, ImportSummary, SourceNotFound, existing_roots, jsonl_files, read_lines,
 )
-from vaultledger.capture.importers.state import ImportState
+from vaultledger.capture.importers.file_batch import import_files
 from vaultledger.capture.logger import UsageLog
 from vaultledger.capture.otlp import NotTraceData, spans_of_request
 from vaultledger.capture.spans import fields_from_span
@@ -44,16 +44,7 @@ def import_otlp(path: Path | None, usage_log: UsageLog, state_dir: Path, progres
         raise SourceNotFound("OTLP spans have no usual place: pass the file the Collector's file exporter writes")
     roots = existing_roots([path], "OTLP JSON file")
     files = sorted({*jsonl_files(roots, "*.json"), *jsonl_files(roots, "*.jsonl")})
-    with ImportState(state_dir, SOURCE) as state:
-        run = ImportRun(SOURCE, usage_log, state)
-        stats = {file: file.stat() for file in files}
-        changed = [file for file in files if not state.file_unchanged(file, stats[file])]
-        run.summary.files, run.summary.files_unchanged = len(files), len(files) - len(changed)
-        with progress_bar("Importing OTLP spans", sum(stats[f].st_size for f in changed), progress) as advance:
-            for file in changed:
-                import_file(file, run, advance)
-                run.file_done(file, stats[file])
-    return run.summary
+    return import_files(SOURCE, usage_log, state_dir, files, import_file, "Importing OTLP spans", progress)
 
 
 def import_file(path: Path, run: ImportRun, advance: Advance) -> None:

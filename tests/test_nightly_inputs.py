@@ -3,13 +3,13 @@ makes the next nightly run rewrite the notes already written, and `rollup --rebu
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 from typer.testing import CliRunner
 
@@ -166,7 +166,7 @@ def test_a_dry_run_rewrites_nothing_and_saves_no_state(notes: dict[str, Path], c
 
 
 def fingerprint_with(vault: Path, **changes: object) -> str:
-    settings = dataclasses.replace(resolve_settings(), **changes)
+    settings = msgspec.structs.replace(resolve_settings(), **changes)
     return inputs_fingerprint(Rollup(settings, vault, Ledger.from_settings(settings)))
 
 

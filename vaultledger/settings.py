@@ -7,10 +7,10 @@ import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import msgspec
 import platformdirs
 
 from vaultledger.errors import ConfigError
@@ -31,16 +31,14 @@ HOST_NAME = re.compile(r"(?!sync-conflict-)[A-Za-z0-9_-]+")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-@dataclass(frozen=True)
-class Setting(Generic[T]):
+class Setting(msgspec.Struct, Generic[T], frozen=True):
     """A resolved value and where it came from, so `doctor` can explain every path it uses."""
 
     value: T
     source: str
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     config_path: Setting[Path | None]
     vault: Setting[Path | None]
     logs: Setting[Path]
@@ -50,12 +48,12 @@ class Settings:
     week_doy: int | None = None
     locale: Setting[str | None] = Setting(None, "not set")  # Obsidian's interface language (moment locale)
     properties: bool = False
-    notes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    prices: list[Mapping[str, Any]] = field(default_factory=list)
-    budgets: Mapping[str, Any] = field(default_factory=dict)
-    alerts: Mapping[str, Any] = field(default_factory=dict)
-    imports: Mapping[str, Any] = field(default_factory=dict)  # the `[import]` table, read by capture.importers.sources
-    plans: Mapping[str, Any] = field(default_factory=dict)  # [plans.NAME]: flat-fee subscriptions
+    notes: Mapping[str, Mapping[str, str]] = msgspec.field(default_factory=dict)
+    prices: list[Mapping[str, Any]] = msgspec.field(default_factory=list)
+    budgets: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    alerts: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    imports: Mapping[str, Any] = msgspec.field(default_factory=dict)  # the `[import]` table, read by capture.importers.sources
+    plans: Mapping[str, Any] = msgspec.field(default_factory=dict)  # [plans.NAME]: flat-fee subscriptions
     templates_dir: Path | None = None
     dashboard_path: Path | None = None  # [dashboard] path: the page the nightly run writes
     unknown_keys: tuple[str, ...] = ()

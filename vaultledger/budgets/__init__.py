@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from vaultledger.budgets.plans import Plan, parse_plans, sums_where
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, dimension_values
@@ -32,8 +33,7 @@ CENTI_CENT = Decimal("0.0001")
 UsageOf = Callable[[dt.date, dt.date], Usage]
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(msgspec.Struct, frozen=True):
     """An amount in USD for one kind of period, over all usage or one project/provider/model.
 
     A `hard` budget is a limit: `vaultledger.guard()` refuses calls once it is reached. Calls that one
@@ -83,8 +83,7 @@ class Budget:
         return self.name in dimension_values(key, self.scope)
 
 
-@dataclass(frozen=True)
-class BudgetStatus:
+class BudgetStatus(msgspec.Struct, frozen=True):
     """How one budget stands over one period on day `as_of` (before, within or after the period).
 
     `spent` counts the period's days up to `as_of`; unpriced calls add no cost, so they are counted

@@ -35,7 +35,6 @@ Clock = Callable[[], float]
 Now = Callable[[], dt.datetime]
 
 
-@dataclass(frozen=True)
 class LimitStatus(BudgetStatus):
     """One hard budget over its current period: what is spent, and the calls whose cost is unknown."""
 

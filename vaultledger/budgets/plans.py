@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from vaultledger.errors import ConfigError
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, dimension_values
@@ -29,8 +30,7 @@ PLAN_KEYS = {"monthly", "match", "name"}
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     """A subscription: its fee per calendar month, and the calls it covers (every `match` key must
     match; a value may be a glob like "claude-*" or a list of them)."""
 
@@ -69,8 +69,7 @@ def sums_where(usage: Usage, wanted: Callable[[GroupKey], bool]) -> Sums:
     return total
 
 
-@dataclass(frozen=True)
-class PlanValue:
+class PlanValue(msgspec.Struct, frozen=True):
     """What one plan's covered calls of a period would have cost at list price, against its fee."""
 
     plan: Plan

@@ -18,7 +18,6 @@ import os
 import stat
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -34,12 +33,11 @@ MAX_DETAIL = 200
 _OPEN_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-@dataclass(frozen=True)
-class DroppedRecords:
+class DroppedRecords(msgspec.Struct, frozen=True):
     """How many records could not be written, in all and by reason (one of REASONS)."""
 
     count: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = msgspec.field(default_factory=dict)
 
     def __str__(self) -> str:
         why = ", ".join(f"{reason} {count:,}" for reason, count in self.reasons.items())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, fields
+
+import msgspec
+from msgspec.structs import fields
 
 from vaultledger.errors import PeriodError
 from vaultledger.periods import Period, WeekRule, date_range, day_of, month_of, quarter_of, week_of, year_of
@@ -13,8 +15,7 @@ from vaultledger.periods.parse import parse_day, parse_month, parse_quarter, par
 _LAST = re.compile(r"^\s*(\d+)\s*([dwm])\s*$", re.I)
 
 
-@dataclass(frozen=True)
-class PeriodFlags:
+class PeriodFlags(msgspec.Struct, frozen=True):
     """What the user typed; at most one of these may be given."""
 
     day: str | None = None

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from vaultledger.cli.period_flags import PeriodFlags
 from vaultledger.cli.resolve import ledger_for, period_or_today, warn_if_no_logs, week_rule_for
@@ -32,8 +33,7 @@ def valid_by(by: str) -> bool:
     return by in BY_CHOICES or is_record_dimension(by)
 
 
-@dataclass(frozen=True)
-class ReportRequest:
+class ReportRequest(msgspec.Struct, frozen=True):
     period: PeriodFlags
     by: str = "provider"
     compare: str | None = None

@@ -6,7 +6,6 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaultledger.ledger.cache import FileFold, FoldCache, fingerprint
@@ -22,29 +21,27 @@ from vaultledger.record import UsageRecord
 from vaultledger.settings import Settings
 
 
-@dataclass(eq=False, repr=False)  # its folds: comparing or printing them would cost megabytes
 class Ledger:
     """Reads the logs of one folder in one time zone and prices them with one price book.
 
     With a cache folder, each file's fold is kept on disk and reused while the file is unchanged.
+    `folds` replaces the cache and workers as where folds come from (watch mode's, kept current as
+    files grow); `start_method` is that of worker processes (None: fork on Linux, the platform's
+    default elsewhere); `counters` say what reading cost (files folded, pairs compared).
     """
 
-    logs_dir: Path
-    tz: str
-    book: PriceBook
-    cache_dir: Path | None = None
-    parallel: bool = True
-    progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
-    start_method: str | None = None  # of worker processes; None: fork on Linux, the platform's default elsewhere
-    counters: Counter[str] = field(default_factory=Counter)  # what reading cost: files folded, pairs compared
-    # Where folds come from instead of the cache and workers: watch mode's folds kept current as files grow.
-    folds: Callable[[Path], FileFold] | None = None
-    _listing: list[LogFile] | None = None  # the folder's files while one question is answered
-    # Each period's answer: a Ledger reads every file once, so asking again (a report's outliers) costs nothing.
-    _answers: dict[tuple[dt.date, dt.date], Usage] = field(default_factory=dict)
-    _read: FoldedFiles = field(init=False)
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self, logs_dir: Path, tz: str, book: PriceBook, cache_dir: Path | None = None, parallel: bool = True,
+        progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress,
+        start_method: str | None = None, counters: Counter[str] | None = None,
+        folds: Callable[[Path], FileFold] | None = None,
+    ) -> None:
+        self.logs_dir, self.tz, self.book, self.cache_dir = logs_dir, tz, book, cache_dir
+        self.parallel, self.progress, self.start_method, self.folds = parallel, progress, start_method, folds
+        self.counters: Counter[str] = Counter() if counters is None else counters
+        self._listing: list[LogFile] | None = None  # the folder's files while one question is answered
+        # Each period's answer: a Ledger reads every file once, so asking again (a report's outliers) costs nothing.
+        self._answers: dict[tuple[dt.date, dt.date], Usage] = {}
         source = FoldSource(self.book, self.tz, self._cache, self.parallel, self.start_method, self.progress,
                             self.counters, self.folds)
         self._read = FoldedFiles(source, self._log_files)

@@ -12,7 +12,6 @@ import hashlib
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple
 from pathlib import Path
 from zlib import adler32, crc32
@@ -93,18 +92,26 @@ class Resume(NamedTuple):
     head: bytes
 
 
-@dataclass
-class FileFold:
+class FileFold(msgspec.Struct):
     """What one log file contributes: usage per local day, what reading it saw, the record ids it
     holds (to find the same id in a neighbouring file), and where a later read may go on from."""
 
     days: dict[dt.date, Usage]
     stats: ReadStats
     # The ids themselves, where this process folded the file; encoded only when cached or sent.
-    id_set: set[str] | None = field(default=None, compare=False, repr=False)
+    id_set: set[str] | None = None
     resume: Resume | None = None  # None: the file must be folded whole again when it changes
-    encoded_ids: bytes | None = field(default=None, repr=False)  # msgpack of the ids
-    encoded_digests: bytes | None = field(default=None, repr=False)  # id_digests of the ids
+    encoded_ids: bytes | None = None  # msgpack of the ids
+    encoded_digests: bytes | None = None  # id_digests of the ids
+
+    def __eq__(self, other: object) -> bool:  # the ids as encoded, not as a set this process may lack
+        if not isinstance(other, FileFold):
+            return NotImplemented
+        return ((self.days, self.stats, self.resume, self.encoded_ids, self.encoded_digests)
+                == (other.days, other.stats, other.resume, other.encoded_ids, other.encoded_digests))
+
+    def __repr__(self) -> str:  # the ids would be megabytes
+        return f"FileFold(days={self.days!r}, stats={self.stats!r}, resume={self.resume!r})"
 
     @property
     def ids(self) -> bytes:

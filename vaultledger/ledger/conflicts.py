@@ -13,8 +13,9 @@ import datetime as dt
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from vaultledger.ledger.files import BOM, LOG_NAME, UNREADABLE, LogFile, list_log_files, open_log
 
@@ -41,8 +42,7 @@ def conflict_original(name: str) -> str | None:
     return original if original != name and LOG_NAME.match(original) else None
 
 
-@dataclass(frozen=True)
-class ConflictCopy:
+class ConflictCopy(msgspec.Struct, frozen=True):
     path: Path
     original: str  # the name of the log file it is a copy of
     day: dt.date
@@ -66,8 +66,7 @@ def list_conflict_copies(logs_dir: Path) -> list[ConflictCopy]:
     return sorted(copies, key=lambda copy: (copy.day, copy.path.name))
 
 
-@dataclass(frozen=True)
-class PendingCopy:
+class PendingCopy(msgspec.Struct, frozen=True):
     """A conflict copy and what merging it would append."""
 
     copy: ConflictCopy

@@ -9,9 +9,10 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+import msgspec
 
 from vaultledger.errors import InvalidRecord
 from vaultledger.ledger.archived import fully_archived
@@ -30,8 +31,7 @@ MAX_PROBLEMS_KEPT = 1000
 BATCH_BYTES = 4 << 20
 
 
-@dataclass(frozen=True)
-class LineProblem:
+class LineProblem(msgspec.Struct, frozen=True):
     """One invalid line, locatable as `file:line: reason`."""
 
     path: Path
@@ -42,8 +42,7 @@ class LineProblem:
         return f"{self.path}:{self.line}: {self.reason}"
 
 
-@dataclass
-class ReadStats:
+class ReadStats(msgspec.Struct):
     """What reading saw besides good records; every summary reports these."""
 
     lines: int = 0
@@ -52,7 +51,7 @@ class ReadStats:
     partial_lines: int = 0
     stray_lines: int = 0  # of invalid_lines: valid lines dated too far from their file's day
     truncated_files: int = 0  # files unreadable after some line (a cut .gz, a disk error)
-    problems: list[LineProblem] = field(default_factory=list)
+    problems: list[LineProblem] = msgspec.field(default_factory=list)
 
     def add_problem(self, problem: LineProblem) -> None:
         self.invalid_lines += 1
@@ -74,8 +73,7 @@ class ReadStats:
         self.problems.extend(other.problems[:max(room, 0)])
 
 
-@dataclass(frozen=True)
-class LogFile:
+class LogFile(msgspec.Struct, frozen=True):
     day: dt.date
     path: Path
 
@@ -241,8 +239,7 @@ def outside_window(path: Path, zone: dt.tzinfo) -> Reject | None:
     return reject
 
 
-@dataclass
-class ReadPosition:
+class ReadPosition(msgspec.Struct):
     """Where complete lines end in a file being read in pieces: the byte offset after the last
     complete line, and the number the next line will have."""
 

@@ -13,6 +13,8 @@ from itertools import repeat
 from operator import add, attrgetter, methodcaller
 from pathlib import Path
 
+from msgspec.structs import astuple
+
 from vaultledger.ledger.cache import FileFold, Resume
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadPosition, ReadStats, counted_records, file_day, read_batches
 from vaultledger.ledger.usage import (
@@ -244,7 +246,7 @@ def candidate_tokens(book: PriceBook) -> int:
     """Calls above this many tokens are priced one by one to see whether they are large (LargeCall).
     No bundled price reaches $1,000 per million tokens, so under a million tokens only an override that
     dear (or a call's own cost_usd) can make a call cost $1,000."""
-    rates = (value for override in book.overrides for value in vars(override).values() if isinstance(value, Decimal))
+    rates = (value for override in book.overrides for value in astuple(override) if isinstance(value, Decimal))
     return 0 if max(rates, default=Decimal(0)) >= LARGE_CALL_COST else 10**6
 
 

@@ -7,8 +7,9 @@ import datetime as dt
 import heapq
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from vaultledger.ledger.cache import FileFold, Signature, file_signature
 from vaultledger.ledger.duplicates import DuplicateScan, connected_groups
@@ -21,21 +22,23 @@ from vaultledger.record import UsageRecord
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
 
 
-@dataclass(eq=False, repr=False)  # caches: comparing or printing them would cost megabytes
-class FoldedFiles:
+class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing them would cost megabytes
     """What a Ledger has read: each file's stats, each day's parts, and which files were joined."""
 
     source: FoldSource
     listing: Callable[[], list[LogFile]]  # the logs folder's files
-    file_stats: dict[Path, tuple[dt.date, ReadStats]] = field(default_factory=dict)
+    file_stats: dict[Path, tuple[dt.date, ReadStats]] = {}
     # Each day's parts (one per file that holds calls of that day), merged only when a day is
     # asked for on its own: a period's total merges every part at once, in one pass.
-    days: dict[dt.date, list[Usage]] = field(default_factory=dict)
-    joined: dict[Path, frozenset[Path]] = field(default_factory=dict)  # files folded together
-    _folded: set[Path] = field(default_factory=set)  # files whose days are in `days` (not just their stats)
-    _edge_folds: dict[Path, tuple[LogFile, FileFold]] = field(default_factory=dict)  # near the read edges
-    _verdicts: dict[frozenset[Path], bool] = field(default_factory=dict)  # file pairs compared id by id
-    _signatures: dict[Path, Signature | None] = field(default_factory=dict)  # each file's, when it was read
+    days: dict[dt.date, list[Usage]] = {}
+    joined: dict[Path, frozenset[Path]] = {}  # files folded together
+    _folded: set[Path] = set()  # files whose days are in `days` (not just their stats)
+    _edge_folds: dict[Path, tuple[LogFile, FileFold]] = {}  # near the read edges
+    _verdicts: dict[frozenset[Path], bool] = {}  # file pairs compared id by id
+    _signatures: dict[Path, Signature | None] = {}  # each file's, when it was read
+
+    def __repr__(self) -> str:
+        return f"<FoldedFiles: {len(self.file_stats)} files read>"
 
     def stats_between(self, first: dt.date, last: dt.date) -> ReadStats:
         total = ReadStats()
@@ -46,8 +49,7 @@ class FoldedFiles:
 
     def records(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, UsageRecord]]:
         """(local day, record) of every call that counts in [first, last], once those days were read."""
-        for day, _, record in self.records_with_files(first, last):
-            yield day, record
+        return ((day, record) for day, _, record in self.records_with_files(first, last))
 
     def records_with_files(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, Path, UsageRecord]]:
         """`records`, each with the file whose line counts."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from vaultledger.ledger.cache import FileFold, FoldCache, Signature, decode_fold, file_signature
 from vaultledger.ledger.files import LogFile
@@ -20,17 +21,16 @@ from vaultledger.progress import no_progress
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
 
 
-@dataclass(eq=False, repr=False)
-class FoldSource:
+class FoldSource(msgspec.Struct, eq=False):
     book: PriceBook
     tz: str
     cache: Callable[[], FoldCache | None]
     parallel: bool = True
     start_method: str | None = None  # of worker processes; None: fork on Linux, the platform's default elsewhere
     progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
-    counters: Counter[str] = field(default_factory=Counter)  # what reading cost: files folded, pools started
+    counters: Counter[str] = msgspec.field(default_factory=Counter)  # what reading cost: files folded, pools started
     folds: Callable[[Path], FileFold] | None = None  # instead of the cache and workers (watch mode)
-    _keys: dict[GroupKey, GroupKey] = field(default_factory=dict)
+    _keys: dict[GroupKey, GroupKey] = msgspec.field(default_factory=dict)
 
     def known_folds(self, logs: Sequence[LogFile], signatures: dict[Path, Signature | None]) -> dict[Path, FileFold]:
         """The folds that need no whole read: watch mode's live folds; else the cache's, and the

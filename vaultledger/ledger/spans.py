@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from vaultledger.ledger.cache import FoldCache, Signature, file_signature
 from vaultledger.ledger.files import LogFile, ReadStats
@@ -18,15 +19,13 @@ from vaultledger.periods import Period, date_range, month_of
 BLOCK_DAYS = 8
 
 
-@dataclass
-class SpanLookup:
+class SpanLookup(msgspec.Struct):
     usage: Usage | None  # None: not in the cache, or a file changed since
     files: list[LogFile]
     signatures: dict[str, Signature | None]
 
 
-@dataclass
-class SpanCache:
+class SpanCache(msgspec.Struct):
     """Merged usage of whole months, and of a changed month's blocks, kept in the fold cache."""
 
     cache: FoldCache

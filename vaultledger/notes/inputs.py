@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from vaultledger import __version__
 from vaultledger.notes.render import bundled_templates_dir
 from vaultledger.pricing import GENAI_PRICES_VERSION
@@ -46,7 +48,7 @@ def settings_material(settings: Settings) -> dict[str, Any]:
     """The settings that can change a section, as plain values (where a value came from is left out)."""
     return {
         field.name: _plain(getattr(settings, field.name))
-        for field in dataclasses.fields(settings)
+        for field in msgspec.structs.fields(settings)
         if field.name not in _NOT_INPUTS
     }
 
@@ -59,6 +61,8 @@ def _json_value(value: Any) -> Any:
     # The same settings must give the same digest in every process: no set order, no object address.
     if isinstance(value, (set, frozenset)):
         return sorted(map(str, value))
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.asdict(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     return str(value)  # dates, paths, Decimals

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import jinja2
+import msgspec
 
 from vaultledger.ledger.usage import Sums, Usage
 from vaultledger.notes.escape import markdown_text
 from vaultledger.pricing import format_usd
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def bundled_templates_dir() -> Path:
@@ -95,8 +96,7 @@ def provider_label(provider: str | None) -> str | None:
     return PROVIDER_NAMES.get(provider, provider) if provider is not None else None
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(msgspec.Struct, frozen=True):
     """One table row: a label and its sums, with its share of the whole (`key` is the logged value)."""
 
     label: str | None

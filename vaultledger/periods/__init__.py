@@ -12,10 +12,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from msgspec.structs import replace
 
 from vaultledger.errors import ConfigError, PeriodError
 
@@ -34,8 +36,7 @@ MONDAY_START_DOY = EN_DOY
 _ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class WeekRule:
+class WeekRule(msgspec.Struct, frozen=True):
     """How weeks are numbered: moment's `dow`/`doy` pair, or ISO 8601 (`is_iso`)."""
 
     dow: int
@@ -136,8 +137,7 @@ def week_rule_for_format(
     return WeekRule.locale(week_start, EN_DOY if week_doy is None else week_doy)
 
 
-@dataclass(frozen=True, order=True)
-class Period:
+class Period(msgspec.Struct, frozen=True):
     """An inclusive span of calendar days with a kind and a key such as "2026-W11" or "2026Q1".
 
     Periods of one kind sort chronologically (keys are zero-padded). Weeks carry their `rule`; it
@@ -148,11 +148,32 @@ class Period:
     key: str
     start: date
     end: date
-    rule: WeekRule | None = field(default=None, compare=False)
+    rule: WeekRule | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise PeriodError(f"period {self.key} ends ({self.end}) before it starts ({self.start})")
+
+    def _compared(self) -> tuple[str, str, date, date]:
+        return self.kind, self.key, self.start, self.end
+
+    def __eq__(self, other: object) -> bool:
+        return self._compared() == other._compared() if isinstance(other, Period) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __lt__(self, other: Period) -> bool:
+        return self._compared() < other._compared()
+
+    def __le__(self, other: Period) -> bool:
+        return self._compared() <= other._compared()
+
+    def __gt__(self, other: Period) -> bool:
+        return self._compared() > other._compared()
+
+    def __ge__(self, other: Period) -> bool:
+        return self._compared() >= other._compared()
 
     @property
     def num_days(self) -> int:

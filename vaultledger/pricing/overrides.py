@@ -5,10 +5,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import msgspec
+from msgspec.structs import force_setattr
 
 from vaultledger.errors import PriceError
 from vaultledger.pricing.price import ZERO, Price
@@ -21,8 +23,7 @@ _OVERRIDE_KEYS = ("provider", "model", "service_tier", "valid_from", "input", "o
                   *PART_KEYS, "web_search")
 
 
-@dataclass(frozen=True)
-class PriceOverride:
+class PriceOverride(msgspec.Struct, frozen=True):
     """One `[[prices]]` entry: USD per MTok for models of `provider` matching `model_glob`.
 
     `model_glob` is an fnmatch pattern, matched case-insensitively; `provider` is an OpenTelemetry
@@ -45,13 +46,13 @@ class PriceOverride:
     parts: tuple[tuple[str, Decimal], ...] = ()
     """(PART_KEYS name, USD per MTok) for the parts the entry prices apart."""
     web_search: Decimal = ZERO
-    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _pattern: re.Pattern[str] | None = None  # model_glob's, set on creation
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "provider", normalise_provider(self.provider))
+        force_setattr(self, "provider", normalise_provider(self.provider))
         if self.service_tier is not None:
-            object.__setattr__(self, "service_tier", tier_name(self.service_tier))
-        object.__setattr__(self, "_pattern", re.compile(fnmatch.translate(self.model_glob), re.IGNORECASE))
+            force_setattr(self, "service_tier", tier_name(self.service_tier))
+        force_setattr(self, "_pattern", re.compile(fnmatch.translate(self.model_glob), re.IGNORECASE))
 
     @property
     def specificity(self) -> int:
@@ -63,7 +64,7 @@ class PriceOverride:
         """Whether this entry prices `model` of (already normalised) `provider` at `tier` (a tier_name)."""
         provider_ok = self.provider == "*" or self.provider == provider
         tier_ok = self.service_tier is None or self.service_tier == tier
-        return provider_ok and tier_ok and self._pattern.match(model) is not None
+        return provider_ok and tier_ok and self._pattern is not None and self._pattern.match(model) is not None
 
     def to_price(self) -> Price:
         """This entry as a flat (untiered) price."""

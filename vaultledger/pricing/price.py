@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import Any, Protocol
+
+import msgspec
+from msgspec.structs import force_setattr
 
 from vaultledger.errors import PriceError
 from vaultledger.record import COUNT_FIELDS
@@ -55,8 +57,7 @@ class Counts(Protocol):
 Call = namedtuple("Call", COUNT_FIELDS, defaults=(0,) * (len(COUNT_FIELDS) - 2))
 
 
-@dataclass(frozen=True)
-class BundledRef:
+class BundledRef(msgspec.Struct, frozen=True):
     """Where a tiered price restored from the cache folder lives in genai-prices; it is loaded only
     when a call crosses the tier."""
 
@@ -66,8 +67,7 @@ class BundledRef:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Price:
+class Price(msgspec.Struct, frozen=True):
     """USD per MTok for one model (base tier), where it came from, and how to cost calls with it.
 
     A part rate left None (1-hour cache writes, modalities, reasoning) is filled in on creation
@@ -85,7 +85,7 @@ class Price:
     """Input-token count above which a call is priced at a higher tier (genai-prices' cliff model)."""
     per_call: Decimal = ZERO
     """Flat USD per request some providers add (e.g. Perplexity's request fee)."""
-    _genai_price: Any = field(default=None, repr=False, compare=False)
+    _genai_price: Any = None
     """genai-prices' ModelPrice for tiered prices, or a BundledRef to load it by when a call needs it."""
     cache_write_1h: Decimal | None = None
     input_audio: Decimal | None = None
@@ -101,21 +101,33 @@ class Price:
     """The service tier a call asked for when this is the standard price standing in for it."""
     tier_priced_from: date | None = None
     """With fallback_tier: the first day the price data has a price for that tier, if it has one later."""
-    _deltas: tuple[tuple[str, Decimal], ...] = field(default=(), init=False, repr=False, compare=False)
-    _rated_parts: Callable[[Counts], tuple[int, ...]] | None = field(default=None, init=False, repr=False,
-                                                                      compare=False)
-    _no_parts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+    # Worked out on creation, from the rates above; like _genai_price, no part of comparing or showing a price.
+    _deltas: tuple[tuple[str, Decimal], ...] = ()
+    _rated_parts: Callable[[Counts], tuple[int, ...]] | None = None
+    _no_parts: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         for part, parent in PART_RATES.items():
             if getattr(self, part) is None:
-                object.__setattr__(self, part, getattr(self, parent))
-        object.__setattr__(self, "_deltas", _part_deltas(self))
+                force_setattr(self, part, getattr(self, parent))
+        force_setattr(self, "_deltas", _part_deltas(self))
         names = [name for name, _ in self._deltas] + (["web_search_requests"] if self.web_search else [])
         if names:
             # attrgetter of one name returns the value, not a tuple: name it twice.
-            object.__setattr__(self, "_rated_parts", attrgetter(*names, *names[:1]))
-            object.__setattr__(self, "_no_parts", (0,) * (len(names) + 1))
+            force_setattr(self, "_rated_parts", attrgetter(*names, *names[:1]))
+            force_setattr(self, "_no_parts", (0,) * (len(names) + 1))
+
+    def _compared(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _PRICE_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return self._compared() == other._compared() if isinstance(other, Price) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __repr__(self) -> str:
+        return f"Price({', '.join(f'{name}={getattr(self, name)!r}' for name in _PRICE_FIELDS)})"
 
     def cost(
         self, input_tokens: int, output_tokens: int, cache_read_tokens: int = 0, cache_write_tokens: int = 0,
@@ -243,13 +255,16 @@ def tier_note(price: Price) -> str | None:
     return f"the price data has no {tier} price for {price.model_id}"
 
 
+# What a price is, for comparing and showing: every field but those worked out from them on creation.
+_PRICE_FIELDS = tuple(name for name in Price.__struct_fields__ if not name.startswith("_"))
+
+
 def local_price(model: str) -> Price:
     """Models on your own machine: $0."""
     return Price(ZERO, ZERO, ZERO, ZERO, source="local model: $0", model_id=model)
 
 
-@dataclass(frozen=True)
-class RecordCost:
+class RecordCost(msgspec.Struct, frozen=True):
     """A record's cost (None = unpriced), a human note on where it came from, and the price used."""
 
     cost: Decimal | None

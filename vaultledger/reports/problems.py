@@ -8,9 +8,10 @@ It is named with its provider, id and day, so the user can check it and cancel i
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.conflicts import PendingCopy
@@ -40,8 +41,7 @@ def find_outliers(ledger: Ledger, period: Period) -> list[Outlier]:
     return sorted(ledger.usage(period).large_calls, key=LargeCall.order)
 
 
-@dataclass(frozen=True)
-class CutFile:
+class CutFile(msgspec.Struct, frozen=True):
     """A log file unreadable after `after_line` (a truncated .gz, a disk error)."""
 
     path: Path

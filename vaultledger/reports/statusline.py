@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from vaultledger.budgets import Budget, BudgetStatus, statuses_on
 from vaultledger.ledger import Ledger
@@ -29,8 +30,7 @@ DIM, UNPRICED_COLOUR = "2", "33"
 SEPARATOR = " · "
 
 
-@dataclass(frozen=True)
-class SessionCost:
+class SessionCost(msgspec.Struct, frozen=True):
     """What Claude Code says this session cost, or why it could not be read (then `usd` is None)."""
 
     usd: Decimal | None = None
@@ -57,8 +57,7 @@ def read_session_cost(text: str) -> SessionCost:
     return SessionCost(Decimal(value))
 
 
-@dataclass(frozen=True)
-class DayStatus:
+class DayStatus(msgspec.Struct, frozen=True):
     """Today's usage in the ledger and the budget closest to (or furthest over) its limit."""
 
     today: Sums

@@ -8,7 +8,6 @@ steps a run has and then kill it at each one. With neither set, a step costs one
 from __future__ import annotations
 
 import os
-import signal
 
 _KILL_AT = int(os.environ.get("VAULTLEDGER_KILL_AT") or 0)
 _STEP_LOG = os.environ.get("VAULTLEDGER_STEP_LOG") or None
@@ -26,6 +25,8 @@ def step(name: str) -> None:
         with open(_STEP_LOG, "a", encoding="utf-8") as trace:
             trace.write(f"{_passed} {name}\n")
     if _passed == _KILL_AT:
+        import signal
+
         kill = getattr(signal, "SIGKILL", None)  # absent on Windows, where no fault test runs
         if kill is None:
             os._exit(137)

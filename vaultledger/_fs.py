@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ STALE_TEMP_SECONDS = 5 * 60
 
 def _create_temp_beside(target: Path) -> Path:
     # A dot name so Obsidian ignores it; mode 0o666 so the umask applies as for any file.
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    temp = target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     os.close(os.open(temp, flags, 0o666))
     return temp

@@ -141,14 +141,18 @@ def _append(path: Path, lines: list[bytes], make_folder: bool) -> int:
 
 def fallback_path(logs_dir: Path, state_dir: Path | None = None) -> Path:
     """Where drops for `logs_dir` go when that folder cannot be written: one file per logs folder."""
-    import hashlib  # only here: it costs `vaultledger log` milliseconds to load
+    import hashlib  # only here: it costs `vaultledger log` and every report milliseconds to load
 
-    if state_dir is None:
-        import platformdirs
-
-        state_dir = Path(platformdirs.user_state_dir("vaultledger"))
     digest = hashlib.sha256(os.path.abspath(logs_dir).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return state_dir / "dropped" / f"{digest}.jsonl"
+    return _fallback_dir(state_dir) / f"{digest}.jsonl"
+
+
+def _fallback_dir(state_dir: Path | None) -> Path:
+    if state_dir is None:
+        from vaultledger.settings import user_dir
+
+        state_dir = user_dir("state")
+    return state_dir / "dropped"
 
 
 def dropped_records(logs_dir: Path, first: dt.date | None = None, last: dt.date | None = None,
@@ -163,7 +167,9 @@ def dropped_records(logs_dir: Path, first: dt.date | None = None, last: dt.date 
 
 def _entries(logs_dir: Path, state_dir: Path | None) -> Iterator[_Entry]:
     decoder = msgspec.json.Decoder(_Entry)
-    for path in (Path(logs_dir) / DROPPED_NAME, fallback_path(logs_dir, state_dir)):
+    # No fallback folder, no fallback file: most runs never had one, and need not load hashlib to know.
+    fallback = [fallback_path(logs_dir, state_dir)] if _fallback_dir(state_dir).is_dir() else []
+    for path in (Path(logs_dir) / DROPPED_NAME, *fallback):
         try:
             data = path.read_bytes()
         except OSError:

@@ -11,7 +11,6 @@ A byte-identical line is the same call (SPEC §2), so comparing bytes cannot dro
 
 from __future__ import annotations
 
-import gzip
 import os
 import zlib
 from pathlib import Path
@@ -72,6 +71,8 @@ def _measure(plain: Path, gz: Path, size: int | None) -> int:
 
 def _gzip_tail(gz: Path, length: int) -> bytes | None:
     """The last `length` decompressed bytes of `gz`; None when it is cut short or not gzip."""
+    import gzip  # only where a day is both plain and archived: about 1 ms
+
     kept = b""
     try:
         with gzip.open(gz, "rb") as handle:

@@ -8,7 +8,6 @@ Deleting the cache never changes a result, it only costs the time to fold again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
@@ -18,6 +17,7 @@ from zlib import adler32, crc32
 
 import msgspec
 
+from vaultledger._digest import text_digest
 from vaultledger import __version__
 from vaultledger.ledger.usage import GroupKey, LargeCall, Sums, Usage
 from vaultledger._fs import atomic_write_bytes
@@ -167,7 +167,7 @@ def file_signature(path: Path) -> Signature | None:
 def fingerprint(tz: str, overrides: Sequence[PriceOverride]) -> str:
     """Everything besides the file itself that decides a fold's numbers."""
     material = repr((CACHE_FORMAT, __version__, GENAI_PRICES_VERSION, tz, sorted(map(repr, overrides))))
-    return hashlib.sha256(material.encode()).hexdigest()[:16]
+    return text_digest(material)
 
 
 class FoldCache:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import io
 import os
 import re
@@ -116,6 +115,8 @@ def files_for_days(listing: Sequence[LogFile], first: dt.date, last: dt.date) ->
 def open_log(path: Path) -> BinaryIO:
     """Archived days are gzip files; readers never need to care."""
     if path.name.endswith(".gz"):
+        import gzip  # only for archives: about 1 ms
+
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return path.open("rb")
 

@@ -7,7 +7,6 @@ entry starts a new file. Lines are only appended; a partial or unreadable line i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from vaultledger._digest import text_digest
 from vaultledger.pricing.price import VARIES, BundledRef, Price
 
 RATE_NAMES = ("input", "output", "cache_read", "cache_write", "per_call", "cache_write_1h", "input_audio",
@@ -58,7 +58,7 @@ class DayPriceStore:
     def for_book(cls, cache_dir: Path, tz: str, overrides: Sequence[object]) -> DayPriceStore:
         """The store for a price book: data version, time zone and overrides name its file."""
         material = repr((STORE_FORMAT, GENAI_PRICES_VERSION, tz, sorted(map(repr, overrides))))
-        return cls(cache_dir / f"prices-{hashlib.sha256(material.encode()).hexdigest()[:20]}.jsonl")
+        return cls(cache_dir / f"prices-{text_digest(material)}.jsonl")
 
     def get(self, key: DayKey) -> Any:
         """The remembered answer for the key (a day's, else every day's), or MISS."""

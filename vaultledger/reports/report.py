@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from decimal import Decimal, localcontext
@@ -57,12 +56,18 @@ def report_json(
     return document
 
 
+def _csv_writer(buffer: io.StringIO) -> Any:
+    import csv  # only for CSV: every report imports this module
+
+    return csv.writer(buffer, lineterminator="\n")
+
+
 def report_csv(usage: Usage, by: str) -> str:
     """One row per value of the `--by` dimension and nothing else (a total row would be summed with the
     data by any spreadsheet); cost as exact decimal text, share as a number: the row's fraction of the
     total cost (of the calls when nothing cost anything), 0.25 for a quarter."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _csv_writer(buffer)
     writer.writerow([by, *ROW_FIELDS[1:], "share"])
     total = usage.totals()
     for key, sums in usage.by(by):
@@ -129,7 +134,7 @@ def compare_json(period: Period, usage: Usage, other: Period, other_usage: Usage
 
 def compare_csv(usage: Usage, other_usage: Usage, by: str) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _csv_writer(buffer)
     writer.writerow([by, "calls", "cost_usd", "compare_calls", "compare_cost_usd", "change"])
     for key, now, then, change in compare_rows(usage, other_usage, by):
         writer.writerow(["" if key is None else key, now.calls, f"{now.cost:f}", then.calls, f"{then.cost:f}", change])

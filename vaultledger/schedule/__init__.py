@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 
 from vaultledger.errors import ConfigError
 from vaultledger.schedule.backends import (
@@ -64,7 +63,7 @@ from vaultledger.schedule.text import (
     windows_quote,
     windows_script_text,
 )
-from vaultledger.settings import APP_NAME, Settings, resolve_settings
+from vaultledger.settings import Settings, resolve_settings, user_dir
 
 __all__ = [
     "CRON_BEGIN", "CRON_END", "DEFAULT_AT", "JOB_NAME", "LAUNCHD_LABEL", "LOG_FILE", "NIGHTLY_STATE_FILE",
@@ -95,7 +94,7 @@ def _current_cache_dir() -> Path:
     try:
         return resolve_settings().cache_dir.value
     except ConfigError:
-        return Path(os.environ.get("VAULTLEDGER_CACHE_DIR") or platformdirs.user_cache_dir(APP_NAME)).absolute()
+        return Path(os.environ.get("VAULTLEDGER_CACHE_DIR") or user_dir("cache")).absolute()
 
 
 # ---------------------------------------------------------------- the three commands

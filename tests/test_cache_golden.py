@@ -42,7 +42,10 @@ def canonical(entry: bytes) -> object:
     plain["ids"] = sorted(msgspec.msgpack.decode(plain["ids"])) if plain["ids"] else []
     plain["digests"] = sorted(plain["digests"][at:at + 8].hex() for at in range(0, len(plain["digests"]), 8))
     for day in plain["days"]:
-        units = msgspec.msgpack.decode(day[2]) if day[2] else {}
+        units: dict[str, set[str]] = {}
+        for blob in day[2]:  # the blobs' union: how many blobs hold them is no part of the meaning
+            for use_case, ids in msgspec.msgpack.decode(blob).items():
+                units.setdefault(use_case, set()).update(ids)
         day[2] = {use_case: sorted(ids) for use_case, ids in sorted(units.items())}
         day[1] = sorted(day[1], key=json.dumps)
     return json.loads(json.dumps(plain, default=str))

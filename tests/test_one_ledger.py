@@ -275,6 +275,13 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     # Dec 25-31 (the last block), the files that may hold its calls (from the 23rd), and the files
     # that may hold a later line of one of those calls (from the 21st).
     assert warm.counters["files_loaded"] == 10
+    # December holds the newest file: it is logged to, so only its blocks are kept while they change,
+    # and it is kept whole once a run finds them all cached; November was kept whole at once.
+    def kept_whole(month: str) -> bool:
+        return any(cache.glob(f"folds/*/month-{month}.msgpack"))
+
+    assert kept_whole("2025-11") and not kept_whole("2025-12")
     again = cold(logs, cache)
     assert again.usage(year) == warm.usage(year)
     assert again.counters["files_loaded"] == 0, "every month and block now comes whole from the cache"
+    assert kept_whole("2025-12")

@@ -85,7 +85,9 @@ class Ledger:
             return merge_days(self._day_parts(period.start, period.end))
         cache = self._cache()
         assert cache is not None
-        return SpanCache(cache, self._files_for, self._read.file_stats, self._read_days, self._day_parts).usage(period)
+        listing = self._log_files()
+        return SpanCache(cache, self._files_for, self._read.file_stats, self._read_days, self._day_parts,
+                         listing[-1].day if listing else None).usage(period)
 
     def _files_for(self, first: dt.date, last: dt.date) -> list[LogFile]:
         """Files that can hold calls of [first, last], and those that can hold a later line for

@@ -25,7 +25,8 @@ from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
 
 # 11: digests and resume points of folds, large calls, tier fallbacks, guessed providers, every unit priced.
-CACHE_FORMAT = 11
+# 12: unit ids as a list of blobs, so merged spans are kept without decoding them.
+CACHE_FORMAT = 12
 
 Signature = tuple[int, int, int, int]
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
@@ -34,7 +35,7 @@ Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
 class _CachedDay(msgspec.Struct, array_like=True, gc=False):
     day: dt.date
     groups: list[tuple[GroupKey, Sums]]
-    units: bytes  # msgpack of {use case: [unit ids]}, decoded only if a section needs units
+    units: list[bytes]  # msgpack blobs of {use case: [unit ids]}, decoded only if a section needs units
     large_calls: list[LargeCall] = []
 
 
@@ -72,7 +73,7 @@ class _CachedMonth(msgspec.Struct, gc=False):
     month: str
     signatures: dict[str, Signature | None]
     groups: list[tuple[GroupKey, Sums]]
-    units: bytes
+    units: list[bytes]
     files: list[_CachedFileStats]
     large_calls: list[LargeCall] = []
 

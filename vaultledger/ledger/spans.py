@@ -34,6 +34,7 @@ class SpanCache(msgspec.Struct):
 
     read_days: Callable[[dt.date, dt.date], None]  # fold the files of these days
     day_parts: Callable[[dt.date, dt.date], list[Usage]]  # the folded days' usage, unmerged
+    newest_day: dt.date | None = None  # of the newest log file: its month is the one being logged to
 
     def usage(self, period: Period) -> Usage:
         """The period's usage from whole cached spans where their files are unchanged, folding only
@@ -51,8 +52,16 @@ class SpanCache(msgspec.Struct):
                 parts[span.key] = [self.stored(span, found, merge_days(self.day_parts(span.start, span.end)))]
             else:
                 parts[span.key] = [found.usage]
-        for month, found in split:  # kept whole too, for the runs after this month stops changing
-            self.stored(month, found, merge_days(part for block in blocks_of(month) for part in parts[block.key]))
+        # Changed months are kept whole too, for the runs after they stop changing; but the month being
+        # logged to changes on nearly every run, so it is kept whole only on a run that found all its
+        # blocks cached: it would cost a write (and its unit ids encoded again) each time.
+        read_now = {span.key for span, found in pieces if found is not None and found.usage is None}
+        for month, found in split:
+            blocks = blocks_of(month)
+            being_logged = self.newest_day is not None and month.contains(self.newest_day)
+            if being_logged and any(block.key in read_now for block in blocks):
+                continue
+            self.stored(month, found, merge_days(part for block in blocks for part in parts[block.key]))
         return merge_days(part for span_parts in parts.values() for part in span_parts)
 
     def _looked_up(

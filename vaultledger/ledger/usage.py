@@ -158,11 +158,14 @@ class Usage:
     def units(self, value: dict[str, set[str]]) -> None:
         self._units, self._encoded_units = value, []
 
-    def add_encoded_units(self, encoded: bytes) -> None:
-        self._encoded_units.append(encoded)
+    def add_encoded_units(self, encoded: list[bytes]) -> None:
+        self._encoded_units.extend(encoded)
 
-    def encoded_units(self) -> bytes:
-        return _encode_units(self.units)  # sets as arrays, in no set order: sorting cost more than all the rest
+    def encoded_units(self) -> list[bytes]:
+        """The unit ids as msgpack blobs of {use case: [ids]}: those still encoded pass on as they are, so
+        keeping a merged span costs no decoding; ids in sets are encoded in no set order (sorting them
+        cost more than all the rest)."""
+        return [*self._encoded_units, _encode_units(self._units)] if self._units else list(self._encoded_units)
 
     def merge(self, other: Usage) -> None:
         for key, sums in other.groups.items():
@@ -176,12 +179,12 @@ class Usage:
         for use_case, units in other._units.items():
             self._units.setdefault(use_case, set()).update(units)
 
-    def __getstate__(self) -> tuple[dict[GroupKey, Sums], bytes, list[LargeCall]]:
+    def __getstate__(self) -> tuple[dict[GroupKey, Sums], list[bytes], list[LargeCall]]:
         # Worker processes send folds back pickled: one msgpack blob beats thousands of strings.
         return self.groups, self.encoded_units(), self.large_calls
 
-    def __setstate__(self, state: tuple[dict[GroupKey, Sums], bytes, list[LargeCall]]) -> None:
-        self.groups, self._units, self._encoded_units, self.large_calls = state[0], {}, [state[1]], state[2]
+    def __setstate__(self, state: tuple[dict[GroupKey, Sums], list[bytes], list[LargeCall]]) -> None:
+        self.groups, self._units, self._encoded_units, self.large_calls = state[0], {}, list(state[1]), state[2]
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Usage) and self.groups == other.groups and self.units == other.units

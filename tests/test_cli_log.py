@@ -123,16 +123,16 @@ def test_anything_unusual_goes_to_typer(args: list[str]) -> None:
 
 
 def test_version_and_log_load_neither_typer_nor_rich(tmp_path: Path) -> None:
-    probe = ("import sys\nfrom vaultledger.cli import main\n"
-             "for argv in (['--version'], sys.argv[1:]):\n"
-             "    sys.argv = ['vaultledger', *argv]\n"
-             "    try:\n        main()\n    except SystemExit as done:\n        assert done.code == 0, done.code\n"
-             "print(sorted(m for m in ('typer', 'rich', 'pydantic', 'genai_prices') if m in sys.modules))")
+    probe = ("import atexit, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
+             "atexit.register(lambda: print(sorted(m for m in ('typer', 'rich', 'pydantic', 'genai_prices')"
+             " if m in sys.modules)))\nmain()")
     env = {**os.environ, "VAULTLEDGER_LOGS": str(tmp_path / "logs"), "VAULTLEDGER_TZ": "UTC"}
-    done = subprocess.run([sys.executable, "-c", probe, *BASE], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "[]"
-    assert done.stdout.startswith("vaultledger ")
+    for args in (["--version"], BASE):
+        done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == "[]"
+    assert done.stdout.startswith("logged to ")
     assert (tmp_path / "logs" / "2026-03-14.jsonl").exists()
 
 

@@ -50,8 +50,8 @@ def test_it_agrees_with_pendulum_on_this_machine_and_log_does_not_load_pendulum(
 
     assert localzone.local_zone_name() == pendulum.local_timezone().name
     env = {key: value for key, value in os.environ.items() if not key.startswith("VAULTLEDGER_")}
-    probe = ("import sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
-             "try:\n    main()\nexcept SystemExit:\n    pass\nprint('pendulum' in sys.modules)")
+    probe = ("import atexit, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
+             "atexit.register(lambda: print('pendulum' in sys.modules))\nmain()")
     done = subprocess.run([sys.executable, "-c", probe, "log", "--provider", "openai", "--model", "m",
                            "--input-tokens", "1", "--output-tokens", "1", "--logs", str(tmp_path), "-q"],
                           capture_output=True, text=True, env=env, timeout=60)

@@ -179,10 +179,9 @@ def test_help_and_mistakes_are_left_to_typer(args: list[str], capsys: pytest.Cap
 def test_a_warm_status_line_after_new_lines_loads_no_heavy_library(config: Path) -> None:
     """It runs on every prompt: typer, rich, jinja2, pydantic never; genai-prices only while no cache
     folder remembers the day's prices (here every call has its cost, but for `mystery`)."""
-    probe = ("import sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', 'statusline']\n"
-             "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
-             "print(sorted(m for m in ('typer', 'rich', 'jinja2', 'pydantic', 'genai_prices') if m in sys.modules),"
-             " file=sys.stderr)")
+    probe = ("import atexit, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', 'statusline']\n"
+             "atexit.register(lambda: print(sorted(m for m in ('typer', 'rich', 'jinja2', 'pydantic', 'genai_prices')"
+             " if m in sys.modules), file=sys.stderr))\nmain()")
     env = {**os.environ, "VAULTLEDGER_CONFIG": str(config), "NO_COLOR": "1"}
     loaded = []
     for _ in range(2):

@@ -11,7 +11,7 @@ import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from vaultledger.errors import VaultledgerError
 
@@ -29,8 +29,25 @@ def main() -> None:
 
     code = answer_quickly(sys.argv[1:])
     if code is not None:
-        raise SystemExit(code)
+        exit_at_once(code)
     build_app()()
+
+
+def exit_at_once(code: int) -> NoReturn:
+    """Exit as Python would, minus tearing the interpreter down: freeing a warm report's objects one by
+    one took about 10 ms, a tenth of the run. Exit handlers still run (a logger's drops are saved) and
+    stdio is flushed; the fast paths leave no other file with data unwritten (they write files whole)."""
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            code = code or 120  # what Python exits with when it cannot flush stdout
+    os._exit(code)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -13,8 +13,7 @@ from vaultledger.budgets.plans import Plan, parse_plans, sums_where
 from vaultledger.ledger.usage import GroupKey, Sums, Usage, dimension_values
 from vaultledger.errors import ConfigError
 from vaultledger.periods import Period, WeekRule, day_of, month_of, quarter_of, week_of
-from vaultledger.notes.render import format_share
-from vaultledger.pricing import format_usd
+from vaultledger.pricing import format_share, format_usd
 from vaultledger.record import normalise_provider
 
 if TYPE_CHECKING:

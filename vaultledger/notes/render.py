@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,7 @@ import msgspec
 
 from vaultledger.ledger.usage import Sums, Usage
 from vaultledger.notes.escape import markdown_text
-from vaultledger.pricing import format_usd
+from vaultledger.pricing import format_share, format_usd
 
 if TYPE_CHECKING:
     import jinja2
@@ -61,16 +60,6 @@ def callout_body(text: str) -> str:
     all of it (a line without `>` would end the callout and show the rest as plain text)."""
     lines = re.sub(r"\n{3,}", "\n\n", text.strip("\n")).split("\n")
     return "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
-
-
-def format_share(part: Decimal | int, whole: Decimal | int) -> str:
-    """A share as a whole percent; tiny but non-zero shares say so instead of showing 0 %."""
-    if not whole:
-        return "—"
-    share = Decimal(part) * 100 / Decimal(whole)
-    if 0 < share < 1:
-        return "<1 %"
-    return f"{share.quantize(Decimal(1)):,} %"
 
 
 # The short table of what cost the most: enough rows to see the drivers, few enough for a journal.

@@ -17,7 +17,8 @@ from vaultledger.ledger.usage import Sums, Usage, merge_days
 from vaultledger.notes.chart import chart_data
 from vaultledger.notes.escape import markdown_text
 from vaultledger.notes.links import Link, NoteLinks
-from vaultledger.notes.render import format_share, provider_label
+from vaultledger.notes.render import provider_label
+from vaultledger.pricing import format_share
 from vaultledger.ledger.savings import CacheSavings, cache_savings
 from vaultledger.notes.savings import savings_words
 from vaultledger.notes.summary import summary_sentences

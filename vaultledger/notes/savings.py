@@ -4,8 +4,7 @@ ledger/savings.py's, the dashboard's too)."""
 from __future__ import annotations
 
 from vaultledger.ledger.savings import CacheSavings
-from vaultledger.notes.render import format_share
-from vaultledger.pricing import format_usd
+from vaultledger.pricing import format_share, format_usd
 
 
 def savings_words(savings: CacheSavings) -> str:

@@ -19,7 +19,7 @@ from vaultledger.pricing.book import (
     LOCAL_PROVIDERS, PriceBook, cost_of, default_book, estimate, parse_model_ref,
 )
 from vaultledger.pricing.overrides import PriceOverride, parse_price_overrides
-from vaultledger.pricing.price import MTOK, VARIES, ZERO, Call, Counts, Price, RecordCost, format_usd
+from vaultledger.pricing.price import MTOK, VARIES, ZERO, Call, Counts, Price, RecordCost, format_share, format_usd
 from vaultledger.record.tiers import PRICED_TIERS, STANDARD_WORDS, tier_name
 from vaultledger.pricing.store import GENAI_PRICES_VERSION
 
@@ -42,6 +42,7 @@ __all__ = [
     "default_book",
     "estimate",
     "find_genai_model",
+    "format_share",
     "format_usd",
     "load_bundled_prices",
     "parse_model_ref",

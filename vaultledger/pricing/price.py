@@ -276,6 +276,16 @@ CENT = Decimal("0.01")
 SMALLEST_SHOWN = Decimal("0.0000001")  # SPEC §3 shows $0.0000015: two significant digits need 7 places
 
 
+def format_share(part: Decimal | int, whole: Decimal | int) -> str:
+    """A share as a whole percent; tiny but non-zero shares say so instead of showing 0 %."""
+    if not whole:
+        return "—"
+    share = Decimal(part) * 100 / Decimal(whole)
+    if 0 < share < 1:
+        return "<1 %"
+    return f"{share.quantize(Decimal(1)):,} %"
+
+
 def format_usd(amount: Decimal | None) -> str:
     """Money for humans (SPEC §3): `$1,234.57`; under one cent two significant digits, at most 7 decimals.
 

@@ -22,9 +22,9 @@ from vaultledger.budgets.plans import parse_plans
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.usage import Sums
 from vaultledger.notes.escape import plain_label
-from vaultledger.notes.render import format_count, format_share
+from vaultledger.notes.render import format_count
 from vaultledger.periods import Period, WeekRule, date_range, today
-from vaultledger.pricing import format_usd
+from vaultledger.pricing import format_share, format_usd
 from vaultledger.reports.dashboard_data import DashboardData, gather_dashboard
 from vaultledger.reports.svg import StackedBars, stacked_bar_svg
 from vaultledger.settings import Settings

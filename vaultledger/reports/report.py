@@ -11,9 +11,8 @@ from vaultledger.ledger.conflicts import PendingCopy
 from vaultledger.ledger.files import ReadStats
 from vaultledger.ledger.usage import Sums, Usage
 from vaultledger.periods import Period
-from vaultledger.pricing import format_usd
+from vaultledger.pricing import format_share, format_usd
 from vaultledger.record import COUNT_FIELDS
-from vaultledger.notes.render import format_share
 from vaultledger.reports.problems import Outlier, problems_json
 
 BREAKDOWNS = ("provider", "model", "project", "use_case")

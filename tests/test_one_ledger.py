@@ -285,3 +285,30 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     assert again.usage(year) == warm.usage(year)
     assert again.counters["files_loaded"] == 0, "every month and block now comes whole from the cache"
     assert kept_whole("2025-12")
+
+
+def test_unit_ids_from_cached_months_and_blocks_count_as_when_read(tmp_path: Path) -> None:
+    """Cached spans keep unit ids undecoded; a report that needs them (cost per unit) must count each
+    distinct id once across months, blocks and files, cold, warm and after an append."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    logs.mkdir()
+    span = date_range(dt.date(2025, 11, 1), dt.date(2025, 12, 31))
+    day = span.start
+    while day <= span.end:
+        calls = [{"ts": f"{day}T10:00:00Z", "provider": "openai", "model": "gpt-4o", "input_tokens": 10,
+                  "output_tokens": 1, "use_case": "poem", "unit_id": f"u{day.toordinal() // 3}"},
+                 {"ts": f"{day}T11:00:00Z", "provider": "openai", "model": "gpt-4o", "input_tokens": 10,
+                  "output_tokens": 1, "use_case": "essay", "unit_id": "same-every-day"}]
+        (logs / f"{day}.jsonl").write_text("".join(json.dumps(call) + "\n" for call in calls))
+        day += dt.timedelta(days=1)
+    want = cold(logs).usage(span).cost_per_unit()
+    assert [(use_case, units) for use_case, units, _ in want] == [("essay", 1), ("poem", 21)]
+    assert cold(logs, cache).usage(span).cost_per_unit() == want
+    assert cold(logs, cache).usage(span).cost_per_unit() == want  # months and blocks from the cache
+    with (logs / "2025-12-31.jsonl").open("a") as handle:
+        handle.write(json.dumps({"ts": "2025-12-31T12:00:00Z", "provider": "openai", "model": "gpt-4o",
+                                 "input_tokens": 10, "output_tokens": 1, "use_case": "poem",
+                                 "unit_id": "late"}) + "\n")
+    warm = cold(logs, cache).usage(span)
+    assert warm.units == cold(logs).usage(span).units and len(warm.units["poem"]) == 22
+    assert cold(logs, cache).usage(span).units == warm.units

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 from pathlib import Path
 from zlib import adler32, crc32
@@ -26,7 +26,8 @@ from vaultledger.ledger.files import LineProblem, ReadStats
 
 # 11: digests and resume points of folds, large calls, tier fallbacks, guessed providers, every unit priced.
 # 12: unit ids as a list of blobs, so merged spans are kept without decoding them.
-CACHE_FORMAT = 12
+# 13: that list as one undecoded value (msgspec.Raw), read only when unit ids are asked for.
+CACHE_FORMAT = 13
 
 Signature = tuple[int, int, int, int]
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
@@ -35,7 +36,7 @@ Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
 class _CachedDay(msgspec.Struct, array_like=True, gc=False):
     day: dt.date
     groups: list[tuple[GroupKey, Sums]]
-    units: list[bytes]  # msgpack blobs of {use case: [unit ids]}, decoded only if a section needs units
+    units: msgspec.Raw  # an array of msgpack blobs of {use case: [unit ids]}, decoded only if asked for
     large_calls: list[LargeCall] = []
 
 
@@ -73,7 +74,7 @@ class _CachedMonth(msgspec.Struct, gc=False):
     month: str
     signatures: dict[str, Signature | None]
     groups: list[tuple[GroupKey, Sums]]
-    units: list[bytes]
+    units: msgspec.Raw
     files: list[_CachedFileStats]
     large_calls: list[LargeCall] = []
 
@@ -250,9 +251,10 @@ class FoldCache:
             return []
 
     def load_month(
-        self, month: str, signatures: dict[str, Signature | None]
+        self, month: str, signatures: dict[str, Signature | None], paths: Mapping[str, Path] | None = None
     ) -> tuple[Usage, list[tuple[Path, dt.date, ReadStats]]] | None:
-        """The merged usage of a month and its files' read stats, if no file changed since."""
+        """The merged usage of a month and its files' read stats, if no file changed since; `paths`
+        are the files' Path objects by str(path), to reuse (a year would make hundreds anew)."""
         try:
             entry = _decode_month((self.folder / f"month-{month}.msgpack").read_bytes())
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
@@ -261,7 +263,9 @@ class FoldCache:
             return None
         usage = Usage(dict(entry.groups), large_calls=entry.large_calls)
         usage.add_encoded_units(entry.units)
-        files = [(Path(item.path), item.day, _stats(item.stats, item.problems)) for item in entry.files]
+        known = paths or {}
+        files = [(known.get(item.path) or Path(item.path), item.day, _stats(item.stats, item.problems))
+                 for item in entry.files]
         return usage, files
 
     def store_month(
@@ -271,7 +275,7 @@ class FoldCache:
         if None in signatures.values():
             return
         cached_files = [_CachedFileStats(str(path), day, *_plain_stats(stats)) for path, day, stats in files]
-        entry = _CachedMonth(month, signatures, list(usage.groups.items()), usage.encoded_units(), cached_files,
+        entry = _CachedMonth(month, signatures, list(usage.groups.items()), _raw_units(usage), cached_files,
                              usage.large_calls)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -304,11 +308,15 @@ def decode_fold(encoded: bytes) -> FileFold:
 
 def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold) -> _CachedFold:
     days = [
-        _CachedDay(day, list(usage.groups.items()), usage.encoded_units(), usage.large_calls)
+        _CachedDay(day, list(usage.groups.items()), _raw_units(usage), usage.large_calls)
         for day, usage in sorted(fold.days.items())
     ]
     return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids, fold.digests,
                        tuple(fold.resume) if fold.resume else None)
+
+
+def _raw_units(usage: Usage) -> msgspec.Raw:
+    return msgspec.Raw(_encode_entry(usage.encoded_units()))
 
 
 def _fold_from_entry(entry: _CachedFold) -> FileFold:

@@ -85,7 +85,7 @@ class SpanCache(msgspec.Struct):
         signatures it was checked against either way, taken before any of them is read."""
         files = self.files_for(span.start, span.end)
         signatures = {log.path.name: file_signature(log.path) for log in files}
-        cached = self.cache.load_month(span.key, signatures)
+        cached = self.cache.load_month(span.key, signatures, {str(log.path): log.path for log in files})
         if cached is None:
             return SpanLookup(None, files, signatures)
         usage, file_stats = cached

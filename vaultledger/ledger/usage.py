@@ -55,6 +55,7 @@ def is_large(tokens: int, cost: Decimal | None) -> bool:
 
 _encode_units = msgspec.msgpack.Encoder().encode
 _decode_units = msgspec.msgpack.Decoder(dict[str, list[str]]).decode
+_decode_blobs = msgspec.msgpack.Decoder(list[bytes]).decode
 class Sums(msgspec.Struct, array_like=True, gc=False):
     """Calls, tokens and the known cost of a set of calls; unpriced calls add no cost.
 
@@ -135,7 +136,8 @@ class Usage:
     """Usage of one day or one period: groups of calls, and the output units per use case.
 
     Unit ids are only needed for cost-per-unit tables, so those read from the cache stay
-    encoded until someone asks for `units`.
+    encoded until someone asks for `units`: as msgpack blobs of {use case: [ids]}, or as the cache
+    entry's undecoded array of such blobs (msgspec.Raw: a year's report would copy megabytes).
     """
 
     __slots__ = ("groups", "_units", "_encoded_units", "large_calls")
@@ -144,13 +146,17 @@ class Usage:
                  large_calls: list[LargeCall] | None = None) -> None:
         self.groups: dict[GroupKey, Sums] = {} if groups is None else groups
         self._units: dict[str, set[str]] = {} if units is None else units
-        self._encoded_units: list[bytes] = []
+        self._encoded_units: list[bytes | msgspec.Raw] = []
         self.large_calls: list[LargeCall] = [] if large_calls is None else large_calls
 
     @property
     def units(self) -> dict[str, set[str]]:
         while self._encoded_units:
-            for use_case, ids in _decode_units(self._encoded_units.pop()).items():
+            encoded = self._encoded_units.pop()
+            if isinstance(encoded, msgspec.Raw):
+                self._encoded_units.extend(_decode_blobs(encoded))
+                continue
+            for use_case, ids in _decode_units(encoded).items():
                 self._units.setdefault(use_case, set()).update(ids)
         return self._units
 
@@ -158,14 +164,20 @@ class Usage:
     def units(self, value: dict[str, set[str]]) -> None:
         self._units, self._encoded_units = value, []
 
-    def add_encoded_units(self, encoded: list[bytes]) -> None:
-        self._encoded_units.extend(encoded)
+    def add_encoded_units(self, encoded: list[bytes] | msgspec.Raw) -> None:
+        if isinstance(encoded, msgspec.Raw):
+            self._encoded_units.append(encoded)
+        else:
+            self._encoded_units.extend(encoded)
 
     def encoded_units(self) -> list[bytes]:
         """The unit ids as msgpack blobs of {use case: [ids]}: those still encoded pass on as they are, so
-        keeping a merged span costs no decoding; ids in sets are encoded in no set order (sorting them
-        cost more than all the rest)."""
-        return [*self._encoded_units, _encode_units(self._units)] if self._units else list(self._encoded_units)
+        keeping a merged span decodes no id; ids in sets are encoded in no set order (sorting them cost
+        more than all the rest)."""
+        blobs: list[bytes] = []
+        for encoded in self._encoded_units:
+            blobs.extend(_decode_blobs(encoded) if isinstance(encoded, msgspec.Raw) else (encoded,))
+        return [*blobs, _encode_units(self._units)] if self._units else blobs
 
     def merge(self, other: Usage) -> None:
         for key, sums in other.groups.items():

@@ -26,7 +26,8 @@ from vaultledger.ledger.files import LineProblem, ReadStats
 
 # 11: digests and resume points of folds, large calls, tier fallbacks, guessed providers, every unit priced.
 # 12: unit ids as a list of blobs, so merged spans are kept without decoding them.
-# 13: that list as one undecoded value (msgspec.Raw), read only when unit ids are asked for.
+# 13: that list as one undecoded value (msgspec.Raw), read only when unit ids are asked for; verdicts
+#     on pairs of files kept by month.
 CACHE_FORMAT = 13
 
 Signature = tuple[int, int, int, int]
@@ -218,35 +219,43 @@ class FoldCache:
         known = _known_signatures(signatures)
         by_name = {str(path): path for path in known}
         found: dict[frozenset[Path], bool] = {}
-        for entry in self._load_verdicts():
-            first, second = by_name.get(entry.first), by_name.get(entry.second)
-            if (first is not None and second is not None and known[first] == entry.first_signature
-                    and known[second] == entry.second_signature):
-                found[frozenset((first, second))] = entry.shared
+        for month in _months_of(known):
+            for entry in self._load_verdicts(month):
+                first, second = by_name.get(entry.first), by_name.get(entry.second)
+                if (first is not None and second is not None and known[first] == entry.first_signature
+                        and known[second] == entry.second_signature):
+                    found[frozenset((first, second))] = entry.shared
         return found
 
     def store_verdicts(self, signatures: dict[Path, Signature | None], verdicts: dict[frozenset[Path], bool]) -> None:
-        """Keep the verdicts on pairs of these files (as they are now); those on other files stay."""
+        """Keep the verdicts on pairs of these files (as they are now); those on other files stay.
+
+        A pair is kept in the file of its earlier file's month, so a run that changed this month's
+        files rewrites this month's verdicts only."""
         mine = {str(path) for path in signatures}
         known = _known_signatures(signatures)
-        fresh = {
-            _CachedVerdict(str(first), known[first], str(second), known[second], shared)
-            for pair, shared in verdicts.items() if pair <= known.keys()
-            for first, second in [sorted(pair)]
-        }
-        kept = set(self._load_verdicts())
-        entries = {entry for entry in kept if entry.first not in mine or entry.second not in mine} | fresh
-        if entries == kept:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.folder / "verdicts.msgpack", _encode_entry(sorted(entries)), durable=False)
-        except OSError:
-            pass
+        fresh: dict[str, set[_CachedVerdict]] = {}
+        for pair, shared in verdicts.items():
+            if pair <= known.keys():
+                first, second = sorted(pair)
+                fresh.setdefault(first.name[:7], set()).add(
+                    _CachedVerdict(str(first), known[first], str(second), known[second], shared))
+        for month in _months_of(signatures):
+            kept = set(self._load_verdicts(month))
+            entries = {entry for entry in kept if entry.first not in mine or entry.second not in mine}
+            entries |= fresh.get(month, set())
+            if entries == kept:
+                continue
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(self.folder / f"verdicts-{month}.msgpack", _encode_entry(sorted(entries)),
+                                   durable=False)
+            except OSError:
+                pass
 
-    def _load_verdicts(self) -> list[_CachedVerdict]:
+    def _load_verdicts(self, month: str) -> list[_CachedVerdict]:
         try:
-            return _decode_verdicts((self.folder / "verdicts.msgpack").read_bytes())
+            return _decode_verdicts((self.folder / f"verdicts-{month}.msgpack").read_bytes())
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             return []
 
@@ -282,6 +291,11 @@ class FoldCache:
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass
+
+
+def _months_of(paths: Iterable[Path]) -> list[str]:
+    """`YYYY-MM` of log files (their names start with their day), each once, in order."""
+    return sorted({path.name[:7] for path in paths})
 
 
 def _known_signatures(signatures: dict[Path, Signature | None]) -> dict[Path, Signature]:

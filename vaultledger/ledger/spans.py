@@ -35,6 +35,7 @@ class SpanCache(msgspec.Struct):
     read_days: Callable[[dt.date, dt.date], None]  # fold the files of these days
     day_parts: Callable[[dt.date, dt.date], list[Usage]]  # the folded days' usage, unmerged
     newest_day: dt.date | None = None  # of the newest log file: its month is the one being logged to
+    _taken: dict[Path, Signature | None] = {}  # each file's signature, as first taken
 
     def usage(self, period: Period) -> Usage:
         """The period's usage from whole cached spans where their files are unchanged, folding only
@@ -84,7 +85,7 @@ class SpanCache(msgspec.Struct):
         """The span's merged usage from the cache, if none of its files changed since; the
         signatures it was checked against either way, taken before any of them is read."""
         files = self.files_for(span.start, span.end)
-        signatures = {log.path.name: file_signature(log.path) for log in files}
+        signatures = {log.path.name: self._signature(log.path) for log in files}
         cached = self.cache.load_month(span.key, signatures, {str(log.path): log.path for log in files})
         if cached is None:
             return SpanLookup(None, files, signatures)
@@ -92,6 +93,12 @@ class SpanCache(msgspec.Struct):
         for path, day, stats in file_stats:
             self.file_stats.setdefault(path, (day, stats))  # their problems still count in reports
         return SpanLookup(usage, files, signatures)
+
+    def _signature(self, path: Path) -> Signature | None:
+        # Spans share the files at their edges: each is looked at once (all before any is read).
+        if path not in self._taken:
+            self._taken[path] = file_signature(path)
+        return self._taken[path]
 
     def stored(self, span: Period, found: SpanLookup, usage: Usage) -> Usage:
         """`usage`, kept as the span's, valid while its files are as `found` saw them."""

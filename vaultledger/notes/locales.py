@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
+
+import msgspec
 
 from vaultledger.errors import ConfigError
 
@@ -25,8 +26,7 @@ Meridiem = Callable[[int, int, bool], str]
 _MONTHS_IN_FORMAT = re.compile(r"D[oD]?(\[[^\[\]]*\]|\s)+MMMM?")
 
 
-@dataclass(frozen=True)
-class Era:
+class Era(msgspec.Struct, frozen=True):
     """One era of a locale's calendar (moment's `eras`): `until` None is open-ended."""
 
     since: date
@@ -40,8 +40,11 @@ class Era:
         return self.since <= day and (self.until is None or day <= self.until)
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per locale
-class MomentLocale:
+def _english_meridiem(hour: int, minute: int, lower: bool) -> str:
+    return ("pm" if lower else "PM") if hour > 11 else ("am" if lower else "AM")
+
+
+class MomentLocale(msgspec.Struct, frozen=True, eq=False):  # compared and hashed by identity: one per locale
     """What one moment locale prints: names, ordinals, long-date formats, meridiem, eras, weeks."""
 
     name: str
@@ -54,8 +57,7 @@ class MomentLocale:
     long_dates: Mapping[str, str]
     dow: int
     doy: int
-    meridiem: Meridiem = field(default=lambda hour, minute, lower: ("pm" if lower else "PM") if hour > 11
-                               else ("am" if lower else "AM"))
+    meridiem: Meridiem = _english_meridiem
     eras: tuple[Era, ...] = ()
 
     def long_date(self, key: str) -> str | None:

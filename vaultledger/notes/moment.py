@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+
+import msgspec
 
 from vaultledger.notes.locales import DEFAULT_LOCALE, LOCALES, MomentLocale
 from vaultledger.periods import WeekRule, moment_weekday
@@ -31,8 +32,7 @@ _LONG_DATE_TOKEN = re.compile(r"(\[[^\[]*\])|(\\)?(LTS|LT|LL?L?L?|l{1,4})")
 _DEFAULT_FORMAT = "YYYY-MM-DDTHH:mm:ssZ"
 
 
-@dataclass(frozen=True)
-class _Call:
+class _Call(msgspec.Struct, frozen=True):
     """What every token of one format() call sees: the week rule, the locale and the whole format
     (moment hands each token the expanded format; Russian months decline by it)."""
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from vaultledger.errors import ConfigError, VaultError
 from vaultledger.notes.locales import MomentLocale
@@ -56,8 +57,7 @@ class MissingTemplateWarning(UserWarning):
     """The vault's settings name a template file that does not exist; the note starts empty."""
 
 
-@dataclass(frozen=True)
-class NoteSettings:
+class NoteSettings(msgspec.Struct, frozen=True):
     """Where and how one kind of periodic note lives in the vault, and which source said so.
 
     `folder` is vault-relative without leading or trailing slashes ("" is the vault root);
@@ -77,8 +77,7 @@ class NoteSettings:
     templater: str = "create"
 
 
-@dataclass(frozen=True)
-class _Layer:
+class _Layer(msgspec.Struct, frozen=True):
     """What one settings source says about one kind; None means it does not say."""
 
     source: str

@@ -14,9 +14,10 @@ is not English gets moment's `en-gb`; vaultledger assumes the system speaks Obsi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from vaultledger.errors import ConfigError, VaultError
 from vaultledger.notes.locales import DEFAULT_LOCALE, MomentLocale, locale_named
@@ -29,8 +30,7 @@ from vaultledger.settings import Settings
 _SYSTEM_DEFAULT = "system-default"
 
 
-@dataclass(frozen=True)
-class VaultLocale:
+class VaultLocale(msgspec.Struct, frozen=True):
     """What the vault's plugins set for moment: a locale and a week start, each None when unset."""
 
     locale: str | None = None
@@ -39,8 +39,7 @@ class VaultLocale:
     problems: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class NoteWeeks:
+class NoteWeeks(msgspec.Struct, frozen=True):
     """How notes are named and weeks are counted.
 
     `locale` names months and weekdays; `locale_rule` numbers `gggg`/`ww`/`e` tokens and places
@@ -155,11 +154,11 @@ def _source(source: str | None, default: str = "default (English)") -> str:
 def week_rule_for(settings: Settings) -> WeekRule:
     """Weeks as the vault's notes count them (the weekly format, week start and locale), else as the
     config says: what reports, budgets and limits call a week."""
-    from vaultledger.notes.vault import is_vault, load_note_settings
-
     weekly_format = "gggg-[W]ww"
     vault = settings.vault.value
-    if vault is not None and is_vault(vault):
+    if vault is not None and (vault / ".obsidian").is_dir():  # notes.vault's is_vault, without its import
+        from vaultledger.notes.vault import load_note_settings
+
         weekly_format = load_note_settings(vault, settings.notes)["weekly"].format
     elif isinstance(settings.notes.get("weekly"), dict) and settings.notes["weekly"].get("format"):
         weekly_format = settings.notes["weekly"]["format"]

@@ -32,6 +32,9 @@ def ensure_venv(extras: str = "") -> Path:
         print(f"installing vaultledger{f'[{extras}]' if extras else ''} into {VENV} ...", flush=True)
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                         "--editable", target], check=True)
+        # An editable install leaves no bytecode, and where PYTHONDONTWRITEBYTECODE is set none is ever
+        # written: every command would compile the modules it imports. Compile them as pip would.
+        subprocess.run([str(python), "-m", "compileall", "-q", str(REPO / "vaultledger")], check=True)
         stamp.write_text(wanted)
     return python
 

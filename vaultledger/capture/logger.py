@@ -24,7 +24,7 @@ from vaultledger.capture.context import with_context_defaults
 from vaultledger.capture.fit import RecordTooLarge
 from vaultledger.capture.usage_log import Appended, UsageLog, daily_log_path, ends_mid_line
 from vaultledger.errors import VaultledgerError
-from vaultledger.record import UsageRecord, make_record
+from vaultledger.record import UsageRecord, record_from
 
 __all__ = ["Appended", "UsageLog", "daily_log_path", "ends_mid_line", "log_record", "log_usage", "not_logged",
            "warn_limited", "warn_once"]
@@ -222,7 +222,7 @@ def log_usage(**fields: Any) -> UsageRecord | None:
         fields = with_context_defaults(fields)
         if "ts" not in fields:
             fields["ts"] = dt.datetime.now(usage_log.zone)
-        record = make_record(**fields)
+        record = record_from(fields)
     except Exception as error:
         return not_logged(error, usage_log)
     try:

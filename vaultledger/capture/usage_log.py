@@ -110,7 +110,7 @@ class UsageLog:
         line, cut = to_line(record), ()
         if len(line) > MAX_LINE_BYTES:
             line, record, cut = cut_to_fit(record)
-        day = record.ts.astimezone(self.zone).date()
+        day = (record.ts if record.ts.tzinfo is self.zone else record.ts.astimezone(self.zone)).date()
         path = self._paths.get(day)
         if path is None:
             if len(self._paths) >= 64:

@@ -337,7 +337,9 @@ def _fold_from_entry(entry: _CachedFold) -> FileFold:
     days = {}
     for cached in entry.days:
         usage = Usage(dict(cached.groups), large_calls=cached.large_calls)
-        usage.add_encoded_units(cached.units)
+        # A copy of its own: the Raw would otherwise keep the whole entry alive, ids included (a cold
+        # year's folds held that way took 160 MB at 5M calls instead of 90).
+        usage.add_encoded_units(cached.units.copy())
         days[cached.day] = usage
     resume = Resume(*entry.resume) if entry.resume else None
     return FileFold(days, _stats(entry.stats, entry.problems), None, resume, entry.ids, entry.digests)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import msgspec
 
-from vaultledger.ledger.cache import CACHE_FORMAT, encode_fold
-from vaultledger.ledger.fold import fold_log_file
+from vaultledger.ledger.cache import CACHE_FORMAT, decode_fold, encode_fold
+from vaultledger.ledger.fold import continue_fold, fold_log_file
 from vaultledger.pricing import PriceBook, parse_price_overrides
 
 GOLDEN = Path(__file__).parent / "golden" / "cache"
@@ -107,3 +107,18 @@ def test_equal_digests_are_confirmed_on_the_ids_themselves(tmp_path: Path) -> No
     assert first.shares_an_id_with(third)
     unrelated = cached("2026-03-14.jsonl", {"a"}, id_digests(["zzz"]))
     assert not first.shares_an_id_with(unrelated), "different digests rule a pair out without reading ids"
+
+
+def test_a_continued_fold_carries_the_digests_a_whole_fold_would(tmp_path: Path) -> None:
+    """A grown file's fold keeps its ids' digests and adds the new ids' only; the set must be the
+    whole fold's, or neighbours would be compared on the wrong ids."""
+    path, book = tmp_path / "2026-03-12.jsonl", PriceBook([], "UTC")
+    lines = [json.dumps({**CALLS[0], "id": f"call-{number}"}) + "\n" for number in range(50)]
+    path.write_text("".join(lines[:30]))
+    cached = decode_fold(encode_fold(path, (1, 2, 3, 4), fold_log_file(path, book, "UTC")))
+    path.write_text("".join(lines))
+    continued = continue_fold(path, cached, book, "UTC")
+    assert continued is not None
+    whole = fold_log_file(path, book, "UTC")
+    assert continued.digest_set() == whole.digest_set() and len(continued.digest_set() or ()) == 50
+    assert decode_fold(encode_fold(path, (1, 2, 3, 5), continued)).id_strings() == whole.id_strings()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from msgspec.structs import astuple
 
-from vaultledger.ledger.cache import FileFold, Resume
+from vaultledger.ledger.cache import FileFold, Resume, id_digests
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadPosition, ReadStats, counted_records, file_day, read_batches
 from vaultledger.ledger.usage import (
     LARGE_CALL_COST, GroupKey, LargeCall, Sums, Usage, group_key, is_large, merge_days,
@@ -276,7 +276,10 @@ def continue_fold(path: Path, fold: FileFold, book: PriceBook, tz: str) -> FileF
     position = ReadPosition(resume.offset, resume.line)
     stats = ReadStats()
     ids = fold.id_strings()
-    if not _fold_on(path, folder, position, ids, stats) or stats.truncated_files:
+    # The digests of the ids it had stay valid: only the new ids' are worked out (if it had any).
+    digests = fold.encoded_digests if fold.encoded_digests or not ids else None
+    fresh: list[str] = []
+    if not _fold_on(path, folder, position, ids, stats, fresh) or stats.truncated_files:
         return None
     if not stats.lines:
         fold.stats.partial_lines = stats.partial_lines  # no complete line arrived: the same fold
@@ -288,12 +291,17 @@ def continue_fold(path: Path, fold: FileFold, book: PriceBook, tz: str) -> FileF
     total.merge(fold.stats)
     total.partial_lines = 0  # the half line it saw has been read again, whole or still half
     total.merge(stats)
-    return FileFold(days, total, ids, _resume_at(path, position, stats))
+    return FileFold(days, total, ids, _resume_at(path, position, stats),
+                    encoded_digests=None if digests is None else digests + id_digests(fresh))
 
 
-def _fold_on(path: Path, folder: DayFolder, position: ReadPosition, ids: set[str], stats: ReadStats) -> bool:
+def _fold_on(
+    path: Path, folder: DayFolder, position: ReadPosition, ids: set[str], stats: ReadStats,
+    fresh: list[str] | None = None,
+) -> bool:
     """Fold the complete lines after `position` batch by batch; False where the careful fold must
-    decide (a void line, a line outside the file's window, an id seen before)."""
+    decide (a void line, a line outside the file's window, an id seen before). The ids folded are
+    added to `ids`, and listed in `fresh` too when given."""
     window = day_window(path)
     for batch in read_batches(path, stats, position):
         if not batch.records:
@@ -307,6 +315,8 @@ def _fold_on(path: Path, folder: DayFolder, position: ReadPosition, ids: set[str
         # sends the file down the record-by-record path, and this folder is dropped.
         if len(ids) != before + with_id:
             return False
+        if fresh is not None and with_id:
+            fresh.extend(record.id for record in batch.records if record.id)
     return True
 
 

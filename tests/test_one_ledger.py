@@ -312,3 +312,27 @@ def test_unit_ids_from_cached_months_and_blocks_count_as_when_read(tmp_path: Pat
     warm = cold(logs, cache).usage(span)
     assert warm.units == cold(logs).usage(span).units and len(warm.units["poem"]) == 22
     assert cold(logs, cache).usage(span).units == warm.units
+
+
+def test_settled_months_are_read_as_one_entry_until_one_of_their_files_changes(tmp_path: Path) -> None:
+    """A year's report keeps its months that no file being logged to can change as one span; a late
+    line in one of them (or a removed file) is still counted, and the span is rebuilt."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    logs.mkdir()
+    year = date_range(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    day = year.start
+    while day <= year.end:
+        (logs / f"{day}.jsonl").write_bytes(line(f"{day}T10:00:00Z", day.day, call_id=f"{day}-a"))
+        day += dt.timedelta(days=1)
+    settled = "folds/*/month-2025-01-01..2025-05-31.msgpack"  # June holds the newest file
+    assert cold(logs, cache).usage(year) == cold(logs).usage(year)
+    assert any(cache.glob(settled))
+    again = cold(logs, cache)
+    assert again.usage(year) == cold(logs).usage(year) and again.counters["files_loaded"] == 0
+    with (logs / "2025-03-10.jsonl").open("ab") as handle:  # a line arriving late in a settled month
+        handle.write(line("2025-03-10T11:00:00Z", 7, call_id="late"))
+    (logs / "2025-02-02.jsonl").unlink()
+    late = cold(logs, cache).usage(year)
+    assert late == cold(logs).usage(year)
+    assert late.totals().calls == 181 - 1 + 1
+    assert cold(logs, cache).usage(year) == late

@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 
 from vaultledger.ledger.cache import FoldCache, Signature, file_signature
-from vaultledger.ledger.files import LogFile, ReadStats
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats
 from vaultledger.ledger.usage import Usage, merge_days
 from vaultledger.periods import Period, date_range, month_of
 
@@ -40,7 +40,13 @@ class SpanCache(msgspec.Struct):
     def usage(self, period: Period) -> Usage:
         """The period's usage from whole cached spans where their files are unchanged, folding only
         the days of the others; what was folded is kept as spans for the next run."""
-        pieces, split = self._looked_up(split_at_months(period.start, period.end))
+        spans = split_at_months(period.start, period.end)
+        settled = self._settled(spans)
+        known = {settled.key: self.lookup(settled)} if settled is not None else {}
+        if settled is not None and known[settled.key].usage is not None:  # the usual warm run: one entry
+            spans = [*(span for span in spans if span.end < settled.start), settled,
+                     *(span for span in spans if span.start > settled.end)]
+        pieces, split = self._looked_up(spans, known)
         # What the caches lack is read in one go per run of such spans, so a cold year starts its
         # worker processes once rather than once a month.
         for first, last in runs_of_spans([span for span, found in pieces if found is None or found.usage is None]):
@@ -63,17 +69,31 @@ class SpanCache(msgspec.Struct):
             if being_logged and any(block.key in read_now for block in blocks):
                 continue
             self.stored(month, found, merge_days(part for block in blocks for part in parts[block.key]))
+        if settled is not None and known[settled.key].usage is None:
+            inside = [span.key for span, _ in pieces if settled.start <= span.start and span.end <= settled.end]
+            self.stored(settled, known[settled.key], merge_days(part for key in inside for part in parts[key]))
         return merge_days(part for span_parts in parts.values() for part in span_parts)
 
+    def _settled(self, spans: list[Period]) -> Period | None:
+        """The period's whole months that no file being logged to can change (those ending over
+        NEIGHBOUR_DAYS before the newest file's day), kept as one span too: a warm year then reads
+        one entry for eleven months. None where fewer than two months are settled."""
+        if self.newest_day is None:
+            return None
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        months = [span for span in spans if span.kind == "month" and span.end + margin < self.newest_day]
+        return date_range(months[0].start, months[-1].end) if len(months) >= 2 else None
+
     def _looked_up(
-        self, spans: list[Period]
+        self, spans: list[Period], known: dict[str, SpanLookup]
     ) -> tuple[list[tuple[Period, SpanLookup | None]], list[tuple[Period, SpanLookup]]]:
-        """Whole months from the cache; a month whose files changed as its blocks of days, of which
-        only those holding the change are read again (the current month, on most runs)."""
+        """Whole months from the cache (and spans `known` already); a month whose files changed as its
+        blocks of days, of which only those holding the change are read again (the current month,
+        on most runs)."""
         pieces: list[tuple[Period, SpanLookup | None]] = []
         split: list[tuple[Period, SpanLookup]] = []
         for span in spans:
-            found = self.lookup(span) if span.kind == "month" else None
+            found = known.get(span.key) or (self.lookup(span) if span.kind == "month" else None)
             if found is None or found.usage is not None:
                 pieces.append((span, found))
             else:

@@ -54,17 +54,20 @@ def _replacement(match: re.Match[str]) -> str:
 
 # Texts already seen to hold nothing to redact. Apps repeat their app, project and use case on
 # every call, so most checks end in one set lookup; the set is emptied when it grows large.
-_KNOWN_CLEAN: set[str] = set()
+# None (a field not given) is in it for good.
+_KNOWN_CLEAN: set[str | None] = {None}
 KNOWN_CLEAN_LIMIT = 50_000
 
 
 def _is_clean(text: str | None) -> bool:
-    if text is None or text in _KNOWN_CLEAN:
+    if text in _KNOWN_CLEAN:
         return True
+    assert text is not None
     if _may_hold_secret(text):
         return False
     if len(_KNOWN_CLEAN) >= KNOWN_CLEAN_LIMIT:
         _KNOWN_CLEAN.clear()
+        _KNOWN_CLEAN.add(None)
     _KNOWN_CLEAN.add(text)
     return True
 
@@ -72,9 +75,9 @@ def _is_clean(text: str | None) -> bool:
 def redact_record(record: UsageRecord) -> UsageRecord:
     """`record` itself when no free-text field can hold a secret (the common, fast case), else a copy
     with the secrets replaced."""
+    texts = (record.app, record.project, record.use_case, record.unit_id, record.session)
     if (
-        _is_clean(record.app) and _is_clean(record.project) and _is_clean(record.use_case)
-        and _is_clean(record.unit_id) and _is_clean(record.session)
+        (_KNOWN_CLEAN.issuperset(texts) or all(map(_is_clean, texts)))  # one C call when all were seen
         and (not record.tags or all(map(_is_clean, record.tags)))
         and (not record.attrs or not _may_hold_secret(_free_text(record)))
     ):

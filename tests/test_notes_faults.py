@@ -34,6 +34,7 @@ def day_logs(logs_dir: Path) -> Path:
 def fresh_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each CLI run in a test stands for a new process, which sweeps each folder once.
     monkeypatch.setattr(_fs, "_swept", set())
+    monkeypatch.setattr(_fs, "_swept_as_given", set())
 
 
 # ---------------------------------------------------------------- outside the vault

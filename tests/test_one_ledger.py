@@ -276,7 +276,7 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     # that may hold a later line of one of those calls (from the 21st).
     assert warm.counters["files_loaded"] == 10
     # December holds the newest file: it is logged to, so only its blocks are kept while they change,
-    # and it is kept whole once a run finds them all cached; November was kept whole at once.
+    # and it is kept whole once a run finds them all cached, as November was on this run.
     def kept_whole(month: str) -> bool:
         return any(cache.glob(f"folds/*/month-{month}.msgpack"))
 
@@ -326,7 +326,9 @@ def test_settled_months_are_read_as_one_entry_until_one_of_their_files_changes(t
         day += dt.timedelta(days=1)
     settled = "folds/*/month-2025-01-01..2025-05-31.msgpack"  # June holds the newest file
     assert cold(logs, cache).usage(year) == cold(logs).usage(year)
-    assert any(cache.glob(settled))
+    assert not any(cache.glob(settled)), "a cold run keeps each day's data once: files and blocks"
+    assert cold(logs, cache).usage(year) == cold(logs).usage(year)
+    assert any(cache.glob(settled)), "then the months and the settled span, made of cached parts"
     again = cold(logs, cache)
     assert again.usage(year) == cold(logs).usage(year) and again.counters["files_loaded"] == 0
     with (logs / "2025-03-10.jsonl").open("ab") as handle:  # a line arriving late in a settled month

@@ -23,22 +23,27 @@ TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")
 STALE_TEMP_SECONDS = 5 * 60
 
 
-def _create_temp_beside(target: Path) -> Path:
+def _create_temp_beside(target: Path) -> tuple[Path, int]:
     # A dot name so Obsidian ignores it; mode 0o666 so the umask applies as for any file.
     temp = target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    os.close(os.open(temp, flags, 0o666))
-    return temp
+    return temp, os.open(temp, flags, 0o666)
 
 
-def _write_synced(temp: Path, data: bytes, mode: int | None, durable: bool = True) -> None:
-    with open(temp, "wb") as stream:
-        stream.write(data)
-        stream.flush()
+def _write_synced(descriptor: int, data: bytes, durable: bool = True) -> None:
+    """All of `data` through the temp file's own descriptor (no second open), then closed."""
+    try:
+        with memoryview(data) as view:
+            written = 0
+            while written < len(view):
+                count = os.write(descriptor, view[written:])
+                if not count:
+                    raise OSError("a write into the temp file wrote nothing (is the disk full?)")
+                written += count
         if durable:
-            os.fsync(stream.fileno())
-    if mode is not None:
-        os.chmod(temp, mode)
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def sync_folder(folder: Path) -> None:
@@ -73,17 +78,23 @@ def atomic_write_bytes(
     """
     target = _real_target(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = _create_temp_beside(target)
+    temp, descriptor = _create_temp_beside(target)
+    replaced = False
     try:
         step(f"temp file for {target.name}")
-        _write_synced(temp, data, _existing_mode(target), durable)
+        _write_synced(descriptor, data, durable)
+        mode = _existing_mode(target)
+        if mode is not None:
+            os.chmod(temp, mode)
         step(f"temp file written for {target.name}")
         if before_replace is not None and not before_replace():
             return False
         os.replace(temp, target)
+        replaced = True
         step(f"replaced {target.name}")
     finally:
-        temp.unlink(missing_ok=True)
+        if not replaced:
+            temp.unlink(missing_ok=True)
     if durable:
         sync_folder(target.parent)
     sweep_folder_once(target.parent)
@@ -140,10 +151,15 @@ def stale_temp_files_under(root: Path, *, now: float | None = None) -> list[Path
 
 
 _swept: set[str] = set()
+_swept_as_given: set[str] = set()  # realpath stats every part of a path: asked once per spelling
 
 
 def sweep_folder_once(folder: Path) -> None:
     """Remove stale temp files from `folder` the first time this process writes or looks there."""
+    given = os.fspath(folder)
+    if given in _swept_as_given:
+        return
+    _swept_as_given.add(given)
     key = os.path.realpath(folder)
     if key not in _swept:
         _swept.add(key)

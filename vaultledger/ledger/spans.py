@@ -59,19 +59,18 @@ class SpanCache(msgspec.Struct):
                 parts[span.key] = [self.stored(span, found, merge_days(self.day_parts(span.start, span.end)))]
             else:
                 parts[span.key] = [found.usage]
-        # Changed months are kept whole too, for the runs after they stop changing; but the month being
-        # logged to changes on nearly every run, so it is kept whole only on a run that found all its
-        # blocks cached: it would cost a write (and its unit ids encoded again) each time.
-        read_now = {span.key for span, found in pieces if found is not None and found.usage is None}
+        # A span made of others (a month of its blocks, the settled months of theirs) is kept whole on a
+        # run that read none of its days: a cold run writes each day's data once, not three times, and
+        # the month being logged to (read again on nearly every run) is not rewritten whole each time.
+        read_now = {span.key for span, found in pieces if found is None or found.usage is None}
         for month, found in split:
             blocks = blocks_of(month)
-            being_logged = self.newest_day is not None and month.contains(self.newest_day)
-            if being_logged and any(block.key in read_now for block in blocks):
-                continue
-            self.stored(month, found, merge_days(part for block in blocks for part in parts[block.key]))
+            if not read_now.intersection(block.key for block in blocks):
+                self.stored(month, found, merge_days(part for block in blocks for part in parts[block.key]))
         if settled is not None and known[settled.key].usage is None:
             inside = [span.key for span, _ in pieces if settled.start <= span.start and span.end <= settled.end]
-            self.stored(settled, known[settled.key], merge_days(part for key in inside for part in parts[key]))
+            if not read_now.intersection(inside):
+                self.stored(settled, known[settled.key], merge_days(part for key in inside for part in parts[key]))
         return merge_days(part for span_parts in parts.values() for part in span_parts)
 
     def _settled(self, spans: list[Period]) -> Period | None:

@@ -11,13 +11,12 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.live import LiveLedger
-from vaultledger.periods import date_range
+from vaultledger.periods import Period, date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.record import MAX_LINE_BYTES
 from vaultledger.reports.report import report_json
@@ -40,6 +39,13 @@ def line(ts: str, output: int, *, call_id: str | None = None, provider: str = "o
     if cache_write_1h:
         record |= {"cache_write_tokens": cache_write_1h, "cache_write_1h_tokens": cache_write_1h}
     return json.dumps(record).encode() + b"\n"
+
+
+def one_call_a_day(logs: Path, span: Period) -> None:
+    """A file per day of `span`, each with one call of its own id."""
+    logs.mkdir()
+    for day in span.days():
+        (logs / f"{day}.jsonl").write_bytes(line(f"{day}T10:00:00Z", day.day, call_id=f"{day}-a"))
 
 
 def cold(logs: Path, cache: Path | None = None) -> Ledger:
@@ -260,12 +266,8 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     """Unchanged months come from their cached totals; in the month that changed, only the block of
     days (25th to the end) holding the change is rebuilt from its files' folds."""
     logs, cache = tmp_path / "logs", tmp_path / "cache"
-    logs.mkdir()
     year = date_range(dt.date(2025, 10, 1), dt.date(2025, 12, 31))
-    day = year.start
-    while day <= year.end:
-        (logs / f"{day}.jsonl").write_bytes(line(f"{day}T10:00:00Z", day.day, call_id=f"{day}-a"))
-        day += dt.timedelta(days=1)
+    one_call_a_day(logs, year)
     assert cold(logs, cache).usage(year) == cold(logs).usage(year)
     with (logs / "2025-12-31.jsonl").open("ab") as handle:
         handle.write(line("2025-12-31T11:00:00Z", 5, call_id="late"))
@@ -318,12 +320,8 @@ def test_settled_months_are_read_as_one_entry_until_one_of_their_files_changes(t
     """A year's report keeps its months that no file being logged to can change as one span; a late
     line in one of them (or a removed file) is still counted, and the span is rebuilt."""
     logs, cache = tmp_path / "logs", tmp_path / "cache"
-    logs.mkdir()
     year = date_range(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
-    day = year.start
-    while day <= year.end:
-        (logs / f"{day}.jsonl").write_bytes(line(f"{day}T10:00:00Z", day.day, call_id=f"{day}-a"))
-        day += dt.timedelta(days=1)
+    one_call_a_day(logs, year)
     settled = "folds/*/month-2025-01-01..2025-05-31.msgpack"  # June holds the newest file
     assert cold(logs, cache).usage(year) == cold(logs).usage(year)
     assert not any(cache.glob(settled)), "a cold run keeps each day's data once: files and blocks"

@@ -11,6 +11,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -336,3 +337,21 @@ def test_settled_months_are_read_as_one_entry_until_one_of_their_files_changes(t
     assert late == cold(logs).usage(year)
     assert late.totals().calls == 181 - 1 + 1
     assert cold(logs, cache).usage(year) == late
+
+
+@pytest.mark.parametrize("damage", ["empty", "garbage", "cut in half"])
+def test_a_damaged_span_entry_is_a_miss(tmp_path: Path, damage: str) -> None:
+    """Span entries are read mapped: an empty, foreign or cut file is a miss, never a crash."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    span = date_range(dt.date(2025, 1, 1), dt.date(2025, 4, 30))
+    one_call_a_day(logs, span)
+    want = cold(logs).usage(span)
+    assert cold(logs, cache).usage(span) == want
+    assert cold(logs, cache).usage(span) == want  # now months and the settled span are kept too
+    entries = list(cache.glob("folds/*/month-*.msgpack"))
+    assert len(entries) > 12
+    for entry in entries:
+        data = entry.read_bytes()
+        entry.write_bytes({"empty": b"", "garbage": b"\x00garbage", "cut in half": data[:len(data) // 2]}[damage])
+    assert cold(logs, cache).usage(span) == want
+    assert cold(logs, cache).usage(span) == want

@@ -137,13 +137,19 @@ class FileFold(msgspec.Struct):
 
     def digest_set(self) -> set[int] | None:
         """The ids' digests; None where a fold came without them (from a worker, with no cache)."""
+        digests = self.digest_array()
+        return None if digests is None else set(digests)
+
+    def digest_array(self) -> array[int] | None:
+        """The ids' digests as they are stored, for a set to be checked against without making a
+        second set; None where a fold came without them."""
         if self.encoded_digests == b"" and self.ids:
             return None
         digests = array("Q")
         digests.frombytes(self.digests)
         if sys.byteorder == "big":
             digests.byteswap()
-        return set(digests)
+        return digests
 
 
 _encode_ids = msgspec.msgpack.Encoder().encode

@@ -74,7 +74,8 @@ class Seen:
     def shares_an_id_with(self, other: Seen) -> bool:
         if self.fold.id_set is None or other.fold.id_set is None:
             # A fold from the cache or a worker: its digests rule out most pairs without decoding an id.
-            mine, theirs = self.digests(), other.digests()
+            # Only the new file's become a set (it meets every neighbour); the neighbour's are scanned.
+            mine, theirs = self.digests(), other.fold.digest_array()
             if mine is not None and theirs is not None and mine.isdisjoint(theirs):
                 return False
         return not self.ids().isdisjoint(other.ids())

@@ -106,7 +106,10 @@ class DayFolder:
                 for member in members:
                     added.add_extras(member)
             self._add_group(day, self.usage_of(day), self.key_of(tuple(fields)), members, added, units)
-        if batch.has_costs or max(map(add, map(_INPUT, records), map(_OUTPUT, records))) > self.large_from:
+        largest = batch.largest_call
+        if largest is None:
+            largest = max(map(add, map(_INPUT, records), map(_OUTPUT, records)))
+        if batch.has_costs or largest > self.large_from:
             _keep_large(self, records)  # rare: a batch with a call that may be an outlier
         if batch.has_attrs:
             _count_guessed(self, records)

@@ -140,6 +140,7 @@ class Batch(NamedTuple):
     has_voids: bool = True
     has_extras: bool = True  # any record with a part count or web searches (SPEC §1's optional counts)
     has_attrs: bool = True  # any record with attrs (where a guessed provider is marked)
+    largest_call: int | None = None  # input + output tokens of its biggest call; None: not known
 
 
 def batch_of(records: list[RecordFields]) -> Batch:
@@ -167,7 +168,7 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
     span = _checked_span(records)
     if span is None:
         return None
-    earliest, latest, has_voids, has_extras, has_attrs = span
+    earliest, latest, has_voids, has_extras, has_attrs, largest = span
     # A ts's year is that of its own offset, which can differ from the instant's order near
     # a year's edge, so only batches near the allowed edges need every year checked.
     if earliest.year <= FIRST_YEAR + 1 or latest.year >= LAST_YEAR - 1:
@@ -188,20 +189,21 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
             return None
     if not known.named_models and not all(map(str.strip, map(_MODEL, records))):
         return None
-    return Batch(records, earliest, latest, has_costs, has_voids, has_extras, has_attrs)
+    return Batch(records, earliest, latest, has_costs, has_voids, has_extras, has_attrs, largest)
 
 
-def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool, bool, bool] | None:
+def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool, bool, bool, int] | None:
     """The earliest and latest `ts` of the records, whether any is a void line, whether any
-    carries a part count or web searches and whether any has attrs, if every ts
-    has an offset and every call's token subsets fit in their totals (as UsageRecord checks one
-    call); else None.
+    carries a part count or web searches, whether any has attrs, and the biggest call's input +
+    output tokens, if every ts has an offset and every call's token subsets fit in their totals
+    (as UsageRecord checks one call); else None.
 
     A plain loop: CPython reads a struct's fields in a loop for a fraction of what a C-level
     map(attrgetter) costs per value, and one pass touches each record once.
     """
     earliest = latest = records[0].ts
     voids = extras = attrs = False
+    largest = 0
     try:
         for record in records:
             ts = record.ts
@@ -209,8 +211,10 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
                 latest = ts
             elif ts < earliest:
                 earliest = ts
-            if (record.cache_read_tokens + record.cache_write_tokens > record.input_tokens
-                    or record.reasoning_tokens > record.output_tokens):
+            inputs, outputs = record.input_tokens, record.output_tokens
+            if inputs + outputs > largest:
+                largest = inputs + outputs
+            if record.cache_read_tokens + record.cache_write_tokens > inputs or record.reasoning_tokens > outputs:
                 return None
             if record.void:
                 if not record.id:
@@ -229,4 +233,4 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
         return None
     if earliest.tzinfo is None:  # all naive: none was compared with an aware one
         return None
-    return earliest, latest, voids, extras, attrs
+    return earliest, latest, voids, extras, attrs, largest

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.live import LiveLedger
-from vaultledger.periods import Period, date_range
+from vaultledger.periods import Period, date_range, month_of
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.record import MAX_LINE_BYTES
 from vaultledger.reports.report import report_json
@@ -355,3 +355,40 @@ def test_a_damaged_span_entry_is_a_miss(tmp_path: Path, damage: str) -> None:
         entry.write_bytes({"empty": b"", "garbage": b"\x00garbage", "cut in half": data[:len(data) // 2]}[damage])
     assert cold(logs, cache).usage(span) == want
     assert cold(logs, cache).usage(span) == want
+
+
+def test_a_span_kept_after_an_earlier_question_holds_what_was_read_then(tmp_path: Path) -> None:
+    """A ledger reads each file once: asking for today, then (after a line arrived) for the month, must
+    not keep the month under the file's new signature with the data read before the line."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    month = date_range(dt.date(2026, 3, 1), dt.date(2026, 3, 20))
+    one_call_a_day(logs, month)
+    today = date_range(month.end, month.end)
+    for _ in range(2):
+        cold(logs, cache).usage(month_of(month.end))
+    ledger = cold(logs, cache)
+    ledger.usage(today)
+    with (logs / f"{month.end}.jsonl").open("ab") as handle:
+        handle.write(line(f"{month.end}T11:00:00Z", 7, call_id="late"))
+    assert ledger.usage(month_of(month.end)).totals().calls == 20  # as this ledger read the files
+    for _ in range(2):
+        assert cold(logs, cache).usage(month_of(month.end)) == cold(logs).usage(month_of(month.end))
+        assert cold(logs, cache).usage(month_of(month.end)).totals().calls == 21
+
+
+def test_a_logs_folder_reached_by_another_path_keeps_its_cache(tmp_path: Path) -> None:
+    """Cache entries name their files by name: the same folder through a symlink (a moved vault, a
+    relative --logs) reads them, with no error and the same numbers."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    span = date_range(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    one_call_a_day(logs, span)
+    for _ in range(2):
+        cold(logs, cache).usage(span)
+    alias = tmp_path / "alias"
+    try:
+        alias.symlink_to(logs, target_is_directory=True)
+    except OSError as error:  # Windows without the privilege to make links
+        pytest.skip(f"cannot make a symlink here: {error}")
+    part = date_range(dt.date(2025, 2, 1), dt.date(2025, 6, 30))
+    for _ in range(2):
+        assert cold(alias, cache).usage(part) == cold(logs).usage(part)

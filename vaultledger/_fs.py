@@ -30,9 +30,11 @@ def _create_temp_beside(target: Path) -> tuple[Path, int]:
     return temp, os.open(temp, flags, 0o666)
 
 
-def _write_synced(descriptor: int, data: bytes, durable: bool = True) -> None:
-    """All of `data` through the temp file's own descriptor (no second open), then closed."""
+def _write_synced(descriptor: int, data: bytes, durable: bool, name: str) -> None:
+    """All of `data` through the temp file's own descriptor (no second open), then closed, whatever
+    happens (a kill point of the fault suite sits before the write)."""
     try:
+        step(f"temp file for {name}")
         with memoryview(data) as view:
             written = 0
             while written < len(view):
@@ -81,8 +83,7 @@ def atomic_write_bytes(
     temp, descriptor = _create_temp_beside(target)
     replaced = False
     try:
-        step(f"temp file for {target.name}")
-        _write_synced(descriptor, data, durable)
+        _write_synced(descriptor, data, durable, target.name)
         mode = _existing_mode(target)
         if mode is not None:
             os.chmod(temp, mode)
@@ -159,7 +160,8 @@ def sweep_folder_once(folder: Path) -> None:
     given = os.fspath(folder)
     if given in _swept_as_given:
         return
-    _swept_as_given.add(given)
+    if os.path.isabs(given):  # a relative one may name another folder after a chdir
+        _swept_as_given.add(given)
     key = os.path.realpath(folder)
     if key not in _swept:
         _swept.add(key)

@@ -8,7 +8,6 @@ Deleting the cache never changes a result, it only costs the time to fold again.
 from __future__ import annotations
 
 import datetime as dt
-import mmap
 import os
 import sys
 from array import array
@@ -270,10 +269,11 @@ class FoldCache:
     def load_month(
         self, month: str, signatures: dict[str, Signature | None], paths: Mapping[str, Path] | None = None
     ) -> tuple[Usage, list[tuple[Path, dt.date, ReadStats]]] | None:
-        """The merged usage of a month and its files' read stats, if no file changed since; `paths`
-        are the files' Path objects by str(path), to reuse (a year would make hundreds anew)."""
+        """The merged usage of a month and its files' read stats, if no file changed since. `paths` are
+        the files as listed now, by name: entries are matched by name (as their signatures are), so a
+        logs folder reached by another path (a symlink, a moved vault) keeps its entries."""
         try:
-            entry = _decode_month(_mapped(self.folder / f"month-{month}.msgpack"))
+            entry = _decode_month((self.folder / f"month-{month}.msgpack").read_bytes())
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             return None
         if entry.signatures != signatures or None in signatures.values():
@@ -281,8 +281,8 @@ class FoldCache:
         usage = Usage(dict(entry.groups), large_calls=entry.large_calls)
         usage.add_encoded_units(entry.units)
         known = paths or {}
-        files = [(known.get(item.path) or Path(item.path), item.day, _stats(item.stats, item.problems))
-                 for item in entry.files]
+        files = [(known.get(os.path.basename(item.path)) or Path(item.path), item.day,
+                  _stats(item.stats, item.problems)) for item in entry.files]
         return usage, files
 
     def store_month(
@@ -299,19 +299,6 @@ class FoldCache:
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass
-
-
-def _mapped(path: Path) -> bytes | mmap.mmap:
-    """A span entry's bytes, mapped: most of them are unit ids a report rarely asks for, and only the
-    pages decoded are read (a year's settled months are 3 MB). Entries are replaced, never rewritten
-    in place, so a mapping stays whole; Windows cannot replace a mapped file, so there it is read."""
-    if os.name == "nt":
-        return path.read_bytes()
-    with path.open("rb") as handle:
-        try:
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file cannot be mapped: a miss, as any unreadable entry
-            return b""
 
 
 def _months_of(paths: Iterable[Path]) -> list[str]:

@@ -35,7 +35,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
     _folded: set[Path] = set()  # files whose days are in `days` (not just their stats)
     _edge_folds: dict[Path, tuple[LogFile, FileFold]] = {}  # near the read edges
     _verdicts: dict[frozenset[Path], bool] = {}  # file pairs compared id by id
-    _signatures: dict[Path, Signature | None] = {}  # each file's, when it was read
+    signatures: dict[Path, Signature | None] = {}  # each file's, when it was read
 
     def __repr__(self) -> str:
         return f"<FoldedFiles: {len(self.file_stats)} files read>"
@@ -74,10 +74,10 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         fresh = {log.path for log in pending}
         cache = self.source.cache()
         signatures = {log.path: file_signature(log.path) for log in pending}
-        self._signatures.update(signatures)
+        self.signatures.update(signatures)
         if cache:
             # Neighbours compared in an earlier run, both unchanged since, need no comparing again.
-            for pair, shared in cache.load_verdicts(self._signatures).items():
+            for pair, shared in cache.load_verdicts(self.signatures).items():
                 self._verdicts.setdefault(pair, shared)
         # The pending files cover one run of days; inside it, every neighbour of a file is read now.
         days = [log.day for log in pending]
@@ -87,7 +87,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
             scan.add(log, fold)
         scan.finish()
         if cache:
-            cache.store_verdicts(self._signatures, self._verdicts)
+            cache.store_verdicts(self.signatures, self._verdicts)
         groups = connected_groups(scan.links, self.joined)
         if groups:
             self._fold_groups_jointly(groups)

@@ -14,6 +14,8 @@ from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats
 from vaultledger.ledger.usage import Usage, merge_days
 from vaultledger.periods import Period, date_range, month_of
 
+_UNREAD = object()
+
 # A month whose files changed is looked up in blocks of this many days (the last one takes the rest),
 # so a warm run after new lines reads the files of about a week, not a month.
 BLOCK_DAYS = 8
@@ -35,6 +37,7 @@ class SpanCache(msgspec.Struct):
     read_days: Callable[[dt.date, dt.date], None]  # fold the files of these days
     day_parts: Callable[[dt.date, dt.date], list[Usage]]  # the folded days' usage, unmerged
     newest_day: dt.date | None = None  # of the newest log file: its month is the one being logged to
+    read_signatures: dict[Path, Signature | None] = {}  # of the files the ledger read, as they were then
     _taken: dict[Path, Signature | None] = {}  # each file's signature, as first taken
 
     def usage(self, period: Period) -> Usage:
@@ -105,7 +108,7 @@ class SpanCache(msgspec.Struct):
         signatures it was checked against either way, taken before any of them is read."""
         files = self.files_for(span.start, span.end)
         signatures = {log.path.name: self._signature(log.path) for log in files}
-        cached = self.cache.load_month(span.key, signatures, {str(log.path): log.path for log in files})
+        cached = self.cache.load_month(span.key, signatures, {log.path.name: log.path for log in files})
         if cached is None:
             return SpanLookup(None, files, signatures)
         usage, file_stats = cached
@@ -114,13 +117,18 @@ class SpanCache(msgspec.Struct):
         return SpanLookup(usage, files, signatures)
 
     def _signature(self, path: Path) -> Signature | None:
-        # Spans share the files at their edges: each is looked at once (all before any is read).
+        # A file the ledger read for an earlier question counts as it was then (its data in memory is
+        # that), however it has grown since; any other is looked at once, before this question reads it.
         if path not in self._taken:
-            self._taken[path] = file_signature(path)
+            known = self.read_signatures.get(path, _UNREAD)
+            self._taken[path] = file_signature(path) if known is _UNREAD else known
         return self._taken[path]
 
     def stored(self, span: Period, found: SpanLookup, usage: Usage) -> Usage:
-        """`usage`, kept as the span's, valid while its files are as `found` saw them."""
+        """`usage`, kept as the span's, valid while its files are as `found` saw them (and kept only
+        when every one of its files' read stats is known)."""
+        if any(log.path not in self.file_stats for log in found.files):
+            return usage
         file_stats = [(log.path, *self.file_stats[log.path]) for log in found.files]
         self.cache.store_month(span.key, found.signatures, usage, file_stats)
         return usage

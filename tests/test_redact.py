@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any
 
 import pytest
@@ -69,3 +70,35 @@ def test_model_provider_and_id_are_never_touched() -> None:
     clean = redact_record(odd)
     assert (clean.model, clean.id, clean.provider) == (odd.model, odd.id, odd.provider)
     assert clean.project == "[redacted:email]"
+
+
+def test_threads_redacting_while_the_clean_set_is_emptied_never_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The set of texts seen clean is emptied when full; a thread checking a record meanwhile must still
+    pass it (it used to fail on a field left out, and log_usage dropped the record)."""
+    import threading
+
+    from vaultledger.capture import redact
+
+    monkeypatch.setattr(redact, "KNOWN_CLEAN_LIMIT", 1)
+    failures: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for number in range(3000):
+                record = make_record(ts="2026-03-14T09:00:00Z", provider="openai", model="m", input_tokens=1,
+                                     output_tokens=1, app=f"app-{offset}-{number}")
+                assert redact.redact_record(record) is record
+        except BaseException as error:  # noqa: BLE001 - any failure in a thread is the finding
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns between almost any two bytecodes, as on a busy machine
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures, failures[:3]

@@ -24,10 +24,11 @@ def answers(env: dict[str, str]) -> dict[str, list[str]]:
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("xdg", ["absolute", "relative", "empty", "unset"])
-def test_user_dirs_are_platformdirs_own(tmp_path: Path, xdg: str) -> None:
+@pytest.mark.parametrize(("xdg", "home"), [("absolute", "absolute"), ("relative", "absolute"), ("empty", "absolute"),
+                                         ("unset", "absolute"), ("unset", "empty"), ("unset", "relative")])
+def test_user_dirs_are_platformdirs_own(tmp_path: Path, xdg: str, home: str) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("XDG_")}
-    env["HOME"] = str(tmp_path / "home")
+    env["HOME"] = {"absolute": str(tmp_path / "home"), "empty": "", "relative": "rel/home"}[home]
     variables = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
     if xdg != "unset":
         values = {"absolute": str(tmp_path / "xdg"), "relative": "xdg/here", "empty": ""}

@@ -140,13 +140,26 @@ def user_dir(kind: str) -> Path:
     On Linux the XDG rule is applied here, because platformdirs' Unix module imports tempfile and
     shutil: a few ms of every command, the statusline's on every prompt included. Tests hold the
     two equal."""
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and "ANDROID_DATA" not in os.environ:  # Android has its own
         variable, default = _XDG_HOMES[kind]
         base = os.environ.get(variable, "")
-        return Path(base if os.path.isabs(base) else os.path.join(os.path.expanduser("~"), default)) / APP_NAME
+        return Path(base if os.path.isabs(base) else os.path.join(_home(), default)) / APP_NAME
     import platformdirs
 
     return Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME))
+
+
+def _home() -> str:
+    """HOME when it is an absolute path; else (unset, empty, relative) the account's, as platformdirs does."""
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return home
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):
+        return os.path.expanduser("~")
 
 
 def _config_path(flag: Path | str | None, env: Mapping[str, str]) -> Setting[Path | None]:

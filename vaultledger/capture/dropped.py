@@ -168,7 +168,10 @@ def dropped_records(logs_dir: Path, first: dt.date | None = None, last: dt.date 
 def _entries(logs_dir: Path, state_dir: Path | None) -> Iterator[_Entry]:
     decoder = msgspec.json.Decoder(_Entry)
     # No fallback folder, no fallback file: most runs never had one, and need not load hashlib to know.
-    fallback = [fallback_path(logs_dir, state_dir)] if _fallback_dir(state_dir).is_dir() else []
+    try:
+        fallback = [fallback_path(logs_dir, state_dir)] if _fallback_dir(state_dir).is_dir() else []
+    except OSError:  # a state folder that cannot be looked into holds nothing we can read
+        fallback = []
     for path in (Path(logs_dir) / DROPPED_NAME, *fallback):
         try:
             data = path.read_bytes()

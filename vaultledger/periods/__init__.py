@@ -163,17 +163,17 @@ class Period(msgspec.Struct, frozen=True):
     def __hash__(self) -> int:
         return hash(self._compared())
 
-    def __lt__(self, other: Period) -> bool:
-        return self._compared() < other._compared()
+    def __lt__(self, other: object) -> bool:
+        return self._compared() < other._compared() if isinstance(other, Period) else NotImplemented
 
-    def __le__(self, other: Period) -> bool:
-        return self._compared() <= other._compared()
+    def __le__(self, other: object) -> bool:
+        return self._compared() <= other._compared() if isinstance(other, Period) else NotImplemented
 
-    def __gt__(self, other: Period) -> bool:
-        return self._compared() > other._compared()
+    def __gt__(self, other: object) -> bool:
+        return self._compared() > other._compared() if isinstance(other, Period) else NotImplemented
 
-    def __ge__(self, other: Period) -> bool:
-        return self._compared() >= other._compared()
+    def __ge__(self, other: object) -> bool:
+        return self._compared() >= other._compared() if isinstance(other, Period) else NotImplemented
 
     @property
     def num_days(self) -> int:

@@ -12,6 +12,7 @@ from typing import TypeVar
 import pytest
 
 from vaultledger.capture.logger import UsageLog
+from vaultledger.ledger import cache as ledger_cache
 from vaultledger.ledger.fold import DayFolder
 from vaultledger.ledger.usage import Usage
 from vaultledger.record import UsageRecord, parse_line
@@ -33,6 +34,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
     monkeypatch.setenv("VAULTLEDGER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
+    # A fast-path answer in this process lets it map cache entries (cli.fast): each test starts without.
+    monkeypatch.setattr(ledger_cache, "_map_entries", False)
     return home
 
 

@@ -10,6 +10,7 @@ options, and the answers equal to the typer app's.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,21 @@ def answer_quickly(argv: list[str]) -> int | None:
         return None if values is None else run_log(values)
     if argv[:1] == ["report"]:
         values = parse_flags(argv[1:], REPORT_VALUE_FLAGS, REPORT_SWITCHES, {})
-        return None if values is None else run_report(values)
+        return None if values is None else _short_lived(run_report, values)
     if argv[:1] == ["statusline"]:  # runs on every prompt of Claude Code (issue 17)
         from vaultledger.cli.statusline_run import STATUSLINE_VALUE_FLAGS, answer_statusline
 
         values = parse_flags(argv[1:], STATUSLINE_VALUE_FLAGS, {}, {})
-        return None if values is None else answer_statusline(values)
+        return None if values is None else _short_lived(answer_statusline, values)
     return None
+
+
+def _short_lived(answer: Callable[[dict[str, Any]], int | None], values: dict[str, Any]) -> int | None:
+    """`answer(values)` in a process that ends right after: it may read cache entries mapped."""
+    from vaultledger.ledger.cache import map_span_entries
+
+    map_span_entries()
+    return answer(values)
 
 
 def parse_log_flags(args: list[str]) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ Deleting the cache never changes a result, it only costs the time to fold again.
 from __future__ import annotations
 
 import datetime as dt
+import mmap
 import os
 import sys
 from array import array
@@ -273,7 +274,7 @@ class FoldCache:
         the files as listed now, by name: entries are matched by name (as their signatures are), so a
         logs folder reached by another path (a symlink, a moved vault) keeps its entries."""
         try:
-            entry = _decode_month((self.folder / f"month-{month}.msgpack").read_bytes())
+            entry = _decode_month(_entry_bytes(self.folder / f"month-{month}.msgpack"))
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             return None
         if entry.signatures != signatures or None in signatures.values():
@@ -299,6 +300,30 @@ class FoldCache:
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass
+
+
+_map_entries = False
+
+
+def map_span_entries() -> None:
+    """Let this process read span entries mapped rather than whole: a year's settled months are 3 MB,
+    mostly unit ids a report does not ask for, and only the pages decoded are read (1.5 ms of a warm
+    year). A mapped entry holds a file descriptor for as long as its usage lives, so only commands
+    that exit within seconds ask for it (cli.fast: report and statusline). Not on Windows, which
+    cannot replace a mapped file."""
+    global _map_entries
+    _map_entries = os.name != "nt"
+
+
+def _entry_bytes(path: Path) -> bytes | mmap.mmap:
+    if not _map_entries:
+        return path.read_bytes()
+    with path.open("rb") as handle:
+        try:
+            # Entries are replaced, never rewritten in place: the mapping stays whole.
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped: a miss, as any unreadable entry
+            return b""
 
 
 def _months_of(paths: Iterable[Path]) -> list[str]:

@@ -34,6 +34,8 @@ _MARKS = (
 
 def conflict_original(name: str) -> str | None:
     """The log file name a conflict copy's `name` is a copy of, or None when it is no such copy."""
+    if " " not in name and ".sync-conflict-" not in name:
+        return None  # every mark holds one of these; most names are log files, looked at every report
     if name.endswith(MERGED_SUFFIX) or LOG_NAME.match(name):
         return None
     original = name

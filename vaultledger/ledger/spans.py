@@ -1,5 +1,5 @@
-"""The spans a period is answered in from the cache: whole months, a changed month's blocks of days,
-and the ranges of days at a period's edges."""
+"""The spans a period is answered in from the cache: its settled months as one span, whole months, a
+changed month's blocks of days, and the ranges of days at a period's edges."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ class SpanLookup(msgspec.Struct):
 
 
 class SpanCache(msgspec.Struct):
-    """Merged usage of whole months, and of a changed month's blocks, kept in the fold cache."""
+    """Merged usage of whole months, of a changed month's blocks and of a period's settled months (see
+    `_settled`), kept in the fold cache."""
 
     cache: FoldCache
     files_for: Callable[[dt.date, dt.date], list[LogFile]]  # the files that can hold a span's calls

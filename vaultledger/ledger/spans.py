@@ -14,8 +14,6 @@ from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats
 from vaultledger.ledger.usage import Usage, merge_days
 from vaultledger.periods import Period, date_range, month_of
 
-_UNREAD = object()
-
 # A month whose files changed is looked up in blocks of this many days (the last one takes the rest),
 # so a warm run after new lines reads the files of about a week, not a month.
 BLOCK_DAYS = 8
@@ -121,8 +119,8 @@ class SpanCache(msgspec.Struct):
         # A file the ledger read for an earlier question counts as it was then (its data in memory is
         # that), however it has grown since; any other is looked at once, before this question reads it.
         if path not in self._taken:
-            known = self.read_signatures.get(path, _UNREAD)
-            self._taken[path] = file_signature(path) if known is _UNREAD else known
+            read = path in self.read_signatures
+            self._taken[path] = self.read_signatures[path] if read else file_signature(path)
         return self._taken[path]
 
     def stored(self, span: Period, found: SpanLookup, usage: Usage) -> Usage:

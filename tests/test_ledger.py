@@ -252,6 +252,40 @@ def test_a_cold_quarter_with_a_cache_starts_workers_once_not_once_a_month(
     assert read[0] == (dt.date(2026, 2, 9), dt.date(2026, 2, 24))
 
 
+def test_worker_folds_carry_id_digests_for_the_newest_days_and_older_neighbours_compare_on_ids(
+    logs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Digests are kept for the files a new one will be compared with; an old file that changes
+    later is compared with its cached neighbours on their ids, and finds the call they share."""
+    import vaultledger.ledger.parallel as parallel_module
+    from vaultledger.ledger.cache import FoldCache, file_signature, fingerprint
+
+    rng = random.Random(8)
+    start = dt.date(2026, 1, 1)
+    for offset in range(30):
+        day = start + dt.timedelta(days=offset)
+        write_lines(logs_dir / f"{day}.jsonl", *[{**random_call(rng, day), "id": f"{day}-{n}"} for n in range(20)])
+    monkeypatch.setattr(parallel_module, "PARALLEL_MIN_BYTES", 0)
+    month = date_range(dt.date(2026, 1, 1), dt.date(2026, 1, 30))
+    cache = tmp_path / "cache"
+    cold = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache)
+    calls = cold.usage(month).totals().calls
+    assert cold.counters["pools_started"] == 1
+    folds = FoldCache(cache, fingerprint("UTC", OVERRIDES))
+    digested = {path.name[:10] for path in sorted(logs_dir.glob("*.jsonl"))
+                if folds.load(path, file_signature(path)).encoded_digests}  # type: ignore[union-attr]
+    assert digested == {f"2026-01-{day}" for day in range(26, 31)}
+    # The 10th logs again a call of the 9th (the later line counts): found on the ids of the 9th's cached fold.
+    again = {**random_call(rng, dt.date(2026, 1, 9)), "id": "2026-01-09-3", "ts": "2026-01-09T23:00:00Z"}
+    with (logs_dir / "2026-01-10.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(again) + "\n")
+    warm = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache)
+    assert warm.usage(month).totals().calls == calls
+    assert warm.stats.duplicates == 1
+    uncached = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False)
+    assert warm.usage(month).groups == uncached.usage(month).groups
+
+
 def test_a_cache_made_under_other_prices_or_zone_is_not_used(logs_dir: Path, tmp_path: Path) -> None:
     year_of_logs(logs_dir, days=3)
     cache = tmp_path / "cache"

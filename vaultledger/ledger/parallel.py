@@ -27,13 +27,11 @@ RUNS_PER_WORKER = 16
 
 
 _worker_book: tuple[PriceBook, str] | None = None
-_worker_digests = True  # whether folds travel with their id digests (only a cache keeps them)
 
 
-def _start_worker(overrides: Sequence[PriceOverride], tz: str, digests: bool = True) -> None:
-    global _worker_book, _worker_digests
+def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
+    global _worker_book
     _worker_book = (PriceBook(overrides, tz), tz)
-    _worker_digests = digests
     # Everything inherited from a forked parent is left out of collections: walking it would copy
     # every page it sits on into this process, which cost a tenth of a year's fold.
     gc.freeze()
@@ -47,7 +45,7 @@ Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an
 # The same from a worker, which names the file by its task number: a Path unpickled in the
 # parent costs more to hash than the comparison itself.
 _WorkerVerdicts = list[tuple[int, bool]]
-_Task = tuple[int, Path, Signature | None]
+_Task = tuple[int, Path, Signature | None, bool]  # number, file, signature, whether to digest its ids
 
 
 def _fold_in_worker(task: _Task) -> tuple[bytes, _WorkerVerdicts]:
@@ -57,10 +55,10 @@ def _fold_in_worker(task: _Task) -> tuple[bytes, _WorkerVerdicts]:
     fold carries them), never on hash() values, which agree between processes only under fork.
     """
     assert _worker_book is not None
-    number, path, signature = task
+    number, path, signature, digest = task
     fold = fold_log_file(path, *_worker_book)
-    if not _worker_digests:
-        fold.encoded_digests = b""  # no cache to keep them: the parent compares such folds on their ids
+    if not digest:
+        fold.encoded_digests = b""  # compared on their ids, should a later run ever need to
     return encode_fold(path, signature, fold), _compare_with_recent(number, path, fold.id_set or set())
 
 
@@ -91,8 +89,9 @@ def fold_in_workers(
     start_method: str | None = None, digests: bool = True,
 ) -> Iterator[tuple[bytes, _WorkerVerdicts]]:
     """Each file's fold encoded as a cache entry, in the order of `paths`, with the verdicts of the
-    neighbours its worker compared it with (by their number in `paths`). Without `digests` (no
-    cache to keep them) the folds carry none: digesting every id costs a tenth of a cold year."""
+    neighbours its worker compared it with (by their number in `paths`). With `digests` (a cache
+    keeps the folds), those of the files a later run will compare with new ones carry their ids'
+    digests; see `_digested`."""
     # Here, not at the top: most runs (a warm report, a note) never start a worker.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -102,9 +101,23 @@ def fold_in_workers(
     if context.get_start_method() == "fork":
         load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
     runs = _runs(len(paths), workers)
-    tasks = [(number, path, signatures[path]) for number, path in enumerate(paths)]
-    with _frozen_while_forking(), ProcessPoolExecutor(workers, context, _start_worker, (book.overrides, tz, digests)) as pool:
+    wanted = _digested(paths) if digests else [False] * len(paths)
+    tasks = [(number, path, signatures[path], digest) for number, (path, digest) in enumerate(zip(paths, wanted))]
+    with _frozen_while_forking(), ProcessPoolExecutor(workers, context, _start_worker, (book.overrides, tz)) as pool:
         yield from chain.from_iterable(pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs]))
+
+
+def _digested(paths: Sequence[Path]) -> list[bool]:
+    """Which files' folds carry their ids' digests: those a later run compares with a new or grown
+    file, its neighbours, so the newest days (and files named for no day). Older folds are compared
+    on their ids in the rare run that needs it (a file of their days changed): digesting a year's
+    every id cost a seventh of a cold report."""
+    days = [file_day(path) for path in paths]
+    newest = max(filter(None, days), default=None)
+    if newest is None:
+        return [True] * len(paths)
+    recent = newest - dt.timedelta(days=2 * NEIGHBOUR_DAYS)
+    return [day is None or day >= recent for day in days]
 
 
 def _default_start_method() -> str | None:

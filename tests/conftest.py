@@ -12,7 +12,7 @@ from typing import TypeVar
 import pytest
 
 from vaultledger.capture.logger import UsageLog
-from vaultledger.ledger import cache as ledger_cache
+from vaultledger.ledger import entries as ledger_entries
 from vaultledger.ledger.fold import DayFolder
 from vaultledger.ledger.usage import Usage
 from vaultledger.record import UsageRecord, parse_line
@@ -35,7 +35,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VAULTLEDGER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     # A fast-path answer in this process lets it map cache entries (cli.fast): each test starts without.
-    monkeypatch.setattr(ledger_cache, "_map_entries", False)
+    monkeypatch.setattr(ledger_entries, "_map_entries", False)
     return home
 
 

@@ -286,6 +286,60 @@ def test_worker_folds_carry_id_digests_for_the_newest_days_and_older_neighbours_
     assert warm.usage(month).groups == uncached.usage(month).groups
 
 
+@pytest.mark.parametrize("mapped", [False, True], ids=["read", "mapped"])
+def test_a_bulk_read_packs_older_folds_by_month_and_each_still_stands_for_its_file(
+    logs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mapped: bool
+) -> None:
+    """Creating hundreds of entry files cost a cold year a tenth of its time: folds read in workers
+    are kept in one pack per month, but the newest days', which later runs continue. A packed fold
+    is served, continued when its file grows, missed when it is damaged or its file replaced; read
+    whole or mapped (as short-lived commands read entries)."""
+    import vaultledger.ledger.parallel as parallel_module
+    from vaultledger.ledger import entries
+
+    if mapped and os.name == "nt":
+        pytest.skip("Windows reads entries whole: it cannot replace a mapped file")
+    monkeypatch.setattr(entries, "_map_entries", mapped)
+    from vaultledger.ledger.cache import FoldCache, file_signature, fingerprint
+
+    rng = random.Random(9)
+    start = dt.date(2026, 1, 1)
+    for offset in range(70):
+        day = start + dt.timedelta(days=offset)
+        write_lines(logs_dir / f"{day}.jsonl", *[{**random_call(rng, day), "id": f"{day}-{n}"} for n in range(12)])
+    monkeypatch.setattr(parallel_module, "PARALLEL_MIN_BYTES", 0)
+    span = date_range(dt.date(2026, 1, 1), dt.date(2026, 3, 11))
+    cache = tmp_path / "cache"
+
+    def check() -> Ledger:
+        ledger = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache)
+        uncached = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False)
+        assert ledger.usage(span) == uncached.usage(span)
+        assert ledger.stats.duplicates == uncached.stats.duplicates
+        return ledger
+
+    check()
+    (folder,) = (cache / "folds").iterdir()
+    assert sorted(entry.name for entry in folder.glob("folds-*")) == [f"folds-2026-0{month}.msgpack" for month in (1, 2, 3)]
+    assert sorted(entry.name[:10] for entry in folder.glob("*.jsonl.msgpack")) == [f"2026-03-{day:02d}" for day in range(7, 12)]
+    folds = FoldCache(cache, fingerprint("UTC", OVERRIDES))
+    packed = logs_dir / "2026-01-15.jsonl"
+    kept, fresh = folds.load(packed, file_signature(packed)), fold_log_file(packed, PriceBook(OVERRIDES, "UTC"), "UTC")
+    assert kept is not None and (kept.days, kept.stats, kept.resume) == (fresh.days, fresh.stats, fresh.resume)
+    assert kept.id_strings() == fresh.id_strings() and kept.encoded_digests == b""  # old: compared on its ids
+    warm = check()
+    assert warm.counters["files_folded"] == 0
+    with packed.open("a", encoding="utf-8") as handle:  # a late line in an old day: continued from its pack
+        handle.write(json.dumps(random_call(rng, dt.date(2026, 1, 15))) + "\n")
+    assert check().counters["files_continued"] == 1
+    replaced = logs_dir / "2026-02-03.jsonl"
+    replaced.unlink()
+    write_lines(replaced, random_call(rng, dt.date(2026, 2, 3)))
+    check()
+    (folder / "folds-2026-01.msgpack").write_bytes(b"\x00garbage")
+    check()
+
+
 def test_a_cache_made_under_other_prices_or_zone_is_not_used(logs_dir: Path, tmp_path: Path) -> None:
     year_of_logs(logs_dir, days=3)
     cache = tmp_path / "cache"

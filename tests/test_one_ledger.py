@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vaultledger.ledger import Ledger
-from vaultledger.ledger import cache as ledger_cache
+from vaultledger.ledger import entries as ledger_entries
 from vaultledger.ledger.live import LiveLedger
 from vaultledger.periods import Period, date_range, month_of
 from vaultledger.pricing import PriceBook, parse_price_overrides
@@ -348,7 +348,7 @@ def test_a_damaged_span_entry_is_a_miss(tmp_path: Path, damage: str, mapped: boo
     short-lived commands read them)."""
     if mapped and os.name == "nt":
         pytest.skip("Windows reads entries whole: it cannot replace a mapped file")
-    monkeypatch.setattr(ledger_cache, "_map_entries", mapped)
+    monkeypatch.setattr(ledger_entries, "_map_entries", mapped)
     logs, cache = tmp_path / "logs", tmp_path / "cache"
     span = date_range(dt.date(2025, 1, 1), dt.date(2025, 4, 30))
     one_call_a_day(logs, span)

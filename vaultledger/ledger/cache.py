@@ -8,11 +8,10 @@ Deleting the cache never changes a result, it only costs the time to fold again.
 from __future__ import annotations
 
 import datetime as dt
-import mmap
 import os
 import sys
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 from pathlib import Path
 from zlib import adler32, crc32
@@ -23,6 +22,7 @@ from vaultledger._digest import text_digest
 from vaultledger import __version__
 from vaultledger.ledger.usage import GroupKey, LargeCall, Sums, Usage
 from vaultledger._fs import atomic_write_bytes
+from vaultledger.ledger.entries import PackWriter, entry_bytes, pack_name, read_pack
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
 
@@ -182,45 +182,75 @@ def fingerprint(tz: str, overrides: Sequence[PriceOverride]) -> str:
 
 
 class FoldCache:
-    """Fold results under `cache_dir/folds/<fingerprint>/<log file name>.msgpack`."""
+    """Fold results under `cache_dir/folds/<fingerprint>/`: `<log file name>.msgpack` each, or in
+    their month's pack (`folds-YYYY-MM.msgpack`, see entries.py) when stored `packed`."""
 
     def __init__(self, cache_dir: Path, print_: str) -> None:
         self.folder = cache_dir / "folds" / print_
+        self._packs = PackWriter(self.folder)
+        self._last_pack: tuple[str, dict[str, msgspec.Raw]] = ("", {})  # the pack read last
 
     def load(self, path: Path, signature: Signature | None) -> FileFold | None:
         if signature is None:
             return None
-        try:
-            entry = _decode_entry((self.folder / f"{path.name}.msgpack").read_bytes())
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-            return None  # a missing, old or damaged entry is just a miss
-        if entry.signature != signature or entry.path != str(path):
-            return None
-        return _fold_from_entry(entry)
+        entry = self._entry(path, lambda entry: entry.signature == signature)
+        return None if entry is None else _fold_from_entry(entry)
 
     def load_grown(self, path: Path, signature: Signature | None) -> FileFold | None:
         """The entry of a file that has only grown since (same inode, no shorter than where the fold
         stopped), to be continued with `continue_fold`; None if there is none."""
+        if signature is None:
+            return None
+        entry = self._entry(path, lambda entry: (entry.signature is not None and entry.resume is not None
+                                                  and entry.signature[3] == signature[3]
+                                                  and signature[0] >= entry.resume[0]))
+        return None if entry is None else _fold_from_entry(entry)
+
+    def _entry(self, path: Path, usable: Callable[[_CachedFold], bool]) -> _CachedFold | None:
+        """The file's own entry if usable, else the one in its month's pack if usable."""
         try:
             entry = _decode_entry((self.folder / f"{path.name}.msgpack").read_bytes())
+            if entry.path == str(path) and usable(entry):
+                return entry
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            pass  # a missing, old or damaged entry is just a miss
+        pack = pack_name(path)
+        raw = self._pack(pack).get(path.name) if pack else None
+        try:
+            packed = None if raw is None else _decode_entry(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError):
             return None
-        if (signature is None or entry.signature is None or entry.resume is None or entry.path != str(path)
-                or entry.signature[3] != signature[3] or signature[0] < entry.resume[0]):
-            return None
-        return _fold_from_entry(entry)
+        return packed if packed is not None and packed.path == str(path) and usable(packed) else None
 
-    def store(self, path: Path, signature: Signature | None, fold: FileFold, encoded: bytes | None = None) -> None:
-        """Keep a fold; `encoded` is its encode_fold(path, signature, fold) when already made."""
+    def _pack(self, name: str) -> dict[str, msgspec.Raw]:
+        if self._last_pack[0] != name:
+            self._last_pack = (name, read_pack(self.folder / name))
+        return self._last_pack[1]
+
+    def store(self, path: Path, signature: Signature | None, fold: FileFold, encoded: bytes | None = None,
+              packed: bool = False) -> None:
+        """Keep a fold; `encoded` is its encode_fold(path, signature, fold) when already made. A fold
+        stored `packed` goes into its month's pack, written by `flush` (or once a fold of another
+        month is stored packed): folds are stored so in day order, a month at a time."""
         if signature is None:
             return
+        pack = pack_name(path) if packed else None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             # No fsync: an entry lost or emptied by a crash is a miss, folded again.
             entry = encoded or encode_fold(path, signature, fold)
+            if pack is not None:
+                self._packs.add(pack, path.name, entry)
+                self._last_pack = ("", {})
+                return
+            self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(self.folder / f"{path.name}.msgpack", entry, durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass  # a read-only or full cache folder only makes the next run slower
+
+    def flush(self) -> None:
+        """Write the folds stored packed and not written yet."""
+        self._packs.close()
+        self._last_pack = ("", {})
 
     def load_verdicts(self, signatures: dict[Path, Signature | None]) -> dict[frozenset[Path], bool]:
         """Whether pairs of these files share a record id, as found when both were as they are now."""
@@ -274,7 +304,7 @@ class FoldCache:
         the files as listed now, by name: entries are matched by name (as their signatures are), so a
         logs folder reached by another path (a symlink, a moved vault) keeps its entries."""
         try:
-            entry = _decode_month(_entry_bytes(self.folder / f"month-{month}.msgpack"))
+            entry = _decode_month(entry_bytes(self.folder / f"month-{month}.msgpack"))
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             return None
         if entry.signatures != signatures or None in signatures.values():
@@ -300,30 +330,6 @@ class FoldCache:
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass
-
-
-_map_entries = False
-
-
-def map_span_entries() -> None:
-    """Let this process read span entries mapped rather than whole: a year's settled months are 3 MB,
-    mostly unit ids a report does not ask for, and only the pages decoded are read (1.5 ms of a warm
-    year). A mapped entry holds a file descriptor for as long as its usage lives, so only commands
-    that exit within seconds ask for it (cli.fast: report and statusline). Not on Windows, which
-    cannot replace a mapped file."""
-    global _map_entries
-    _map_entries = os.name != "nt"
-
-
-def _entry_bytes(path: Path) -> bytes | mmap.mmap:
-    if not _map_entries:
-        return path.read_bytes()
-    with path.open("rb") as handle:
-        try:
-            # Entries are replaced, never rewritten in place: the mapping stays whole.
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file cannot be mapped: a miss, as any unreadable entry
-            return b""
 
 
 def _months_of(paths: Iterable[Path]) -> list[str]:

@@ -86,12 +86,12 @@ def worth_parallel(files: int, total_bytes: int) -> bool:
 
 def fold_in_workers(
     paths: Sequence[Path], signatures: dict[Path, Signature | None], book: PriceBook, tz: str,
-    start_method: str | None = None, digests: bool = True,
+    start_method: str | None = None, digested: Sequence[bool] | None = None,
 ) -> Iterator[tuple[bytes, _WorkerVerdicts]]:
     """Each file's fold encoded as a cache entry, in the order of `paths`, with the verdicts of the
-    neighbours its worker compared it with (by their number in `paths`). With `digests` (a cache
-    keeps the folds), those of the files a later run will compare with new ones carry their ids'
-    digests; see `_digested`."""
+    neighbours its worker compared it with (by their number in `paths`). Folds carry their ids'
+    digests where `digested` says so (by default all): only a cache keeps them, and only for the
+    files a later run compares with a new one (`near_the_newest`)."""
     # Here, not at the top: most runs (a warm report, a note) never start a worker.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -101,23 +101,10 @@ def fold_in_workers(
     if context.get_start_method() == "fork":
         load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
     runs = _runs(len(paths), workers)
-    wanted = _digested(paths) if digests else [False] * len(paths)
+    wanted = [True] * len(paths) if digested is None else digested
     tasks = [(number, path, signatures[path], digest) for number, (path, digest) in enumerate(zip(paths, wanted))]
     with _frozen_while_forking(), ProcessPoolExecutor(workers, context, _start_worker, (book.overrides, tz)) as pool:
         yield from chain.from_iterable(pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs]))
-
-
-def _digested(paths: Sequence[Path]) -> list[bool]:
-    """Which files' folds carry their ids' digests: those a later run compares with a new or grown
-    file, its neighbours, so the newest days (and files named for no day). Older folds are compared
-    on their ids in the rare run that needs it (a file of their days changed): digesting a year's
-    every id cost a seventh of a cold report."""
-    days = [file_day(path) for path in paths]
-    newest = max(filter(None, days), default=None)
-    if newest is None:
-        return [True] * len(paths)
-    recent = newest - dt.timedelta(days=2 * NEIGHBOUR_DAYS)
-    return [day is None or day >= recent for day in days]
 
 
 def _default_start_method() -> str | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 
-from vaultledger.ledger.cache import FileFold, Signature, file_signature
+from vaultledger.ledger.cache import FileFold, FoldCache, Signature, file_signature
 from vaultledger.ledger.duplicates import DuplicateScan, connected_groups
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records_with_files, files_for_days
 from vaultledger.ledger.fold import fold_jointly
@@ -83,30 +83,30 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         days = [log.day for log in pending]
         scan = DuplicateScan(fresh, min(days), max(days), self._edge_folds, self._verdicts, self.source.counters)
         earlier = self._nearby_folds(pending)
-        for log, fold in heapq.merge(earlier, self._fresh_folds(pending, signatures), key=_file_order):
+        for log, fold in heapq.merge(earlier, self._fresh_folds(pending, signatures, cache), key=_file_order):
             scan.add(log, fold)
         scan.finish()
         if cache:
+            cache.flush()
             cache.store_verdicts(self.signatures, self._verdicts)
         groups = connected_groups(scan.links, self.joined)
         if groups:
             self._fold_groups_jointly(groups)
 
     def _fresh_folds(
-        self, pending: Sequence[LogFile], signatures: dict[Path, Signature | None]
+        self, pending: Sequence[LogFile], signatures: dict[Path, Signature | None], cache: FoldCache | None
     ) -> Iterator[tuple[LogFile, FileFold]]:
         """Each pending file's fold, from the cache or folded now, in file order, taken as it comes."""
-        cache = self.source.cache()
         cached = self.source.known_folds(pending, signatures)
         folded = self.source.fold_all([log for log in pending if cached.get(log.path) is None], signatures)
         for log in pending:
             fold = cached.get(log.path)
             if fold is None:
-                fold, encoded, verdicts = next(folded)
+                fold, encoded, verdicts, packed = next(folded)
                 for other, shared in verdicts:
                     self._verdicts[frozenset((log.path, other))] = shared
                 if cache:
-                    cache.store(log.path, signatures[log.path], fold, encoded)
+                    cache.store(log.path, signatures[log.path], fold, encoded, packed)
             self._edge_folds[log.path] = (log, fold)
             self._folded.add(log.path)
             self._take(log, fold)

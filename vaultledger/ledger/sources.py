@@ -11,6 +11,7 @@ from pathlib import Path
 import msgspec
 
 from vaultledger.ledger.cache import FileFold, FoldCache, Signature, decode_fold, file_signature
+from vaultledger.ledger.entries import near_the_newest
 from vaultledger.ledger.files import LogFile
 from vaultledger.ledger.fold import continue_fold, fold_log_file
 from vaultledger.ledger.parallel import fold_in_workers, worth_parallel
@@ -71,24 +72,26 @@ class FoldSource(msgspec.Struct, eq=False):
 
     def fold_all(
         self, logs: Sequence[LogFile], signatures: dict[Path, Signature | None]
-    ) -> Iterator[tuple[FileFold, bytes | None, Verdicts]]:
+    ) -> Iterator[tuple[FileFold, bytes | None, Verdicts, bool]]:
         """Folds in file order, in worker processes when there is enough to read; those arrive
-        encoded as cache entries too."""
+        encoded as cache entries too, and all but the newest days' are to be kept packed by month."""
         paths = [log.path for log in logs]
         sizes = [_size(path) for path in paths]
         with self.progress(sum(sizes)) as advance:
             if not (self.parallel and worth_parallel(len(paths), sum(sizes))):
                 for path, size in zip(paths, sizes):
                     self.counters["files_folded"] += 1
-                    yield fold_log_file(path, self.book, self.tz), None, []
+                    yield fold_log_file(path, self.book, self.tz), None, [], False
                     advance(size)
                 return
             self.counters["pools_started"] += 1
+            apart = near_the_newest(paths)
             folded = fold_in_workers(paths, signatures, self.book, self.tz, self.start_method,
-                                     digests=self.cache() is not None)
-            for (encoded, verdicts), size in zip(folded, sizes):
+                                     apart if self.cache() is not None else [False] * len(paths))
+            for (encoded, verdicts), size, alone in zip(folded, sizes, apart):
                 self.counters["files_folded"] += 1
-                yield self._share_keys(decode_fold(encoded)), encoded, [(paths[other], shared) for other, shared in verdicts]
+                yield (self._share_keys(decode_fold(encoded)), encoded,
+                       [(paths[other], shared) for other, shared in verdicts], not alone)
                 advance(size)
 
 

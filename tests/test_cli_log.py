@@ -124,7 +124,7 @@ def test_anything_unusual_goes_to_typer(args: list[str]) -> None:
 
 def test_version_and_log_load_neither_typer_nor_rich(tmp_path: Path) -> None:
     probe = ("import atexit, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
-             "atexit.register(lambda: print(sorted(m for m in ('typer', 'rich', 'pydantic', 'genai_prices')"
+             "atexit.register(lambda: print(sorted(m for m in ('typer', 'rich', 'pydantic', 'genai_prices', 'inspect')"
              " if m in sys.modules)))\nmain()")
     env = {**os.environ, "VAULTLEDGER_LOGS": str(tmp_path / "logs"), "VAULTLEDGER_TZ": "UTC"}
     for args in (["--version"], BASE):

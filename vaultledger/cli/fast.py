@@ -78,7 +78,7 @@ def import_msgspec_lean() -> None:
         return
     sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # its import fails at once
     try:
-        import msgspec  # noqa: F401
+        __import__("msgspec")
     finally:
         if "typing_extensions" in sys.modules and sys.modules["typing_extensions"] is None:
             del sys.modules["typing_extensions"]

@@ -262,7 +262,7 @@ def test_batches_decode_the_same_after_the_key_values_are_learned() -> None:
     """The learned decoder (group-key fields as Literals, unseen fields as their one value) must
     give exactly what plain decoding gives, as values come and go: new ones, escaped ones, empty
     ones, nulls, a cost of 0; and what it says it knows must hold of every record."""
-    decoder, plain = _BatchDecoder(), msgspec.json.Decoder(list[RecordFields])
+    decoder, plain = _BatchDecoder(learn_from=1), msgspec.json.Decoder(list[RecordFields])
     rng = random.Random(3)
     pools = {"provider": ["openai", "anthropic", "open\\u0061i"], "model": ["a", "b", "c\\u00e9"],
              "app": ["x", "y", "", None], "project": ["p", None], "use_case": ["u", "v", None], "service_tier": [None]}
@@ -299,10 +299,23 @@ def test_batches_decode_the_same_after_the_key_values_are_learned() -> None:
     assert learned >= 25, "most batches should have come from the learned decoder"
 
 
+def test_a_few_lines_are_decoded_plainly_and_teach_the_decoder_nothing() -> None:
+    """The lines a warm run reads on from where a growing file was left are too few to pay for a
+    learned decoder; a file's batches are not."""
+    decoder = _BatchDecoder()
+    line = b'{"ts":"2026-03-14T09:00:00Z","provider":"openai","model":"m","input_tokens":5,"output_tokens":1}'
+    for _ in range(3):
+        records, _ = decoder.decode(b"[" + b",".join([line] * 100) + b"]")
+    assert type(records[0]) is RecordFields
+    for _ in range(2):
+        records, known = decoder.decode(b"[" + b",".join([line] * 600) + b"]")
+    assert type(records[0]) is not RecordFields and known.no_costs
+
+
 def test_a_cost_of_zero_is_learned_as_a_cost() -> None:
     """A cost_usd of 0 is falsy but set: were it not learned, every batch holding one would fail
     the learned decoder and be decoded twice."""
-    decoder = _BatchDecoder()
+    decoder = _BatchDecoder(learn_from=1)
     text = b'[{"ts":"2026-03-14T09:00:00Z","provider":"openai","model":"m","input_tokens":5,"output_tokens":1,"cost_usd":0}]'
     for _ in range(3):
         records, known = decoder.decode(text)
@@ -324,7 +337,7 @@ def test_what_the_learned_decoder_vouches_for_is_still_checked_when_it_stops_hol
     cannot decode must get every one of them again."""
     from vaultledger.record.batch import parse_batch
 
-    decoder = _BatchDecoder()
+    decoder = _BatchDecoder(learn_from=1)
     good = {"ts": "2026-03-14T09:00:00Z", "provider": "openai", "model": "m", "input_tokens": 1000, "output_tokens": 5}
     lines = (json.dumps(good) + "\n").encode() * 3
     for _ in range(2):

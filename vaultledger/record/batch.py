@@ -6,6 +6,7 @@ A speed fence: the learned decoder lives here, behind parse_batch; the schema ne
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from operator import attrgetter
 from typing import Any, Literal, NamedTuple, get_type_hints
 
@@ -43,7 +44,10 @@ class _BatchDecoder:
     MAX_VALUES = 256  # a field with more values than this stays a plain str
     MAX_RELEARNS = 64  # values trickling in forever should not cost a relearn per batch
 
-    def __init__(self) -> None:
+    def __init__(self, learn_from: int = 512) -> None:
+        # Learning makes a struct type and a decoder (about a millisecond): worth it for the batches of
+        # a whole file, not for the few lines a warm run reads on from where a growing file was left.
+        self.learn_from = learn_from
         self._plain = msgspec.json.Decoder(list[RecordFields])
         # The learned decoder and what it guarantees: one tuple, so a thread reading it never
         # pairs one generation's decoder with another's guarantees.
@@ -63,7 +67,7 @@ class _BatchDecoder:
                 if self._relearns >= self.MAX_RELEARNS:
                     self._literal = None  # values keep coming: decoding twice would cost more than it saves
         records = self._plain.decode(text)
-        if self._relearns < self.MAX_RELEARNS:
+        if self._relearns < self.MAX_RELEARNS and len(records) >= self.learn_from:
             self._learn(records)
         return records, NOTHING_KNOWN
 
@@ -96,15 +100,15 @@ class _BatchDecoder:
         guarantees = Known(
             no_costs="cost_usd" not in seen,
             # Literals never admit a blank provider or model (see _literal_type).
-            normal_providers=types["provider"] is not _FIELD_TYPES["provider"]
+            normal_providers=types["provider"] is not _field_types()["provider"]
             and all(normalise_provider(name) == name for name in known["provider"] if name.strip()),
-            named_models=types["model"] is not _FIELD_TYPES["model"],
+            named_models=types["model"] is not _field_types()["model"],
         )
         self._literal = (msgspec.json.Decoder(list[literal]), guarantees)  # type: ignore[valid-type]
 
     @staticmethod
     def _literal_type(name: str, values: frozenset[str]) -> Any:
-        plain = _FIELD_TYPES[name]
+        plain = _field_types()[name]
         if name in ("provider", "model"):
             values = frozenset(value for value in values if value.strip())  # blanks are the plain checks' to name
             if not values or len(values) > _BatchDecoder.MAX_VALUES:
@@ -117,11 +121,15 @@ class _BatchDecoder:
 
 def _plain_field(info: msgspec.structs.FieldInfo) -> tuple[str, Any] | tuple[str, Any, Any]:
     if info.default is not msgspec.NODEFAULT:
-        return (info.name, _FIELD_TYPES[info.name], info.default)
-    return (info.name, _FIELD_TYPES[info.name])
+        return (info.name, _field_types()[info.name], info.default)
+    return (info.name, _field_types()[info.name])
 
 
-_FIELD_TYPES = get_type_hints(RecordFields, include_extras=True)
+@functools.cache
+def _field_types() -> dict[str, Any]:
+    """RecordFields' field types, worked out on the first batch learned (not on import: a millisecond
+    of every report, whose warm runs learn nothing)."""
+    return get_type_hints(RecordFields, include_extras=True)
 _batch_decoder = _BatchDecoder()
 _MODEL = attrgetter("model")
 _YEAR = attrgetter("ts.year")

@@ -23,6 +23,7 @@ from vaultledger import __version__
 from vaultledger.ledger.usage import GroupKey, LargeCall, Sums, Usage
 from vaultledger._fs import atomic_write_bytes
 from vaultledger.ledger.entries import PackWriter, entry_bytes, pack_name, read_pack
+from vaultledger.ledger.verdicts import Signature, VerdictCache
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
 
@@ -32,7 +33,6 @@ from vaultledger.ledger.files import LineProblem, ReadStats
 #     on pairs of files kept by month.
 CACHE_FORMAT = 13
 
-Signature = tuple[int, int, int, int]
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
 
 
@@ -61,16 +61,6 @@ class _CachedFileStats(msgspec.Struct, array_like=True, gc=False):
     problems: list[tuple[str, int, str]]
 
 
-class _CachedVerdict(msgspec.Struct, array_like=True, frozen=True, order=True, gc=False):
-    """Whether two neighbouring log files share a record id, valid while both are unchanged."""
-
-    first: str
-    first_signature: Signature
-    second: str
-    second_signature: Signature
-    shared: bool
-
-
 class _CachedMonth(msgspec.Struct, gc=False):
     """A whole month merged, valid while every file that can hold its days is unchanged."""
 
@@ -84,7 +74,6 @@ class _CachedMonth(msgspec.Struct, gc=False):
 
 _decode_month = msgspec.msgpack.Decoder(_CachedMonth).decode
 _decode_entry = msgspec.msgpack.Decoder(_CachedFold).decode
-_decode_verdicts = msgspec.msgpack.Decoder(list[_CachedVerdict]).decode
 _encode_entry = msgspec.msgpack.Encoder().encode
 
 
@@ -187,24 +176,31 @@ class FoldCache:
 
     def __init__(self, cache_dir: Path, print_: str) -> None:
         self.folder = cache_dir / "folds" / print_
+        self.verdicts = VerdictCache(self.folder)
         self._packs = PackWriter(self.folder)
         self._last_pack: tuple[str, dict[str, msgspec.Raw]] = ("", {})  # the pack read last
 
     def load(self, path: Path, signature: Signature | None) -> FileFold | None:
-        if signature is None:
-            return None
-        entry = self._entry(path, lambda entry: entry.signature == signature)
-        return None if entry is None else _fold_from_entry(entry)
+        fold, exact = self.load_or_grown(path, signature)
+        return fold if exact else None
 
-    def load_grown(self, path: Path, signature: Signature | None) -> FileFold | None:
-        """The entry of a file that has only grown since (same inode, no shorter than where the fold
-        stopped), to be continued with `continue_fold`; None if there is none."""
+    def load_or_grown(self, path: Path, signature: Signature | None) -> tuple[FileFold | None, bool]:
+        """The file's fold and True if kept for the file as it is; else, with False, the fold of a
+        file that has only grown since (same inode, no shorter than where the fold stopped), to be
+        continued with `continue_fold`, or None."""
         if signature is None:
-            return None
-        entry = self._entry(path, lambda entry: (entry.signature is not None and entry.resume is not None
-                                                  and entry.signature[3] == signature[3]
-                                                  and signature[0] >= entry.resume[0]))
-        return None if entry is None else _fold_from_entry(entry)
+            return None, False
+        exact: list[bool] = []
+
+        def usable(entry: _CachedFold) -> bool:
+            if entry.signature == signature:
+                exact.append(True)
+                return True
+            return (entry.signature is not None and entry.resume is not None and entry.signature[3] == signature[3]
+                    and signature[0] >= entry.resume[0])
+
+        entry = self._entry(path, usable)
+        return (None, False) if entry is None else (_fold_from_entry(entry), bool(exact))
 
     def _entry(self, path: Path, usable: Callable[[_CachedFold], bool]) -> _CachedFold | None:
         """The file's own entry if usable, else the one in its month's pack if usable."""
@@ -252,51 +248,6 @@ class FoldCache:
         self._packs.close()
         self._last_pack = ("", {})
 
-    def load_verdicts(self, signatures: dict[Path, Signature | None]) -> dict[frozenset[Path], bool]:
-        """Whether pairs of these files share a record id, as found when both were as they are now."""
-        known = _known_signatures(signatures)
-        by_name = {str(path): path for path in known}
-        found: dict[frozenset[Path], bool] = {}
-        for month in _months_of(known):
-            for entry in self._load_verdicts(month):
-                first, second = by_name.get(entry.first), by_name.get(entry.second)
-                if (first is not None and second is not None and known[first] == entry.first_signature
-                        and known[second] == entry.second_signature):
-                    found[frozenset((first, second))] = entry.shared
-        return found
-
-    def store_verdicts(self, signatures: dict[Path, Signature | None], verdicts: dict[frozenset[Path], bool]) -> None:
-        """Keep the verdicts on pairs of these files (as they are now); those on other files stay.
-
-        A pair is kept in the file of its earlier file's month, so a run that changed this month's
-        files rewrites this month's verdicts only."""
-        mine = {str(path) for path in signatures}
-        known = _known_signatures(signatures)
-        fresh: dict[str, set[_CachedVerdict]] = {}
-        for pair, shared in verdicts.items():
-            if pair <= known.keys():
-                first, second = sorted(pair)
-                fresh.setdefault(first.name[:7], set()).add(
-                    _CachedVerdict(str(first), known[first], str(second), known[second], shared))
-        for month in _months_of(signatures):
-            kept = set(self._load_verdicts(month))
-            entries = {entry for entry in kept if entry.first not in mine or entry.second not in mine}
-            entries |= fresh.get(month, set())
-            if entries == kept:
-                continue
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                atomic_write_bytes(self.folder / f"verdicts-{month}.msgpack", _encode_entry(sorted(entries)),
-                                   durable=False)
-            except OSError:
-                pass
-
-    def _load_verdicts(self, month: str) -> list[_CachedVerdict]:
-        try:
-            return _decode_verdicts((self.folder / f"verdicts-{month}.msgpack").read_bytes())
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-            return []
-
     def load_month(
         self, month: str, signatures: dict[str, Signature | None], paths: Mapping[str, Path] | None = None
     ) -> tuple[Usage, list[tuple[Path, dt.date, ReadStats]]] | None:
@@ -330,15 +281,6 @@ class FoldCache:
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass
-
-
-def _months_of(paths: Iterable[Path]) -> list[str]:
-    """`YYYY-MM` of log files (their names start with their day), each once, in order."""
-    return sorted({path.name[:7] for path in paths})
-
-
-def _known_signatures(signatures: dict[Path, Signature | None]) -> dict[Path, Signature]:
-    return {path: signature for path, signature in signatures.items() if signature is not None}
 
 
 def _plain_stats(stats: ReadStats) -> tuple[Counts, list[tuple[str, int, str]]]:

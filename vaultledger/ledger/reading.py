@@ -77,7 +77,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         self.signatures.update(signatures)
         if cache:
             # Neighbours compared in an earlier run, both unchanged since, need no comparing again.
-            for pair, shared in cache.load_verdicts(self.signatures).items():
+            for pair, shared in cache.verdicts.load(self.signatures).items():
                 self._verdicts.setdefault(pair, shared)
         # The pending files cover one run of days; inside it, every neighbour of a file is read now.
         days = [log.day for log in pending]
@@ -88,7 +88,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         scan.finish()
         if cache:
             cache.flush()
-            cache.store_verdicts(self.signatures, self._verdicts)
+            cache.verdicts.store(self.signatures, self._verdicts)
         groups = connected_groups(scan.links, self.joined)
         if groups:
             self._fold_groups_jointly(groups)

@@ -19,7 +19,8 @@ from vaultledger.ledger.usage import GroupKey
 from vaultledger.pricing import PriceBook
 from vaultledger.progress import no_progress
 
-Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
+Verdicts = list[tuple[Path, bool]]
+  # (a neighbouring file, whether it shares an id with this one)
 
 
 class FoldSource(msgspec.Struct, eq=False):
@@ -43,16 +44,16 @@ class FoldSource(msgspec.Struct, eq=False):
             return {}
         found = {}
         for log in logs:
-            fold = cache.load(log.path, signatures[log.path])
-            self.counters["files_loaded" if fold is not None else "files_missed"] += 1
-            if fold is None:
-                grown = cache.load_grown(log.path, signatures[log.path])
-                fold = continue_fold(log.path, grown, self.book, self.tz) if grown else None
+            fold, exact = cache.load_or_grown(log.path, signatures[log.path])
+            self.counters["files_loaded" if exact else "files_missed"] += 1
+            if fold is not None and not exact:
+                fold = continue_fold(log.path, fold, self.book, self.tz)
                 if fold is None:
                     continue
                 self.counters["files_continued"] += 1
                 cache.store(log.path, signatures[log.path], fold)
-            found[log.path] = fold
+            if fold is not None:
+                found[log.path] = fold
         return found
 
     def fold(self, log: LogFile) -> FileFold:

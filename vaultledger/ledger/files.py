@@ -7,7 +7,7 @@ import io
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -70,6 +70,17 @@ class ReadStats(msgspec.Struct):
         self.truncated_files += other.truncated_files
         room = MAX_PROBLEMS_KEPT - len(self.problems)
         self.problems.extend(other.problems[:max(room, 0)])
+
+
+def total_stats(parts: Iterable[ReadStats]) -> ReadStats:
+    """The sum of many reads' stats, their problems in the order given: the counts summed at C level
+    (a year's 365 merges one by one took half a millisecond of every report)."""
+    parts = list(parts)
+    total = ReadStats(*map(sum, zip(*map(ReadStats.counts, parts)))) if parts else ReadStats()
+    for part in parts:
+        if part.problems and len(total.problems) < MAX_PROBLEMS_KEPT:
+            total.problems.extend(part.problems[:MAX_PROBLEMS_KEPT - len(total.problems)])
+    return total
 
 
 class LogFile(msgspec.Struct, frozen=True):

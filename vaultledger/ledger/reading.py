@@ -13,7 +13,9 @@ import msgspec
 
 from vaultledger.ledger.cache import FileFold, FoldCache, Signature, file_signature
 from vaultledger.ledger.duplicates import DuplicateScan, connected_groups
-from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records_with_files, files_for_days
+from vaultledger.ledger.files import (
+    NEIGHBOUR_DAYS, LogFile, ReadStats, counted_records_with_files, files_for_days, total_stats,
+)
 from vaultledger.ledger.fold import fold_jointly
 from vaultledger.ledger.sources import FoldSource
 from vaultledger.ledger.usage import Usage
@@ -41,11 +43,8 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         return f"<FoldedFiles: {len(self.file_stats)} files read>"
 
     def stats_between(self, first: dt.date, last: dt.date) -> ReadStats:
-        total = ReadStats()
-        for day, stats in sorted(self.file_stats.values(), key=lambda item: item[0]):
-            if first <= day <= last:
-                total.merge(stats)
-        return total
+        in_order = sorted(self.file_stats.values(), key=lambda item: item[0])
+        return total_stats(stats for day, stats in in_order if first <= day <= last)
 
     def records(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, UsageRecord]]:
         """(local day, record) of every call that counts in [first, last], once those days were read."""
@@ -88,7 +87,8 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         scan.finish()
         if cache:
             cache.flush()
-            cache.verdicts.store(self.signatures, self._verdicts)
+            listing = self.listing()
+            cache.verdicts.store(self.signatures, self._verdicts, listing[-1].day if listing else None)
         groups = connected_groups(scan.links, self.joined)
         if groups:
             self._fold_groups_jointly(groups)

@@ -3,6 +3,7 @@ warm run compares only the pairs a new or changed file is in."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -46,16 +47,20 @@ class VerdictCache:
                     found[frozenset((first, second))] = entry.shared
         return found
 
-    def store(self, signatures: dict[Path, Signature | None], verdicts: dict[frozenset[Path], bool]) -> None:
+    def store(self, signatures: dict[Path, Signature | None], verdicts: dict[frozenset[Path], bool],
+              newest_day: dt.date | None = None) -> None:
         """Keep the verdicts on pairs of these files (as they are now); those on other files stay.
 
         A pair is kept in the file of its earlier file's month, so a run that changed this month's
-        files rewrites this month's verdicts only."""
+        files rewrites this month's verdicts only. Pairs with a file of `newest_day` (the folder's
+        newest, being logged to) are not kept: that file grows on nearly every run, and comparing
+        it again costs less than rewriting the month's verdicts each time."""
         mine = {str(path) for path in signatures}
         known = _known_signatures(signatures)
+        growing = newest_day.isoformat() if newest_day else None
         fresh: dict[str, set[_CachedVerdict]] = {}
         for pair, shared in verdicts.items():
-            if pair <= known.keys():
+            if pair <= known.keys() and not any(path.name[:10] == growing for path in pair):
                 first, second = sorted(pair)
                 fresh.setdefault(first.name[:7], set()).add(
                     _CachedVerdict(str(first), known[first], str(second), known[second], shared))

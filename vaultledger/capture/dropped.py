@@ -10,7 +10,6 @@ written, or the process's exit. Nothing here ever raises into the app.
      "at":"2026-03-14T09:12:03+00:00","logs":"/home/me/logs/llm-usage"}
 """
 
-from __future__ import annotations
 
 import atexit
 import datetime as dt

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import msgspec
-from msgspec.structs import fields
 
 from vaultledger.errors import PeriodError
 from vaultledger.periods import Period, WeekRule, date_range, day_of, month_of, quarter_of, week_of, year_of
@@ -37,9 +36,10 @@ class PeriodFlags(msgspec.Struct, frozen=True):
     def named(self) -> list[str]:
         """The flags given, spelled as on the command line."""
         given = []
-        for field in fields(self):
-            if getattr(self, field.name) and field.name != "end":
-                name = "from/--to" if field.name == "start" else field.name.replace("_", "-")
+        # The names alone: msgspec.structs.fields would evaluate every field's annotation (30 compiles).
+        for field in self.__struct_fields__:
+            if getattr(self, field) and field != "end":
+                name = "from/--to" if field == "start" else field.replace("_", "-")
                 given.append(f"--{name}")
         if self.end and not self.start:
             given.append("--from/--to")

@@ -5,7 +5,6 @@ exact pricing and time zone it was made with (the folder's fingerprint); anythin
 Deleting the cache never changes a result, it only costs the time to fold again.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import os
@@ -129,7 +128,7 @@ class FileFold(msgspec.Struct):
         digests = self.digest_array()
         return None if digests is None else set(digests)
 
-    def digest_array(self) -> array[int] | None:
+    def digest_array(self) -> "array[int] | None":
         """The ids' digests as they are stored, for a set to be checked against without making a
         second set; None where a fold came without them."""
         if self.encoded_digests == b"" and self.ids:

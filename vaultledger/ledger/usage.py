@@ -4,7 +4,6 @@ A day is kept as a handful of groups (one per provider, model, tier, project, us
 tags combination) rather than as records, so weeks and quarters are sums of small tables.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
@@ -105,7 +104,7 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
         self.output_image_tokens += record.output_image_tokens
         self.web_search_requests += record.web_search_requests
 
-    def add(self, other: Sums) -> None:
+    def add(self, other: "Sums") -> None:
         self.calls += other.calls
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
@@ -125,7 +124,7 @@ class Sums(msgspec.Struct, array_like=True, gc=False):
         self.tier_fallback_calls += other.tier_fallback_calls
         self.guessed_provider_calls += other.guessed_provider_calls
 
-    def copy(self) -> Sums:
+    def copy(self) -> "Sums":
         return msgspec.structs.replace(self)
 
     def as_dict(self) -> dict[str, int | Decimal]:
@@ -179,7 +178,7 @@ class Usage:
             blobs.extend(_decode_blobs(encoded) if isinstance(encoded, msgspec.Raw) else (encoded,))
         return [*blobs, _encode_units(self._units)] if self._units else blobs
 
-    def merge(self, other: Usage) -> None:
+    def merge(self, other: "Usage") -> None:
         for key, sums in other.groups.items():
             mine = self.groups.get(key)
             if mine is None:

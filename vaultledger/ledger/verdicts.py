@@ -1,7 +1,6 @@
 """Whether pairs of neighbouring log files share a record id, kept in the fold cache by month, so a
 warm run compares only the pairs a new or changed file is in."""
 
-from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable

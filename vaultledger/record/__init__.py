@@ -1,6 +1,5 @@
 """The usage record of SPEC §1: its fields, its validation, and one JSON line in and out."""
 
-from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal

@@ -3,7 +3,6 @@
 A speed fence: the learned decoder lives here, behind parse_batch; the schema never sees it.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import functools

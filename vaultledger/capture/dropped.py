@@ -13,7 +13,6 @@ written, or the process's exit. Nothing here ever raises into the app.
 # Annotations are plain expressions here (no `from __future__ import annotations`): msgspec would
 # compile each field's annotation string into a ForwardRef on first use, milliseconds of every run.
 
-
 import atexit
 import datetime as dt
 import os

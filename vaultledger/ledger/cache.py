@@ -8,7 +8,6 @@ Deleting the cache never changes a result, it only costs the time to fold again.
 # Annotations are plain expressions here (no `from __future__ import annotations`): msgspec would
 # compile each field's annotation string into a ForwardRef on first use, milliseconds of every run.
 
-
 import datetime as dt
 import os
 import sys

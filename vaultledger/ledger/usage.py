@@ -7,7 +7,6 @@ tags combination) rather than as records, so weeks and quarters are sums of smal
 # Annotations are plain expressions here (no `from __future__ import annotations`): msgspec would
 # compile each field's annotation string into a ForwardRef on first use, milliseconds of every run.
 
-
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence

@@ -4,7 +4,6 @@ warm run compares only the pairs a new or changed file is in."""
 # Annotations are plain expressions here (no `from __future__ import annotations`): msgspec would
 # compile each field's annotation string into a ForwardRef on first use, milliseconds of every run.
 
-
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path

@@ -3,7 +3,6 @@
 # Annotations are plain expressions here (no `from __future__ import annotations`): msgspec would
 # compile each field's annotation string into a ForwardRef on first use, milliseconds of every run.
 
-
 import datetime as dt
 from decimal import Decimal
 from operator import attrgetter

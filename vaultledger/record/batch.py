@@ -6,7 +6,6 @@ A speed fence: the learned decoder lives here, behind parse_batch; the schema ne
 # Annotations are plain expressions here (no `from __future__ import annotations`): msgspec would
 # compile each field's annotation string into a ForwardRef on first use, milliseconds of every run.
 
-
 import datetime as dt
 import functools
 from operator import attrgetter

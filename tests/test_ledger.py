@@ -55,6 +55,16 @@ def random_call(rng: random.Random, day: dt.date) -> dict:
     return {key: value for key, value in call.items() if value is not None and value != []}
 
 
+def days_of_calls_with_ids(logs_dir: Path, seed: int, days: int, calls: int) -> random.Random:
+    """A file a day from 2026-01-01, each of `calls` random calls with ids of their own; returns the
+    random source, for more calls like them."""
+    rng = random.Random(seed)
+    for offset in range(days):
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+        write_lines(logs_dir / f"{day}.jsonl", *[{**random_call(rng, day), "id": f"{day}-{n}"} for n in range(calls)])
+    return rng
+
+
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("with_duplicates", [False, True])
 def test_batch_fold_equals_call_by_call_fold(logs_dir: Path, seed: int, with_duplicates: bool) -> None:
@@ -232,11 +242,7 @@ def test_a_cold_quarter_with_a_cache_starts_workers_once_not_once_a_month(
     and after a change in one month, that month alone is read again."""
     import vaultledger.ledger.parallel as parallel_module
 
-    rng = random.Random(5)
-    start = dt.date(2026, 1, 1)
-    for offset in range(90):
-        day = start + dt.timedelta(days=offset)
-        write_lines(logs_dir / f"{day}.jsonl", *[{**random_call(rng, day), "id": f"{day}-{n}"} for n in range(20)])
+    days_of_calls_with_ids(logs_dir, seed=5, days=90, calls=20)
     monkeypatch.setattr(parallel_module, "PARALLEL_MIN_BYTES", 0)
     quarter = date_range(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     cache = tmp_path / "cache"
@@ -263,11 +269,7 @@ def test_worker_folds_carry_id_digests_for_the_newest_days_and_older_neighbours_
     import vaultledger.ledger.parallel as parallel_module
     from vaultledger.ledger.cache import FoldCache, file_signature, fingerprint
 
-    rng = random.Random(8)
-    start = dt.date(2026, 1, 1)
-    for offset in range(30):
-        day = start + dt.timedelta(days=offset)
-        write_lines(logs_dir / f"{day}.jsonl", *[{**random_call(rng, day), "id": f"{day}-{n}"} for n in range(20)])
+    rng = days_of_calls_with_ids(logs_dir, seed=8, days=30, calls=20)
     monkeypatch.setattr(parallel_module, "PARALLEL_MIN_BYTES", 0)
     month = date_range(dt.date(2026, 1, 1), dt.date(2026, 1, 30))
     cache = tmp_path / "cache"
@@ -305,11 +307,7 @@ def test_a_bulk_read_packs_older_folds_by_month_and_each_still_stands_for_its_fi
     monkeypatch.setattr(entries, "_map_entries", mapped)
     from vaultledger.ledger.cache import FoldCache, file_signature, fingerprint
 
-    rng = random.Random(9)
-    start = dt.date(2026, 1, 1)
-    for offset in range(70):
-        day = start + dt.timedelta(days=offset)
-        write_lines(logs_dir / f"{day}.jsonl", *[{**random_call(rng, day), "id": f"{day}-{n}"} for n in range(12)])
+    rng = days_of_calls_with_ids(logs_dir, seed=9, days=70, calls=12)
     monkeypatch.setattr(parallel_module, "PARALLEL_MIN_BYTES", 0)
     span = date_range(dt.date(2026, 1, 1), dt.date(2026, 3, 11))
     cache = tmp_path / "cache"

@@ -191,17 +191,8 @@ class FoldCache:
         continued with `continue_fold`, or None."""
         if signature is None:
             return None, False
-        exact: list[bool] = []
-
-        def usable(entry: _CachedFold) -> bool:
-            if entry.signature == signature:
-                exact.append(True)
-                return True
-            return (entry.signature is not None and entry.resume is not None and entry.signature[3] == signature[3]
-                    and signature[0] >= entry.resume[0])
-
-        entry = self._entry(path, usable)
-        return (None, False) if entry is None else (_fold_from_entry(entry), bool(exact))
+        entry = self._entry(path, lambda entry: entry.signature == signature or _grown_into(entry, signature))
+        return (None, False) if entry is None else (_fold_from_entry(entry), entry.signature == signature)
 
     def _entry(self, path: Path, usable: Callable[[_CachedFold], bool]) -> _CachedFold | None:
         """The file's own entry if usable, else the one in its month's pack if usable."""
@@ -282,6 +273,13 @@ class FoldCache:
             atomic_write_bytes(self.folder / f"month-{month}.msgpack", _encode_entry(entry), durable=False)
         except (OSError, OverflowError, msgspec.EncodeError):
             pass
+
+
+def _grown_into(entry: _CachedFold, signature: Signature) -> bool:
+    """Whether the file the entry was made from has only grown since: the same inode, no shorter than
+    where its fold stopped (continue_fold checks its first bytes too)."""
+    return (entry.signature is not None and entry.resume is not None and entry.signature[3] == signature[3]
+            and signature[0] >= entry.resume[0])
 
 
 def _plain_stats(stats: ReadStats) -> tuple[Counts, list[tuple[str, int, str]]]:

@@ -330,9 +330,18 @@ def test_a_bulk_read_packs_older_folds_by_month_and_each_still_stands_for_its_fi
     assert kept.id_strings() == fresh.id_strings() and kept.encoded_digests == b""  # old: compared on its ids
     warm = check()
     assert warm.counters["files_folded"] == 0
-    with packed.open("a", encoding="utf-8") as handle:  # a late line in an old day: continued from its pack
-        handle.write(json.dumps(random_call(rng, dt.date(2026, 1, 15))) + "\n")
+    with packed.open("a", encoding="utf-8") as handle:  # late lines in an old day: continued from its pack
+        handle.writelines(json.dumps(random_call(rng, dt.date(2026, 1, 15))) + "\n" for _ in range(3))
     assert check().counters["files_continued"] == 1
+    assert (folder / f"{packed.name}.msgpack").exists()
+    # Then edited in place (same inode and first bytes, longer than the pack's fold read, shorter than
+    # its own entry's): folded whole, never read on from the pack's older resume point.
+    lines = packed.read_bytes().splitlines(keepends=True)
+    del lines[5]
+    with packed.open("r+b") as handle:
+        handle.write(b"".join(lines))
+        handle.truncate()
+    assert check().counters["files_folded"] == 1
     replaced = logs_dir / "2026-02-03.jsonl"
     replaced.unlink()
     write_lines(replaced, random_call(rng, dt.date(2026, 2, 3)))

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import sys
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 from pathlib import Path
 from zlib import adler32, crc32
@@ -182,33 +182,46 @@ class FoldCache:
         self._last_pack: tuple[str, dict[str, msgspec.Raw]] = ("", {})  # the pack read last
 
     def load(self, path: Path, signature: Signature | None) -> FileFold | None:
-        fold, exact = self.load_or_grown(path, signature)
-        return fold if exact else None
+        entry = self._entry(path, signature, grown=False) if signature is not None else None
+        return None if entry is None else _fold_from_entry(entry)
 
     def load_or_grown(self, path: Path, signature: Signature | None) -> tuple[FileFold | None, bool]:
         """The file's fold and True if kept for the file as it is; else, with False, the fold of a
         file that has only grown since (same inode, no shorter than where the fold stopped), to be
         continued with `continue_fold`, or None."""
-        if signature is None:
-            return None, False
-        entry = self._entry(path, lambda entry: entry.signature == signature or _grown_into(entry, signature))
+        entry = self._entry(path, signature, grown=True) if signature is not None else None
         return (None, False) if entry is None else (_fold_from_entry(entry), entry.signature == signature)
 
-    def _entry(self, path: Path, usable: Callable[[_CachedFold], bool]) -> _CachedFold | None:
-        """The file's own entry if usable, else the one in its month's pack if usable."""
+    def _entry(self, path: Path, signature: Signature, grown: bool) -> _CachedFold | None:
+        """The entry kept for the file as it is, in its own file or its month's pack; with `grown`, else
+        the newest entry kept for it if the file has only grown since. The newest is its own file's
+        where there is one: packing a fold removes the file's own entry, so an own entry is younger
+        than the pack's (whose older resume point, in a file edited in place, could lie)."""
+        own, packed = self._own_entry(path), None
+        if own is None or own.signature != signature:
+            packed = self._packed_entry(path)
+            if packed is not None and packed.signature == signature:
+                return packed
+        newest = own or packed
+        if newest is None or not (newest.signature == signature or (grown and _grown_into(newest, signature))):
+            return None
+        return newest
+
+    def _own_entry(self, path: Path) -> _CachedFold | None:
         try:
             entry = _decode_entry((self.folder / f"{path.name}.msgpack").read_bytes())
-            if entry.path == str(path) and usable(entry):
-                return entry
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-            pass  # a missing, old or damaged entry is just a miss
+            return None  # a missing, old or damaged entry is just a miss
+        return entry if entry.path == str(path) else None
+
+    def _packed_entry(self, path: Path) -> _CachedFold | None:
         pack = pack_name(path)
         raw = self._pack(pack).get(path.name) if pack else None
         try:
-            packed = None if raw is None else _decode_entry(raw)
+            entry = None if raw is None else _decode_entry(raw)
         except (msgspec.DecodeError, msgspec.ValidationError):
             return None
-        return packed if packed is not None and packed.path == str(path) and usable(packed) else None
+        return entry if entry is not None and entry.path == str(path) else None
 
     def _pack(self, name: str) -> dict[str, msgspec.Raw]:
         if self._last_pack[0] != name:
@@ -227,7 +240,7 @@ class FoldCache:
             # No fsync: an entry lost or emptied by a crash is a miss, folded again.
             entry = encoded or encode_fold(path, signature, fold)
             if pack is not None:
-                self._packs.add(pack, path.name, entry)
+                self._packs.add(pack, path.name, entry, self.folder / f"{path.name}.msgpack")
                 self._last_pack = ("", {})
                 return
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -78,22 +78,26 @@ def read_pack(path: Path) -> dict[str, msgspec.Raw]:
 class PackWriter:
     """Collects fold entries and writes each month's into its pack, with the entries the pack held
     for other files, once the entries arrive for another month (files come in day order) or at
-    `close`: a month's entries are held at a time, never a year's."""
+    `close`: a month's entries are held at a time, never a year's. A packed file's own entry file,
+    left by an earlier run, is removed once the pack is written: where both exist, the own entry is
+    the younger (see FoldCache._entry)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._pack: str | None = None
         self._entries: dict[str, bytes] = {}
+        self._replaced: list[Path] = []
 
-    def add(self, pack: str, log_name: str, entry: bytes) -> None:
+    def add(self, pack: str, log_name: str, entry: bytes, own_entry: Path) -> None:
         if pack != self._pack:
             self.close()
             self._pack = pack
         self._entries[log_name] = entry
+        self._replaced.append(own_entry)
 
     def close(self) -> None:
-        pack, entries = self._pack, self._entries
-        self._pack, self._entries = None, {}
+        pack, entries, replaced = self._pack, self._entries, self._replaced
+        self._pack, self._entries, self._replaced = None, {}, []
         if pack is None or not entries:
             return
         target = self.folder / pack
@@ -103,5 +107,7 @@ class PackWriter:
             self.folder.mkdir(parents=True, exist_ok=True)
             # No fsync: a pack lost or emptied by a crash is a miss for each of its files.
             atomic_write_bytes(target, _encode_pack(kept), durable=False)
+            for path in replaced:
+                path.unlink(missing_ok=True)
         except (OSError, msgspec.EncodeError):
             pass  # a read-only or full cache folder only makes the next run slower

@@ -19,8 +19,7 @@ from vaultledger.ledger.usage import GroupKey
 from vaultledger.pricing import PriceBook
 from vaultledger.progress import no_progress
 
-Verdicts = list[tuple[Path, bool]]
-  # (a neighbouring file, whether it shares an id with this one)
+Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
 
 
 class FoldSource(msgspec.Struct, eq=False):

@@ -336,4 +336,6 @@ def _cache_lines(settings: Settings, checkup: Checkup) -> None:
             checkup.problem(f"cache entry for {log.path.name} does not match the log; delete {cache.folder}")
     entries = list(cache.folder.glob("*.msgpack")) if cache.folder.is_dir() else []
     size = sum(entry.stat().st_size for entry in entries)
-    checkup.say(f"cache:     {len(entries)} day folds, {size / 1024:,.0f} KB; newest {checked} checked against the logs")
+    # Files, not folds: older days' folds share a file per month, beside month and verdict entries.
+    files = f"{len(entries)} entry file{'' if len(entries) == 1 else 's'}"
+    checkup.say(f"cache:     {files}, {size / 1024:,.0f} KB; newest {checked} checked against the logs")

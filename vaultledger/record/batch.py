@@ -131,10 +131,11 @@ def _field_types() -> dict[str, Any]:
     """RecordFields' field types, worked out on the first batch learned (not on import: a millisecond
     of every report, whose warm runs learn nothing)."""
     return get_type_hints(RecordFields, include_extras=True)
+
+
 _batch_decoder = _BatchDecoder()
 _MODEL = attrgetter("model")
 _YEAR = attrgetter("ts.year")
-
 
 
 class Batch(NamedTuple):

@@ -350,6 +350,29 @@ def test_a_bulk_read_packs_older_folds_by_month_and_each_still_stands_for_its_fi
     check()
 
 
+def test_a_join_kept_in_a_cached_month_keeps_its_duplicate_when_a_neighbouring_block_is_read(
+    logs_dir: Path, tmp_path: Path
+) -> None:
+    """A host file of the 28th logs a call of the 27th again: January is kept with the two files'
+    joint stats. A change in early February reads the 28th again (as a neighbour of that block),
+    alone; the duplicate the join found must still count."""
+    rng = days_of_calls_with_ids(logs_dir, seed=5, days=41, calls=6)
+    write_lines(logs_dir / "2026-01-28.hostb.jsonl", {**random_call(rng, dt.date(2026, 1, 27)), "id": "2026-01-27-1",
+                                                       "ts": "2026-01-27T23:30:00Z"})
+    period = date_range(dt.date(2026, 1, 1), dt.date(2026, 2, 10))
+    cache = tmp_path / "cache"
+
+    def same_as_uncached() -> None:
+        cached, uncached = (Ledger(logs_dir, "UTC", PriceBook([], "UTC"), folder, parallel=False) for folder in (cache, None))
+        assert cached.usage(period) == uncached.usage(period)
+        assert cached.stats_between(period.start, period.end) == uncached.stats_between(period.start, period.end)
+        assert cached.stats_between(period.start, period.end).duplicates == 1
+
+    same_as_uncached()
+    write_lines(logs_dir / "2026-02-06.jsonl", {**random_call(rng, dt.date(2026, 2, 6)), "id": "new"})
+    same_as_uncached()
+
+
 def test_a_cache_made_under_other_prices_or_zone_is_not_used(logs_dir: Path, tmp_path: Path) -> None:
     year_of_logs(logs_dir, days=3)
     cache = tmp_path / "cache"

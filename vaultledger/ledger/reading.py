@@ -168,7 +168,8 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
             groups.extend(extra)
 
     def _take(self, log: LogFile, fold: FileFold) -> None:
-        self.file_stats[log.path] = (log.day, fold.stats)
+        # Stats a cached span gave are the file's within its joins, some with files this read may not reach.
+        self.file_stats.setdefault(log.path, (log.day, fold.stats))
         for day, usage in fold.days.items():
             # The fold's own Usage is never changed: kept folds (_edge_folds) still stand for their file.
             self.days.setdefault(day, []).append(usage)

@@ -111,8 +111,13 @@ class SpanCache(msgspec.Struct):
         if cached is None:
             return SpanLookup(None, files, signatures)
         usage, file_stats = cached
-        for path, day, stats in file_stats:
-            self.file_stats.setdefault(path, (day, stats))  # their problems still count in reports
+        for path, day, stats in file_stats:  # their problems and duplicates still count in reports
+            if span.start <= day <= span.end:
+                # As kept: all its joins are with files of the span's, unchanged since (a fold of the
+                # file alone, made for a neighbouring span, would lose the duplicates of a join).
+                self.file_stats[path] = (day, stats)
+            else:
+                self.file_stats.setdefault(path, (day, stats))
         return SpanLookup(usage, files, signatures)
 
     def _signature(self, path: Path) -> Signature | None:

@@ -11,7 +11,7 @@ from vaultledger.errors import PeriodError
 from vaultledger.periods import Period, WeekRule, date_range, day_of, month_of, quarter_of, week_of, year_of
 from vaultledger.periods.parse import parse_day, parse_month, parse_quarter, parse_range, parse_week, parse_year
 
-_LAST = re.compile(r"^\s*(\d+)\s*([dwm])\s*$", re.I)
+_LAST = r"^\s*(\d+)\s*([dwm])\s*$"  # compiled on first use (re's cache): --last is rare
 
 
 class PeriodFlags(msgspec.Struct, frozen=True):
@@ -102,7 +102,7 @@ def _shortcut(flags: PeriodFlags, today: dt.date, rule: WeekRule) -> Period:
 
 def last_span(text: str, today: dt.date) -> Period:
     """`--last 7d` (today and the 6 days before), `--last 4w` (28 days), `--last 3m` (since the same day 3 months ago)."""
-    match = _LAST.match(text)
+    match = re.match(_LAST, text, re.IGNORECASE)
     if not match or int(match[1]) < 1:
         raise PeriodError(f"--last {text!r}: write a count and d, w or m, e.g. 7d, 4w, 3m")
     count, unit = int(match[1]), match[2].lower()

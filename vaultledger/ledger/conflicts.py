@@ -22,13 +22,14 @@ from vaultledger.ledger.files import BOM, LOG_NAME, UNREADABLE, LogFile, list_lo
 MERGED_SUFFIX = ".merged"  # a merged copy keeps its lines under this name; no reader reads it
 # Each tool's mark in a copy's name; with the marks taken out, what is left is the log file's name.
 # Syncthing marks before the last extension, so a `.jsonl.gz` copy is `DAY.jsonl.sync-conflict-….gz`.
+# Patterns with their flags, compiled on first use by re's cache: most folders hold no copy at all.
 _MARKS = (
     # Syncthing: 2026-03-14.sync-conflict-20260314-101112-ABCDEF7.jsonl (older versions: no device id)
-    re.compile(r"\.sync-conflict-\d{8}-\d{6}(?:-[A-Za-z0-9]+)?(?=\.)"),
+    (r"\.sync-conflict-\d{8}-\d{6}(?:-[A-Za-z0-9]+)?(?=\.)", 0),
     # Dropbox: 2026-03-14 (Anna's conflicted copy 2026-03-14).jsonl, with one level of nested brackets
-    re.compile(r" \((?:[^()]|\([^()]*\))*conflicted copy(?:[^()]|\([^()]*\))*\)(?=\.)", re.IGNORECASE),
+    (r" \((?:[^()]|\([^()]*\))*conflicted copy(?:[^()]|\([^()]*\))*\)(?=\.)", re.IGNORECASE),
     # iCloud: 2026-03-14 2.jsonl
-    re.compile(r" \d+(?=\.)"),
+    (r" \d+(?=\.)", 0),
 )
 
 
@@ -39,8 +40,8 @@ def conflict_original(name: str) -> str | None:
     if name.endswith(MERGED_SUFFIX) or LOG_NAME.match(name):
         return None
     original = name
-    for mark in _MARKS:
-        original = mark.sub("", original)
+    for mark, flags in _MARKS:
+        original = re.sub(mark, "", original, flags=flags)
     return original if original != name and LOG_NAME.match(original) else None
 
 

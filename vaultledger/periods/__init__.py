@@ -121,8 +121,8 @@ def _first_week_start(year: int, dow: int, doy: int) -> date:
 
 # Bracketed text and backslash-escaped tokens print literally in moment, so they cannot number weeks.
 # The escape alternatives mirror moment's tokenizer for the only tokens that matter here (W…, GG…).
-_MOMENT_LITERALS = re.compile(r"\[[^\[]*\]|\\(?:W[o|W]?|GG(?:GGG?)?|[\s\S])?")
-_ISO_WEEK_TOKENS = re.compile(r"GG|W")
+_MOMENT_LITERALS = r"\[[^\[]*\]|\\(?:W[o|W]?|GG(?:GGG?)?|[\s\S])?"  # compiled on first use (re's cache)
+_ISO_WEEK_TOKENS = r"GG|W"
 
 
 def week_rule_for_format(
@@ -132,7 +132,7 @@ def week_rule_for_format(
 
     `week_doy` defaults to 6 for every week start, because Obsidian changes only moment's `dow`.
     """
-    if _ISO_WEEK_TOKENS.search(_MOMENT_LITERALS.sub("", fmt)):
+    if re.search(_ISO_WEEK_TOKENS, re.sub(_MOMENT_LITERALS, "", fmt)):
         return WeekRule.iso()
     return WeekRule.locale(week_start, EN_DOY if week_doy is None else week_doy)
 

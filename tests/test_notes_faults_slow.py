@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import random
 import shutil
 import signal
@@ -156,7 +157,7 @@ def test_a_kill_at_any_step_leaves_old_or_new_notes_and_a_rerun_converges(world:
 def check_old_or_new(world: World, old: dict[str, bytes], new: dict[str, bytes], where: str) -> list[str]:
     problems = []
     for name, data in world.files().items():
-        if TEMP_NAME.fullmatch(Path(name).name):
+        if re.fullmatch(TEMP_NAME, Path(name).name):
             continue  # ours, half written: the re-run must sweep it
         if data not in (old.get(name), new.get(name)):
             problems.append(f"{where}: {name} is neither its old nor its new text")

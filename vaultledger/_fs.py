@@ -18,7 +18,8 @@ def _real_target(path: Path) -> Path:
 
 
 # `.NAME.XXXXXXXX.tmp`: what _create_temp_beside makes, and the only names the sweep ever removes.
-TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")
+# Compiled on first use (re's cache): most folders swept hold no temp file.
+TEMP_NAME = r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp"
 # A write finishes within seconds; a temp file this old was left by a process that was killed.
 STALE_TEMP_SECONDS = 5 * 60
 
@@ -119,7 +120,7 @@ def stale_temp_files(folder: Path, *, now: float | None = None) -> list[Path]:
     except OSError:
         return []
     return sorted(Path(entry.path) for entry in entries
-                  if TEMP_NAME.fullmatch(entry.name) and _older_file(entry, cutoff))
+                  if entry.name.endswith(".tmp") and re.fullmatch(TEMP_NAME, entry.name) and _older_file(entry, cutoff))
 
 
 def _older_file(entry: os.DirEntry[str], cutoff: float) -> bool:

@@ -26,7 +26,7 @@ KNOWN_KEYS = {
     "dashboard",
 }
 # A host part of a log file name (SPEC §2); Syncthing's conflict marker is never one.
-HOST_NAME = re.compile(r"(?!sync-conflict-)[A-Za-z0-9_-]+")
+HOST_NAME = r"(?!sync-conflict-)[A-Za-z0-9_-]+"  # compiled on first use (re's cache): few set a host
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -273,7 +273,7 @@ def _flag(table: Mapping[str, Any], key: str) -> bool:
 
 def _host_setting(table: Mapping[str, Any]) -> Setting[str | None]:
     configured = table.get("host")
-    if configured is not None and not (isinstance(configured, str) and HOST_NAME.fullmatch(configured)):
+    if configured is not None and not (isinstance(configured, str) and re.fullmatch(HOST_NAME, configured)):
         raise ConfigError(f"config 'host': {configured!r} is not a host name: use letters, digits, '_' and '-' only")
     if not _flag(table, "host_files"):
         return Setting(None, "host_files off")
@@ -289,7 +289,7 @@ def machine_host(node: str | None = None) -> str:
 
         node = socket.gethostname()
     host = re.sub(r"[^a-z0-9_-]", "-", node.split(".")[0].lower())
-    if not HOST_NAME.fullmatch(host):
+    if not re.fullmatch(HOST_NAME, host):
         raise ConfigError(f"this machine's host name {node!r} makes no file name; set config 'host' (letters, "
                           "digits, '_' and '-')")
     return host

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 import threading
 import zoneinfo
@@ -48,7 +49,7 @@ def _checked_host(host: str | None) -> str | None:
         return None
     from vaultledger.settings import HOST_NAME  # settings load platformdirs: only for host files
 
-    if not HOST_NAME.fullmatch(host):
+    if not re.fullmatch(HOST_NAME, host):
         raise ConfigError(f"host {host!r} is not a host name: use letters, digits, '_' and '-' only")
     return host
 

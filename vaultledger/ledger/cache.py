@@ -13,11 +13,11 @@ import os
 import sys
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
 from pathlib import Path
 from zlib import adler32, crc32
 
 import msgspec
+from msgspec.structs import astuple
 
 from vaultledger._digest import text_digest
 from vaultledger import __version__
@@ -78,7 +78,7 @@ _decode_entry = msgspec.msgpack.Decoder(_CachedFold).decode
 _encode_entry = msgspec.msgpack.Encoder().encode
 
 
-class Resume(NamedTuple):
+class Resume(msgspec.Struct, frozen=True):  # a Struct: a NamedTuple class costs 0.3 ms to make
     """Where a fold of a growing file stopped: the end of its last complete line, the number of the
     next line, and the file's first bytes then (a file whose first bytes changed was replaced)."""
 
@@ -319,7 +319,7 @@ def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold) ->
         for day, usage in sorted(fold.days.items())
     ]
     return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids, fold.digests,
-                       tuple(fold.resume) if fold.resume else None)
+                       astuple(fold.resume) if fold.resume else None)
 
 
 def _raw_units(usage: Usage) -> msgspec.Raw:

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Literal, NamedTuple
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -282,7 +282,7 @@ _PERIOD_OF: dict[str, Callable[[date], Period]] = {
     "year": year_of,
 }
 
-class WeekOverlap(NamedTuple):
+class WeekOverlap(msgspec.Struct, frozen=True):  # a Struct: a NamedTuple class costs 0.2 ms to make
     """One week overlapping a longer period.
 
     `days` is the week clipped to that period (kind "week", the week's key, only the shared days);

@@ -9,7 +9,7 @@ A speed fence: the learned decoder lives here, behind parse_batch; the schema ne
 import datetime as dt
 import functools
 from operator import attrgetter
-from typing import Any, Literal, NamedTuple, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 import msgspec
 
@@ -18,7 +18,7 @@ from vaultledger.record import (
     normalise_provider, provider_of, sane_cost, subset_problem, ts_of,
 )
 
-class Known(NamedTuple):
+class Known(msgspec.Struct, frozen=True):  # Structs: a NamedTuple class costs 0.3 ms to make
     """What the types of the decoder that decoded a batch guarantee of every record in it, which
     spares the checks that would otherwise find it out one record at a time."""
 
@@ -138,7 +138,7 @@ _MODEL = attrgetter("model")
 _YEAR = attrgetter("ts.year")
 
 
-class Batch(NamedTuple):
+class Batch(msgspec.Struct, frozen=True):
     """Valid records in line order, with what folding them whole needs to know: the earliest and
     latest `ts`, and whether any has a cost_usd (most batches have none, which spares a pass over
     every group)."""

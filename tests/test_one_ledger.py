@@ -271,6 +271,11 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     year = date_range(dt.date(2025, 10, 1), dt.date(2025, 12, 31))
     one_call_a_day(logs, year)
     assert cold(logs, cache).usage(year) == cold(logs).usage(year)
+
+    def kept(span: str) -> bytes | None:
+        return next((entry.read_bytes() for entry in cache.glob(f"folds/*/month-{span}.msgpack")), None)
+
+    last_block = kept("2025-12-25..2025-12-31")
     with (logs / "2025-12-31.jsonl").open("ab") as handle:
         handle.write(line("2025-12-31T11:00:00Z", 5, call_id="late"))
     warm = cold(logs, cache)
@@ -280,15 +285,18 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     # that may hold a later line of one of those calls (from the 21st).
     assert warm.counters["files_loaded"] == 10
     # December holds the newest file: it is logged to, so only its blocks are kept while they change,
-    # and it is kept whole once a run finds them all cached, as November was on this run.
-    def kept_whole(month: str) -> bool:
-        return any(cache.glob(f"folds/*/month-{month}.msgpack"))
-
-    assert kept_whole("2025-11") and not kept_whole("2025-12")
+    # and not the block whose file grew on this run (it will have grown again by the next one); a run
+    # that finds nothing grown keeps that block, and the next keeps December whole, as November was.
+    assert kept("2025-11") and kept("2025-12-17..2025-12-24") and not kept("2025-12")
+    assert kept("2025-12-25..2025-12-31") == last_block, "not rewritten on a run whose file grew"
     again = cold(logs, cache)
     assert again.usage(year) == warm.usage(year)
-    assert again.counters["files_loaded"] == 0, "every month and block now comes whole from the cache"
-    assert kept_whole("2025-12")
+    assert again.counters["files_loaded"] == 11 and again.counters["files_continued"] == 0
+    assert kept("2025-12-25..2025-12-31") != last_block and not kept("2025-12")
+    settled = cold(logs, cache)
+    assert settled.usage(year) == warm.usage(year)
+    assert settled.counters["files_loaded"] == 0, "every month and block now comes whole from the cache"
+    assert kept("2025-12")
 
 
 def test_unit_ids_from_cached_months_and_blocks_count_as_when_read(tmp_path: Path) -> None:

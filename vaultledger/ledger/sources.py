@@ -31,6 +31,7 @@ class FoldSource(msgspec.Struct, eq=False):
     progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
     counters: Counter[str] = msgspec.field(default_factory=Counter)  # what reading cost: files folded, pools started
     folds: Callable[[Path], FileFold] | None = None  # instead of the cache and workers (watch mode)
+    grown: set[Path] = msgspec.field(default_factory=set)  # files read on from their kept folds: being logged to
     _keys: dict[GroupKey, GroupKey] = msgspec.field(default_factory=dict)
 
     def known_folds(self, logs: Sequence[LogFile], signatures: dict[Path, Signature | None]) -> dict[Path, FileFold]:
@@ -50,6 +51,7 @@ class FoldSource(msgspec.Struct, eq=False):
                 if fold is None:
                     continue
                 self.counters["files_continued"] += 1
+                self.grown.add(log.path)
                 cache.store(log.path, signatures[log.path], fold)
             if fold is not None:
                 found[log.path] = fold

@@ -37,6 +37,7 @@ class SpanCache(msgspec.Struct):
     day_parts: Callable[[dt.date, dt.date], list[Usage]]  # the folded days' usage, unmerged
     newest_day: dt.date | None = None  # of the newest log file: its month is the one being logged to
     read_signatures: dict[Path, Signature | None] = {}  # of the files the ledger read, as they were then
+    grown: set[Path] = set()  # files that grew since their folds were kept: being logged to
     _taken: dict[Path, Signature | None] = {}  # each file's signature, as first taken
 
     def usage(self, period: Period) -> Usage:
@@ -130,8 +131,10 @@ class SpanCache(msgspec.Struct):
 
     def stored(self, span: Period, found: SpanLookup, usage: Usage) -> Usage:
         """`usage`, kept as the span's, valid while its files are as `found` saw them (and kept only
-        when every one of its files' read stats is known)."""
-        if any(log.path not in self.file_stats for log in found.files):
+        when every one of its files' read stats is known). Not kept on a run in which one of its files
+        grew: that file is being logged to and will have grown again by the next run, which would
+        find the entry stale (creating it costs more than the next run saves)."""
+        if any(log.path not in self.file_stats or log.path in self.grown for log in found.files):
             return usage
         file_stats = [(log.path, *self.file_stats[log.path]) for log in found.files]
         self.cache.store_month(span.key, found.signatures, usage, file_stats)

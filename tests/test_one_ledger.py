@@ -299,6 +299,24 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     assert kept("2025-12")
 
 
+def test_a_file_being_logged_to_has_its_pairs_compared_again_rather_than_kept(tmp_path: Path) -> None:
+    """Whether the newest file shares an id with its neighbours is worked out again on each run in
+    which it grew (from the ids' digests), not rewritten into the month's verdicts every time."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    span = date_range(dt.date(2025, 11, 1), dt.date(2025, 12, 31))
+    one_call_a_day(logs, span)
+    cold(logs, cache).usage(span)
+    kept = []
+    for n in range(3):
+        with (logs / "2025-12-31.jsonl").open("ab") as handle:
+            handle.write(line("2025-12-31T11:00:00Z", 5, call_id=f"late-{n}"))
+        warm = cold(logs, cache)
+        assert warm.usage(span) == cold(logs).usage(span)
+        assert warm.counters["files_continued"] == 1 and warm.counters["pairs_compared"] == 2
+        kept.append(next(cache.glob("folds/*/verdicts-2025-12.msgpack")).read_bytes())
+    assert kept[0] == kept[1] == kept[2]
+
+
 def test_unit_ids_from_cached_months_and_blocks_count_as_when_read(tmp_path: Path) -> None:
     """Cached spans keep unit ids undecoded; a report that needs them (cost per unit) must count each
     distinct id once across months, blocks and files, cold, warm and after an append."""

@@ -87,8 +87,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         scan.finish()
         if cache:
             cache.flush()
-            listing = self.listing()
-            cache.verdicts.store(self.signatures, self._verdicts, listing[-1].day if listing else None)
+            cache.verdicts.store(self.signatures, self._verdicts, self.source.grown)
         groups = connected_groups(scan.links, self.joined)
         if groups:
             self._fold_groups_jointly(groups)

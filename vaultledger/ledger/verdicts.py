@@ -4,8 +4,7 @@ warm run compares only the pairs a new or changed file is in."""
 # Annotations are plain expressions here (no `from __future__ import annotations`): msgspec would
 # compile each field's annotation string into a ForwardRef on first use, milliseconds of every run.
 
-import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from pathlib import Path
 
 import msgspec
@@ -49,19 +48,18 @@ class VerdictCache:
         return found
 
     def store(self, signatures: dict[Path, Signature | None], verdicts: dict[frozenset[Path], bool],
-              newest_day: dt.date | None = None) -> None:
+              grown: Set[Path] = frozenset()) -> None:
         """Keep the verdicts on pairs of these files (as they are now); those on other files stay.
 
         A pair is kept in the file of its earlier file's month, so a run that changed this month's
-        files rewrites this month's verdicts only. Pairs with a file of `newest_day` (the folder's
-        newest, being logged to) are not kept: that file grows on nearly every run, and comparing
-        it again costs less than rewriting the month's verdicts each time."""
+        files rewrites this month's verdicts only. Pairs with a file that grew on this run (being
+        logged to) are not kept: it will have grown again by the next run, and comparing it again
+        then costs less than rewriting the month's verdicts each time."""
         mine = {str(path) for path in signatures}
         known = _known_signatures(signatures)
-        growing = newest_day.isoformat() if newest_day else None
         fresh: dict[str, set[_CachedVerdict]] = {}
         for pair, shared in verdicts.items():
-            if pair <= known.keys() and not any(path.name[:10] == growing for path in pair):
+            if pair <= known.keys() and pair.isdisjoint(grown):
                 first, second = sorted(pair)
                 fresh.setdefault(first.name[:7], set()).add(
                     _CachedVerdict(str(first), known[first], str(second), known[second], shared))

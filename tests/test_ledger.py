@@ -172,7 +172,9 @@ def test_cache_gives_the_same_numbers_and_never_serves_a_changed_file(logs_dir: 
     cold = totals(Ledger(logs_dir, "UTC", book(), cache))
     warm = totals(Ledger(logs_dir, "UTC", book(), cache))
     assert cold.groups == uncached.groups == warm.groups and cold.units == warm.units
-    assert len(list((cache / "folds").rglob("*.jsonl.msgpack"))) == 20
+    # The newest days' folds in files of their own, the month's others in its pack.
+    assert len(list((cache / "folds").rglob("*.jsonl.msgpack"))) == 5
+    assert len(list((cache / "folds").rglob("folds-2026-03.msgpack"))) == 1
     assert len(list((cache / "folds").rglob("month-2026-03.msgpack"))) == 1
 
     grown = logs_dir / "2026-03-05.jsonl"

@@ -19,6 +19,10 @@ import msgspec
 from vaultledger._fs import atomic_write_bytes
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, file_day
 
+# A read of fewer files than this keeps each fold in an entry of its own: adding them to their
+# month's pack would rewrite the pack.
+PACK_MIN_FILES = 8
+
 _map_entries = False
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import msgspec
 
 from vaultledger.ledger.cache import FileFold, FoldCache, Signature, decode_fold, file_signature
-from vaultledger.ledger.entries import near_the_newest
+from vaultledger.ledger.entries import PACK_MIN_FILES, near_the_newest
 from vaultledger.ledger.files import LogFile
 from vaultledger.ledger.fold import continue_fold, fold_log_file
 from vaultledger.ledger.parallel import fold_in_workers, worth_parallel
@@ -81,9 +81,15 @@ class FoldSource(msgspec.Struct, eq=False):
         sizes = [_size(path) for path in paths]
         with self.progress(sum(sizes)) as advance:
             if not (self.parallel and worth_parallel(len(paths), sum(sizes))):
-                for path, size in zip(paths, sizes):
+                # A bulk read packs as the workers' does; a few files keep entries of their own (adding
+                # them to a pack would rewrite it).
+                apart = near_the_newest(paths) if len(paths) >= PACK_MIN_FILES else [True] * len(paths)
+                for path, size, alone in zip(paths, sizes, apart):
                     self.counters["files_folded"] += 1
-                    yield fold_log_file(path, self.book, self.tz), None, [], False
+                    fold = fold_log_file(path, self.book, self.tz)
+                    if not alone:
+                        fold.encoded_digests = b""  # as the workers leave them (see near_the_newest)
+                    yield fold, None, [], not alone
                     advance(size)
                 return
             self.counters["pools_started"] += 1

@@ -299,20 +299,26 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     assert kept("2025-12")
 
 
-def test_a_file_being_logged_to_has_its_pairs_compared_again_rather_than_kept(tmp_path: Path) -> None:
+@pytest.mark.parametrize("retried", [False, True], ids=["new calls", "a retried call (read whole)"])
+def test_a_file_being_logged_to_has_its_pairs_compared_again_rather_than_kept(tmp_path: Path, retried: bool) -> None:
     """Whether the newest file shares an id with its neighbours is worked out again on each run in
-    which it grew (from the ids' digests), not rewritten into the month's verdicts every time."""
+    which it changed (from the ids' digests), not rewritten into the month's verdicts every time;
+    also when a line repeating one of its ids makes it read whole rather than read on."""
     logs, cache = tmp_path / "logs", tmp_path / "cache"
     span = date_range(dt.date(2025, 11, 1), dt.date(2025, 12, 31))
     one_call_a_day(logs, span)
+    if retried:
+        with (logs / "2025-12-31.jsonl").open("ab") as handle:
+            handle.write(line("2025-12-31T10:00:00Z", 4, call_id="retried"))
     cold(logs, cache).usage(span)
     kept = []
     for n in range(3):
         with (logs / "2025-12-31.jsonl").open("ab") as handle:
-            handle.write(line("2025-12-31T11:00:00Z", 5, call_id=f"late-{n}"))
+            handle.write(line("2025-12-31T11:00:00Z", 5 + n, call_id="retried" if retried else f"late-{n}"))
         warm = cold(logs, cache)
         assert warm.usage(span) == cold(logs).usage(span)
-        assert warm.counters["files_continued"] == 1 and warm.counters["pairs_compared"] == 2
+        assert warm.counters["files_folded" if retried else "files_continued"] == 1
+        assert warm.counters["pairs_compared"] == 2
         kept.append(next(cache.glob("folds/*/verdicts-2025-12.msgpack")).read_bytes())
     assert kept[0] == kept[1] == kept[2]
 

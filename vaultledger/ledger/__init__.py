@@ -86,8 +86,8 @@ class Ledger:
         cache = self._cache()
         assert cache is not None
         listing = self._log_files()
-        return SpanCache(cache, self._files_for, self._read.file_stats, self._read_days, self._day_parts,
-                         listing[-1].day if listing else None, self._read.signatures,
+        return SpanCache(cache, self._files_for, self._read.file_stats, self._read.kept_stats, self._read_days,
+                         self._day_parts, listing[-1].day if listing else None, self._read.signatures,
                          self._read.source.grown).usage(period)
 
     def _files_for(self, first: dt.date, last: dt.date) -> list[LogFile]:

@@ -30,6 +30,9 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
     source: FoldSource
     listing: Callable[[], list[LogFile]]  # the logs folder's files
     file_stats: dict[Path, tuple[dt.date, ReadStats]] = {}
+    # Of files whose days a valid cached span covers: exact, joins and all, so they outrank what a read
+    # of the file alone or of part of its joined files finds (SpanCache.lookup fills it).
+    kept_stats: dict[Path, tuple[dt.date, ReadStats]] = {}
     # Each day's parts (one per file that holds calls of that day), merged only when a day is
     # asked for on its own: a period's total merges every part at once, in one pass.
     days: dict[dt.date, list[Usage]] = {}
@@ -43,7 +46,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         return f"<FoldedFiles: {len(self.file_stats)} files read>"
 
     def stats_between(self, first: dt.date, last: dt.date) -> ReadStats:
-        in_order = sorted(self.file_stats.values(), key=lambda item: item[0])
+        in_order = sorted({**self.file_stats, **self.kept_stats}.values(), key=lambda item: item[0])
         return total_stats(stats for day, stats in in_order if first <= day <= last)
 
     def records(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, UsageRecord]]:
@@ -87,7 +90,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         scan.finish()
         if cache:
             cache.flush()
-            cache.verdicts.store(self.signatures, self._verdicts, self.source.grown)
+            cache.verdicts.store(self.signatures, self._verdicts, self.source.grown | newest_day_files(self.listing()))
         groups = connected_groups(scan.links, self.joined)
         if groups:
             self._fold_groups_jointly(groups)
@@ -167,11 +170,15 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
             groups.extend(extra)
 
     def _take(self, log: LogFile, fold: FileFold) -> None:
-        # Stats a cached span gave are the file's within its joins, some with files this read may not reach.
-        self.file_stats.setdefault(log.path, (log.day, fold.stats))
+        self.file_stats[log.path] = (log.day, fold.stats)
         for day, usage in fold.days.items():
             # The fold's own Usage is never changed: kept folds (_edge_folds) still stand for their file.
             self.days.setdefault(day, []).append(usage)
+
+def newest_day_files(listing: Sequence[LogFile]) -> set[Path]:
+    """The files of a listing's newest day: being logged to, even when they were read whole."""
+    return {log.path for log in listing if log.day == listing[-1].day} if listing else set()
+
 
 def _file_order(item: tuple[LogFile, FileFold]) -> tuple[dt.date, str]:
     return item[0].day, item[0].path.name

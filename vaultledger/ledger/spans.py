@@ -32,6 +32,7 @@ class SpanCache(msgspec.Struct):
     cache: FoldCache
     files_for: Callable[[dt.date, dt.date], list[LogFile]]  # the files that can hold a span's calls
     file_stats: dict[Path, tuple[dt.date, ReadStats]]  # the ledger's, told of cached files' problems
+    kept_stats: dict[Path, tuple[dt.date, ReadStats]]  # the ledger's, of files inside valid spans
 
     read_days: Callable[[dt.date, dt.date], None]  # fold the files of these days
     day_parts: Callable[[dt.date, dt.date], list[Usage]]  # the folded days' usage, unmerged
@@ -114,9 +115,9 @@ class SpanCache(msgspec.Struct):
         usage, file_stats = cached
         for path, day, stats in file_stats:  # their problems and duplicates still count in reports
             if span.start <= day <= span.end:
-                # As kept: all its joins are with files of the span's, unchanged since (a fold of the
-                # file alone, made for a neighbouring span, would lose the duplicates of a join).
-                self.file_stats[path] = (day, stats)
+                # Exact: all its joins are with files of the span's, unchanged since (a read of the file
+                # alone, or of part of its joined files, for a neighbouring span would lose duplicates).
+                self.kept_stats[path] = (day, stats)
             else:
                 self.file_stats.setdefault(path, (day, stats))
         return SpanLookup(usage, files, signatures)
@@ -134,9 +135,10 @@ class SpanCache(msgspec.Struct):
         when every one of its files' read stats is known). Not kept on a run in which one of its files
         grew: that file is being logged to and will have grown again by the next run, which would
         find the entry stale (creating it costs more than the next run saves)."""
-        if any(log.path not in self.file_stats or log.path in self.grown for log in found.files):
+        known = {**self.file_stats, **self.kept_stats}
+        if any(log.path not in known or log.path in self.grown for log in found.files):
             return usage
-        file_stats = [(log.path, *self.file_stats[log.path]) for log in found.files]
+        file_stats = [(log.path, *known[log.path]) for log in found.files]
         self.cache.store_month(span.key, found.signatures, usage, file_stats)
         return usage
 

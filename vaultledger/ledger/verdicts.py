@@ -48,18 +48,18 @@ class VerdictCache:
         return found
 
     def store(self, signatures: dict[Path, Signature | None], verdicts: dict[frozenset[Path], bool],
-              grown: Set[Path] = frozenset()) -> None:
+              changing: Set[Path] = frozenset()) -> None:
         """Keep the verdicts on pairs of these files (as they are now); those on other files stay.
 
         A pair is kept in the file of its earlier file's month, so a run that changed this month's
-        files rewrites this month's verdicts only. Pairs with a file that grew on this run (being
-        logged to) are not kept: it will have grown again by the next run, and comparing it again
-        then costs less than rewriting the month's verdicts each time."""
+        files rewrites this month's verdicts only. Pairs with a file in `changing` (being logged to:
+        grown on this run, or of the folder's newest day) are not kept: it will have changed again by
+        the next run, and comparing it again then costs less than rewriting the month's verdicts."""
         mine = {str(path) for path in signatures}
         known = _known_signatures(signatures)
         fresh: dict[str, set[_CachedVerdict]] = {}
         for pair, shared in verdicts.items():
-            if pair <= known.keys() and pair.isdisjoint(grown):
+            if pair <= known.keys() and pair.isdisjoint(changing):
                 first, second = sorted(pair)
                 fresh.setdefault(first.name[:7], set()).add(
                     _CachedVerdict(str(first), known[first], str(second), known[second], shared))

@@ -17,7 +17,7 @@ from conftest import same_days, slow_fold, write_lines
 from vaultledger.ledger.usage import Usage
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.fold import fold_log_file
-from vaultledger.periods import date_range
+from vaultledger.periods import Period, date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
 from vaultledger.ledger import files as reader
 
@@ -352,6 +352,14 @@ def test_a_bulk_read_packs_older_folds_by_month_and_each_still_stands_for_its_fi
     check()
 
 
+def cached_stats_match_a_full_read(logs_dir: Path, cache: Path, period: Period, duplicates: int) -> None:
+    """A cached Ledger's usage and read stats over `period` are an uncached one's, with `duplicates`."""
+    cached, uncached = (Ledger(logs_dir, "UTC", PriceBook([], "UTC"), folder, parallel=False) for folder in (cache, None))
+    assert cached.usage(period) == uncached.usage(period)
+    assert cached.stats_between(period.start, period.end) == uncached.stats_between(period.start, period.end)
+    assert cached.stats_between(period.start, period.end).duplicates == duplicates
+
+
 def test_a_join_kept_in_a_cached_month_keeps_its_duplicate_when_a_neighbouring_block_is_read(
     logs_dir: Path, tmp_path: Path
 ) -> None:
@@ -362,17 +370,9 @@ def test_a_join_kept_in_a_cached_month_keeps_its_duplicate_when_a_neighbouring_b
     write_lines(logs_dir / "2026-01-28.hostb.jsonl", {**random_call(rng, dt.date(2026, 1, 27)), "id": "2026-01-27-1",
                                                        "ts": "2026-01-27T23:30:00Z"})
     period = date_range(dt.date(2026, 1, 1), dt.date(2026, 2, 10))
-    cache = tmp_path / "cache"
-
-    def same_as_uncached() -> None:
-        cached, uncached = (Ledger(logs_dir, "UTC", PriceBook([], "UTC"), folder, parallel=False) for folder in (cache, None))
-        assert cached.usage(period) == uncached.usage(period)
-        assert cached.stats_between(period.start, period.end) == uncached.stats_between(period.start, period.end)
-        assert cached.stats_between(period.start, period.end).duplicates == 1
-
-    same_as_uncached()
+    cached_stats_match_a_full_read(logs_dir, tmp_path / "cache", period, duplicates=1)
     write_lines(logs_dir / "2026-02-06.jsonl", {**random_call(rng, dt.date(2026, 2, 6)), "id": "new"})
-    same_as_uncached()
+    cached_stats_match_a_full_read(logs_dir, tmp_path / "cache", period, duplicates=1)
 
 
 def test_a_joint_fold_of_part_of_a_chain_keeps_the_duplicates_a_cached_block_knows(logs_dir: Path, tmp_path: Path) -> None:
@@ -390,17 +390,9 @@ def test_a_joint_fold_of_part_of_a_chain_keeps_the_duplicates_a_cached_block_kno
     write_lines(logs_dir / "2026-02-05.jsonl", call("2026-02-04T11:00:00Z", "X"), call("2026-02-05T12:00:00Z", "Y"))
     write_lines(logs_dir / "2026-02-06.jsonl", call("2026-02-05T12:00:00Z", "Y"))
     february = date_range(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
-    cache = tmp_path / "cache"
-
-    def same_as_uncached() -> None:
-        cached, uncached = (Ledger(logs_dir, "UTC", PriceBook([], "UTC"), folder, parallel=False) for folder in (cache, None))
-        assert cached.usage(february) == uncached.usage(february)
-        assert cached.stats_between(february.start, february.end) == uncached.stats_between(february.start, february.end)
-        assert cached.stats_between(february.start, february.end).duplicates == 2
-
-    same_as_uncached()
+    cached_stats_match_a_full_read(logs_dir, tmp_path / "cache", february, duplicates=2)
     write_lines(logs_dir / "2026-02-14.jsonl", call("2026-02-14T10:30:00Z", "late"))
-    same_as_uncached()
+    cached_stats_match_a_full_read(logs_dir, tmp_path / "cache", february, duplicates=2)
 
 
 def test_a_cache_made_under_other_prices_or_zone_is_not_used(logs_dir: Path, tmp_path: Path) -> None:

@@ -282,7 +282,8 @@ def continue_fold(path: Path, fold: FileFold, book: PriceBook, tz: str) -> FileF
     # The digests of the ids it had stay valid: only the new ids' are worked out (if it had any).
     digests = fold.encoded_digests if fold.encoded_digests or not ids else None
     fresh: list[str] = []
-    if not _fold_on(path, folder, position, ids, stats, fresh) or stats.truncated_files:
+    listed = fresh if digests is not None else None  # without kept digests, all are digested on store
+    if not _fold_on(path, folder, position, ids, stats, listed) or stats.truncated_files:
         return None
     if not stats.lines:
         fold.stats.partial_lines = stats.partial_lines  # no complete line arrived: the same fold

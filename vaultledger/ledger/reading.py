@@ -175,6 +175,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
             # The fold's own Usage is never changed: kept folds (_edge_folds) still stand for their file.
             self.days.setdefault(day, []).append(usage)
 
+
 def newest_day_files(listing: Sequence[LogFile]) -> set[Path]:
     """The files of a listing's newest day: being logged to, even when they were read whole."""
     return {log.path for log in listing if log.day == listing[-1].day} if listing else set()

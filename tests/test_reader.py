@@ -17,7 +17,7 @@ from vaultledger.ledger import Ledger
 from vaultledger.ledger.fold import fold_log_file
 from vaultledger.periods import day_of
 from vaultledger.pricing import PriceBook
-from vaultledger.record import RecordFields, normalise_provider
+from vaultledger.record import RecordFields, has_parts, normalise_provider
 from vaultledger.record.batch import _BatchDecoder
 from vaultledger.ledger.files import BOM, ReadStats, files_for_days, list_log_files, read_file
 
@@ -269,6 +269,8 @@ def test_batches_decode_the_same_after_the_key_values_are_learned() -> None:
     extras = {  # round from which each turns up now and then
         ',"cost_usd":null': 2, ',"cost_usd":0': 12, ',"cost_usd":0.25': 14,
         ',"cache_write_tokens":0': 3, ',"cache_write_tokens":2': 17, ',"reasoning_tokens":1': 21,
+        ',"attrs":null': 4, ',"web_search_requests":0': 5, ',"attrs":{"k":1}': 19, ',"web_search_requests":2': 27,
+        ',"input_audio_tokens":3': 33,
     }
     learned = 0
     for round_ in range(40):
@@ -288,10 +290,15 @@ def test_batches_decode_the_same_after_the_key_values_are_learned() -> None:
         (got, known), want = decoder.decode(text), plain.decode(text)
         assert [msgspec.structs.asdict(record) for record in got] == [msgspec.structs.asdict(record) for record in want]
         learned += type(got[0]) is not RecordFields
-        if 1 <= round_ < 7:  # learned, and neither a tier, a tag, a cost nor a cache write seen yet
+        if 1 <= round_ < 7:  # learned, and neither a tier, a tag, a cost, attrs nor an optional count seen yet
             assert known.no_costs and known.normal_providers and known.named_models
+            assert known.no_extras and known.no_attrs
         if known.no_costs:
             assert all(record.cost_usd is None for record in want)
+        if known.no_extras:
+            assert not any(has_parts(record) or record.web_search_requests for record in want)
+        if known.no_attrs:
+            assert all(record.attrs is None for record in want)
         if known.normal_providers:
             assert all(normalise_provider(record.provider) == record.provider for record in want)
         if known.named_models:
@@ -329,6 +336,7 @@ def test_a_cost_of_zero_is_learned_as_a_cost() -> None:
     ({"cost_usd": -1}, "negative cost"),
     ({"cache_write_tokens": 600, "cache_read_tokens": 500}, "cache reads and writes above input"),
     ({"reasoning_tokens": 9}, "reasoning above output"),
+    ({"input_audio_tokens": 2000}, "a part above its whole"),
 ])
 def test_what_the_learned_decoder_vouches_for_is_still_checked_when_it_stops_holding(
     fields: dict, why: str, monkeypatch: pytest.MonkeyPatch

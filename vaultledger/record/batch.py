@@ -14,8 +14,8 @@ from typing import Any, Literal, get_type_hints
 import msgspec
 
 from vaultledger.record import (
-    FIRST_YEAR, LAST_YEAR, NORMAL_PROVIDER_SPELLINGS, RecordFields, cost_usd_of, has_parts, normal_provider,
-    normalise_provider, provider_of, sane_cost, subset_problem, ts_of,
+    FIRST_YEAR, LAST_YEAR, NORMAL_PROVIDER_SPELLINGS, PART_FIELDS, RecordFields, cost_usd_of, has_parts,
+    normal_provider, normalise_provider, provider_of, sane_cost, subset_problem, ts_of,
 )
 
 class Known(msgspec.Struct, frozen=True):  # Structs: a NamedTuple class costs 0.3 ms to make
@@ -25,6 +25,8 @@ class Known(msgspec.Struct, frozen=True):  # Structs: a NamedTuple class costs 0
     no_costs: bool = False  # no cost_usd
     normal_providers: bool = False  # every provider already in its normal form
     named_models: bool = False  # no model is blank
+    no_extras: bool = False  # no part counts and no web searches (SPEC §1's optional counts)
+    no_attrs: bool = False
 
 
 NOTHING_KNOWN = Known()
@@ -36,7 +38,7 @@ class _BatchDecoder:
     Once learned, those fields decode as Literals: msgspec then hands out one shared str per
     value instead of a new one per record, which saves the allocation and makes grouping hash
     each value once. Fields never seen set (cost_usd, service_tier, tags) decode as that one
-    value, so batches need not be scanned for them.
+    value, so batches need not be scanned for them; so do the optional counts (as 0) and attrs.
     A value not seen before fails that decoder, and the batch is decoded again with the plain
     types, which are always the authority on what is valid.
     """
@@ -78,6 +80,10 @@ class _BatchDecoder:
         seen = self._seen | ({"tags"} if any(map(attrgetter("tags"), records)) else set())
         if costs.count(None) != len(costs):  # a cost_usd of 0 is set too
             seen |= {"cost_usd"}
+        if any(has_parts(record) or record.web_search_requests for record in records):
+            seen |= {"extras"}
+        if any(record.attrs is not None for record in records):
+            seen |= {"attrs"}
         if known == self._known and seen == self._seen and self._literal is not None:
             return
         self._relearns += 1
@@ -91,6 +97,10 @@ class _BatchDecoder:
             fields.append(("tags", tuple[()], ()))
         if "cost_usd" not in seen:
             fields.append(("cost_usd", None, None))
+        if "extras" not in seen:
+            fields += [(name, Literal[0], 0) for name in _EXTRA_FIELDS]
+        if "attrs" not in seen:
+            fields.append(("attrs", None, None))
         # Every field declared anew rather than inherited from RecordFields: reading an inherited
         # field checks the record's class against the field's owner, a cost paid on every read.
         # The records have RecordFields' fields and checks, though not its class.
@@ -100,6 +110,8 @@ class _BatchDecoder:
         types = dict(field[:2] for field in fields)
         guarantees = Known(
             no_costs="cost_usd" not in seen,
+            no_extras="extras" not in seen,
+            no_attrs="attrs" not in seen,
             # Literals never admit a blank provider or model (see _literal_type).
             normal_providers=types["provider"] is not _field_types()["provider"]
             and all(normalise_provider(name) == name for name in known["provider"] if name.strip()),
@@ -133,6 +145,7 @@ def _field_types() -> dict[str, Any]:
     return get_type_hints(RecordFields, include_extras=True)
 
 
+_EXTRA_FIELDS = (*PART_FIELDS, "web_search_requests")
 _batch_decoder = _BatchDecoder()
 _MODEL = attrgetter("model")
 _YEAR = attrgetter("ts.year")
@@ -175,7 +188,7 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
         return None
     if not records:
         return Batch(records)
-    span = _checked_span(records)
+    span = _checked_span(records, known)
     if span is None:
         return None
     earliest, latest, has_voids, has_extras, has_attrs, largest = span
@@ -202,15 +215,19 @@ def parse_batch(text: bytes | bytearray) -> Batch | None:
     return Batch(records, earliest, latest, has_costs, has_voids, has_extras, has_attrs, largest)
 
 
-def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime, bool, bool, bool, int] | None:
+def _checked_span(
+    records: list[RecordFields], known: Known = NOTHING_KNOWN
+) -> tuple[dt.datetime, dt.datetime, bool, bool, bool, int] | None:
     """The earliest and latest `ts` of the records, whether any is a void line, whether any
     carries a part count or web searches, whether any has attrs, and the biggest call's input +
     output tokens, if every ts has an offset and every call's token subsets fit in their totals
     (as UsageRecord checks one call); else None.
 
     A plain loop: CPython reads a struct's fields in a loop for a fraction of what a C-level
-    map(attrgetter) costs per value, and one pass touches each record once.
+    map(attrgetter) costs per value, and one pass touches each record once. What `known` rules
+    out is not read at all: the optional counts' reads were half of the loop.
     """
+    maybe_extras, maybe_attrs = not known.no_extras, not known.no_attrs
     earliest = latest = records[0].ts
     voids = extras = attrs = False
     largest = 0
@@ -230,10 +247,10 @@ def _checked_span(records: list[RecordFields]) -> tuple[dt.datetime, dt.datetime
                 if not record.id:
                     return None
                 voids = True
-            if record.attrs is not None:
+            if maybe_attrs and record.attrs is not None:
                 attrs = True
             # has_parts and web searches, inlined: a call per record cost a tenth of this loop.
-            if (record.cache_write_1h_tokens or record.input_audio_tokens or record.input_image_tokens
+            if maybe_extras and (record.cache_write_1h_tokens or record.input_audio_tokens or record.input_image_tokens
                     or record.input_video_tokens or record.cache_read_audio_tokens or record.output_audio_tokens
                     or record.output_image_tokens or record.web_search_requests):
                 if subset_problem(record):

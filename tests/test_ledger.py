@@ -74,6 +74,10 @@ def test_batch_fold_equals_call_by_call_fold(logs_dir: Path, seed: int, with_dup
     if not with_duplicates:
         for index, call in enumerate(calls):
             call.pop("id", None) if index % 2 else call.update(id=f"unique-{index}")
+    for call in rng.sample(calls, 40):  # optional counts and attrs, in a few calls of a batch
+        call.update(web_search_requests=rng.randrange(1, 4), input_audio_tokens=rng.randrange(call["input_tokens"] + 1))
+        if rng.random() < 0.5:
+            call["attrs"] = {"provider_guessed": True}
     lines = [json.dumps(call) for call in calls]
     lines.insert(rng.randrange(len(lines)), '{"broken": ')
     path = write_lines(logs_dir / f"{day}.jsonl", *lines)

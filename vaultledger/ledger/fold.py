@@ -9,6 +9,7 @@ import datetime as dt
 import zoneinfo
 from decimal import Decimal
 from collections.abc import Iterable, Sequence
+from functools import partial
 from itertools import repeat
 from operator import add, attrgetter, methodcaller
 from pathlib import Path
@@ -20,7 +21,8 @@ from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadPosition, ReadStats, co
 from vaultledger.ledger.usage import (
     LARGE_CALL_COST, GroupKey, LargeCall, Sums, Usage, group_key, is_large, merge_days,
 )
-from vaultledger.ledger.pricer import GroupPricer
+from vaultledger.ledger.groups import GroupCalls, group_calls
+from vaultledger.ledger.pricer import GroupPricer, Members
 from vaultledger.pricing import PriceBook
 from vaultledger.record import RecordFields, UsageRecord
 from vaultledger.record.batch import Batch
@@ -28,7 +30,6 @@ from vaultledger.record.batch import Batch
 _TS = attrgetter("ts")
 _INPUT = attrgetter("input_tokens")
 _OUTPUT = attrgetter("output_tokens")
-_ID = attrgetter("id")
 _DATE = methodcaller("date")
 _ANY_BATCH = Batch([])  # records added one by one: nothing known about them
 # A batch spanning more days than this (a file not named for a day) finds each call's day on its own.
@@ -64,7 +65,8 @@ class DayFolder:
                      record.cache_write_tokens, record.reasoning_tokens)
         added.add_extras(record)
         units = {record.unit_id} if record.unit_id else set()
-        self._add_group(day, self.usage_of(day), group_key(record), [record], added, units)
+        self._add_group(day, self.usage_of(day), group_key(record), partial(list, (record,)), added, units,
+                        record.input_tokens)
         if record.input_tokens + record.output_tokens > self.large_from or record.cost_usd is not None:
             _keep_large(self, [record])
         if record.attrs is not None:
@@ -98,17 +100,19 @@ class DayFolder:
             midnight, numbers = None, repeat(0)
         else:
             midnight, numbers = self._day_numbers(batch, first_day, last_day)
-        groups, with_id = _group_calls(records, midnight, numbers, set() if ids is None else ids)
-        for (number, *fields), (members, inputs, outputs, cache_reads, cache_writes, reasoning, units) in groups.items():
-            day = first_day + dt.timedelta(days=number) if number else first_day
-            added = Sums(len(members), inputs, outputs, cache_reads, cache_writes, reasoning)
-            if batch.has_extras:
-                for member in members:
-                    added.add_extras(member)
-            self._add_group(day, self.usage_of(day), self.key_of(tuple(fields)), members, added, units)
+        groups, with_id = group_calls(records, midnight, numbers, set() if ids is None else ids)
         largest = batch.largest_call
         if largest is None:
             largest = max(map(add, map(_INPUT, records), map(_OUTPUT, records)))
+        members = GroupCalls(records, midnight, numbers)
+        for group, (calls, inputs, outputs, cache_reads, cache_writes, reasoning, units) in groups.items():
+            day = first_day + dt.timedelta(days=group[0]) if group[0] else first_day
+            added = Sums(calls, inputs, outputs, cache_reads, cache_writes, reasoning)
+            of_group = partial(members.of, group)
+            if batch.has_extras:
+                for member in of_group():
+                    added.add_extras(member)
+            self._add_group(day, self.usage_of(day), self.key_of(group[1:]), of_group, added, units, largest)
         if batch.has_costs or largest > self.large_from:
             _keep_large(self, records)  # rare: a batch with a call that may be an outlier
         if batch.has_attrs:
@@ -169,9 +173,9 @@ class DayFolder:
         return usage
 
     def _add_group(
-        self, day: dt.date, usage: Usage, key: GroupKey, records: Sequence[RecordFields], added: Sums, units: set[str],
+        self, day: dt.date, usage: Usage, key: GroupKey, members: Members, added: Sums, units: set[str], largest: int,
     ) -> None:
-        """Calls that share a local day and a group key, with their token sums and unit ids."""
+        """Calls that share a local day and a group key: their sums, unit ids and a bound on their input tokens."""
         sums = usage.groups.get(key)
         if sums is None:
             sums = usage.groups[key] = added  # the usual case in a batch: a group's first calls
@@ -179,7 +183,7 @@ class DayFolder:
             sums.add(added)
         if units:
             usage.units.setdefault(key.use_case or "", set()).update(units)
-        self.pricer.price(day, key, sums, records, added, self._batch.has_costs)
+        self.pricer.price(day, key, sums, members, added, self._batch.has_costs, largest)
 
     def finish(self) -> dict[dt.date, Usage]:
         """Apply the pending linear prices and hand over the days."""
@@ -206,43 +210,6 @@ def _keep_large(folder: DayFolder, records: Sequence[RecordFields]) -> None:
         if is_large(tokens, cost):
             day = record.ts.astimezone(folder.zone).date()
             folder.usage_of(day).large_calls.append(LargeCall(record.provider, record.id, day, record.model, tokens, cost))
-
-
-def _group_calls(
-    records: Sequence[RecordFields], midnight: dt.datetime | None, day_numbers: Iterable[int], ids: set[str]
-) -> tuple[dict[tuple, list], int]:
-    """The records by (day number, provider, model, tier, project, use case, app, tags), each
-    group as [records, input, output, cache read, cache write and reasoning tokens, unit ids];
-    their ids go into `ids`, and how many carry one is returned too. A call's day number is
-    its `day_numbers` entry, or 1 if at or after `midnight`.
-
-    One plain loop: CPython reads a struct's field in a loop for a fraction of what a C-level
-    map(attrgetter) costs per value, and a single pass touches each record once rather than
-    once per field, which keeps a batch's records in cache.
-    """
-    groups: dict[tuple, list] = {}
-    for record, number in zip(records, day_numbers):
-        if midnight is not None and record.ts >= midnight:
-            number = 1
-        key = (number, record.provider, record.model, record.service_tier, record.project, record.use_case,
-               record.app, record.tags)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = [[], 0, 0, 0, 0, 0, set()]
-        group[0].append(record)
-        group[1] += record.input_tokens
-        group[2] += record.output_tokens
-        group[3] += record.cache_read_tokens
-        if record.cache_write_tokens:  # mostly 0: skipping beats making a new int for the same sum
-            group[4] += record.cache_write_tokens
-        if record.reasoning_tokens:
-            group[5] += record.reasoning_tokens
-        if record.unit_id:
-            group[6].add(record.unit_id)
-    # The ids at C level: a set.add call per record cost more than the rest of an id's handling.
-    found = list(filter(None, map(_ID, records)))
-    ids.update(found)
-    return groups, len(found)
 
 
 def candidate_tokens(book: PriceBook) -> int:

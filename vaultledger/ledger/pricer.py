@@ -9,14 +9,18 @@ whose price stands in for a tier the price data has no price for are counted as 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import partial
 
 from vaultledger.ledger.usage import GroupKey, Sums, Usage
 from vaultledger.pricing import VARIES, Price, PriceBook
 from vaultledger.record import RecordFields, cost_usd_of, input_tokens_of
 
 _UNKNOWN = object()
+
+
+Members = Callable[[], Sequence[RecordFields]]  # a group's calls, sorted out only when a price needs them
 
 
 class GroupPricer:
@@ -31,19 +35,21 @@ class GroupPricer:
         self._day_prices: dict[tuple[str, str, str | None, dt.date], object] = {}
 
     def price(
-        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], added: Sums, has_costs: bool
+        self, day: dt.date, key: GroupKey, sums: Sums, members: Members, added: Sums, has_costs: bool, largest: int,
     ) -> None:
-        """Add the cost of `records` (whose sums are `added`, already in `sums`) to `sums`, now or at `finish`."""
+        """Add the cost of a group's calls (whose sums are `added`, already in `sums`) to `sums`, now or at
+        `finish`. `largest` bounds their input tokens: below a price's first tier, the calls themselves are
+        never asked for."""
         price_key = (key.provider, key.model, key.service_tier, day)
         price = self._day_prices.get(price_key, _UNKNOWN)
         if price is _UNKNOWN:
             price = self._day_prices[price_key] = self.book.price_for_day(*price_key)
         if has_costs or price is VARIES:
-            self._price_mixed(day, key, sums, records, price, added, has_costs)
+            self._price_mixed(day, key, sums, members(), price, added, has_costs)
         elif price is None:
             sums.unpriced_calls += added.calls
         else:
-            self._price_records(day, key, sums, records, price, added)  # type: ignore[arg-type]
+            self._price_records(day, key, sums, members, price, added, largest)  # type: ignore[arg-type]
 
     def finish(self, days: dict[dt.date, Usage]) -> None:
         for (day, key, _), (price, counts) in self._linear.items():
@@ -64,23 +70,25 @@ class GroupPricer:
         if price is VARIES:
             for record in records:
                 price_now = self.book.price_for(record.provider, record.model, record.ts, record.service_tier)
-                self._price_records(day, key, sums, [record], price_now, None)
+                self._price_records(day, key, sums, partial(list, (record,)), price_now, None, record.input_tokens)
         else:
             whole = added if len(records) == added.calls else None
-            self._price_records(day, key, sums, records, price, whole)  # type: ignore[arg-type]
+            largest = max(map(input_tokens_of, records))
+            self._price_records(day, key, sums, partial(list, records), price, whole, largest)  # type: ignore[arg-type]
 
     def _price_records(
-        self, day: dt.date, key: GroupKey, sums: Sums, records: Sequence[RecordFields], price: Price | None,
-        summed: Sums | None,
+        self, day: dt.date, key: GroupKey, sums: Sums, members: Members, price: Price | None, summed: Sums | None,
+        largest: int,
     ) -> None:
         """Price calls under one price; `summed` holds their token sums when already computed."""
         if price is None:
-            sums.unpriced_calls += len(records)
+            sums.unpriced_calls += len(members())
             return
+        records: Sequence[RecordFields] | None = None
         if price.fallback_tier is not None:
-            sums.tier_fallback_calls += len(records)
+            sums.tier_fallback_calls += summed.calls if summed is not None else len(records := members())
         tier = price.tiered_from
-        if tier is not None and max(map(input_tokens_of, records)) >= tier:
+        if tier is not None and largest >= tier and max(map(input_tokens_of, records := members())) >= tier:
             for record in records:
                 if record.input_tokens >= tier:
                     sums.cost += price.cost_of(record)
@@ -89,9 +97,9 @@ class GroupPricer:
         if pending is None:
             tokens = summed.copy() if summed is not None else Sums()
             if summed is None:
-                tokens.add_records(records)
+                tokens.add_records(records if records is not None else members())
             self._linear[(day, key, id(price))] = (price, tokens)
         elif summed is None:
-            pending[1].add_records(records)
+            pending[1].add_records(records if records is not None else members())
         else:
             pending[1].add(summed)  # only its tokens and calls are used

@@ -107,3 +107,27 @@ def test_importing_the_read_side_does_not_import_genai_prices(module: str) -> No
     probe = f"import sys, {module}; print('genai_prices' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_loading_the_price_data_leaves_genai_prices_whole_for_an_app_that_uses_it() -> None:
+    """vaultledger loads genai-prices' data without the package's own `__init__` (its HTTP updater:
+    httpx and asyncio); an app that then uses genai-prices gets the whole package, the same modules."""
+    probe = (
+        "import sys\nfrom vaultledger.pricing import bundled\nbundled.load_bundled_prices()\n"
+        "print(sorted(m for m in ('httpx2', 'asyncio', 'genai_prices.update_prices') if m in sys.modules))\n"
+        "import genai_prices\nfrom genai_prices import Usage, calc_price\n"
+        "print(calc_price(Usage(input_tokens=10**6), 'gpt-4o-mini', provider_id='openai').total_price)\n"
+        "print(genai_prices.types is bundled.gp, genai_prices.data_snapshot is bundled.data_snapshot,"
+        " genai_prices.__version__ == bundled.GENAI_PRICES_VERSION, 'UpdatePrices' in dir(genai_prices))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "0.150", "True True True True"]
+
+
+def test_an_app_that_imported_genai_prices_first_keeps_its_package() -> None:
+    probe = ("import genai_prices\nfrom vaultledger.pricing import bundled\nbundled.load_bundled_prices()\n"
+             "print(genai_prices.types is bundled.gp, genai_prices.calc_price.__module__)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "genai_prices"]

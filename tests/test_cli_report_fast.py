@@ -97,3 +97,17 @@ def test_a_warm_report_loads_neither_typer_nor_pydantic(logs: Path, tmp_path: Pa
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["totals"]["calls"] == 3
         assert done.stderr.strip().splitlines()[-1] == str(loaded)
+
+
+@pytest.mark.parametrize(("args", "collecting"), [(["report", "--format", "json"], False), (["report", "--help"], True)])
+def test_fast_answers_run_without_the_collector_and_the_typer_app_with_it(
+    args: list[str], collecting: bool, logs: Path, tmp_path: Path
+) -> None:
+    """A fast-path answer exits at once: its objects need no collecting. Whatever typer runs (watch, the
+    dashboard, the MCP server run for hours) collects as usual."""
+    probe = ("import atexit, gc, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
+             "atexit.register(lambda: print('collecting', gc.isenabled(), file=sys.stderr))\nmain()")
+    env = {**os.environ, "VAULTLEDGER_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == f"collecting {collecting}"

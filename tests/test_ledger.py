@@ -616,3 +616,19 @@ def test_duplicate_chains_and_reads_in_any_order(logs_dir: Path, tmp_path: Path,
         q2 = ledger.usage(quarter_of(dt.date(2026, 4, 1))).totals()
         assert (q1.calls, q1.input_tokens, q2.calls, q2.input_tokens) == (3, 1110, 1, 10)
         assert ledger.stats.duplicates == 5
+
+
+def test_workers_collect_even_when_the_process_that_forked_them_does_not(logs_dir: Path) -> None:
+    """The console script's fast paths run without the cyclic collector (they exit at once); the
+    workers they fork fold hundreds of files, so they turn it back on."""
+    import gc
+
+    from vaultledger.ledger.parallel import _start_worker
+
+    gc.disable()
+    try:
+        _start_worker([], "UTC")
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -8,6 +8,7 @@ which is built on first use (`from vaultledger.cli import app` works as before).
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,11 +26,16 @@ APP_HELP = "Know what your LLM usage costs, right inside your Obsidian vault."
 
 def main() -> None:
     """The console script: the fast path when it can answer, else the typer app."""
+    # A fast-path answer makes its objects once and drops them all at exit: the collector's passes over
+    # them (an import alone makes thousands) were 3-4 % of a warm report's instructions. Commands that
+    # run long (watch, the dashboard, the MCP server) get it back before typer takes over.
+    gc.disable()
     from vaultledger.cli.fast import answer_quickly
 
     code = answer_quickly(sys.argv[1:])
     if code is not None:
         exit_at_once(code)
+    gc.enable()
     build_app()()
 
 

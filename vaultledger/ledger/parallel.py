@@ -33,8 +33,10 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
     global _worker_book
     _worker_book = (PriceBook(overrides, tz), tz)
     # Everything inherited from a forked parent is left out of collections: walking it would copy
-    # every page it sits on into this process, which cost a tenth of a year's fold.
+    # every page it sits on into this process, which cost a tenth of a year's fold. Collections run
+    # (a short-lived parent forks with them off), so a worker's memory stays what its files need.
     gc.freeze()
+    gc.enable()
 
 
 # The ids of the last files this worker folded: files usually arrive in day order, so most

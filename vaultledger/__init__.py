@@ -7,7 +7,10 @@
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # every command imports this package first: typing comes later, once needed
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["BudgetExceeded", "UsageRecord", "__version__", "check_budget", "context", "guard", "log_record", "log_usage",

@@ -10,13 +10,15 @@ from __future__ import annotations
 import functools
 import gc
 import sys
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from vaultledger.errors import VaultledgerError
 
+TYPE_CHECKING = False  # typing itself is imported by the command once the collector is off (see main)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, NoReturn
+
     import typer
 
 __all__ = ["app", "fail", "main", "user_errors"]

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 import msgspec
+from msgspec.structs import astuple
 
 from vaultledger.record.tiers import is_known_tier, tier_name
 from vaultledger.record import RecordFields, UsageRecord
@@ -187,6 +188,9 @@ class Usage:
                 self.groups[key] = sums.copy()
             else:
                 mine.add(sums)
+        self._merge_all_but_groups(other)
+
+    def _merge_all_but_groups(self, other: "Usage") -> None:
         self._encoded_units.extend(other._encoded_units)
         self.large_calls.extend(other.large_calls)
         for use_case, units in other._units.items():
@@ -291,8 +295,21 @@ def group_key(record: UsageRecord) -> GroupKey:
 
 
 def merge_days(days: Iterable[Usage]) -> Usage:
-    """One Usage for many days (a new one: none of `days` is changed)."""
+    """One Usage for many days (a new one: none of `days` is changed).
+
+    Each group's sums are gathered first and added up column by column in C: adding them one Sums at
+    a time, field by field, took twice as long (a cold year merges its days into blocks after the
+    workers are done, with nothing else to run alongside)."""
     total = Usage()
+    gathered: dict[GroupKey, list[Sums]] = {}
     for usage in days:
-        total.merge(usage)
+        for key, sums in usage.groups.items():
+            listed = gathered.get(key)
+            if listed is None:
+                gathered[key] = [sums]
+            else:
+                listed.append(sums)
+        total._merge_all_but_groups(usage)
+    total.groups = {key: listed[0].copy() if len(listed) == 1 else Sums(*map(sum, zip(*map(astuple, listed))))
+                    for key, listed in gathered.items()}
     return total

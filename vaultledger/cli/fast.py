@@ -9,6 +9,7 @@ options, and the answers equal to the typer app's.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +88,10 @@ def import_msgspec_lean() -> None:
 def _short_lived(answer: Callable[[dict[str, Any]], int | None], values: dict[str, Any]) -> int | None:
     """`answer(values)` in a process that ends right after: it may read cache entries mapped."""
     import_msgspec_lean()
+    # pydantic loads here only for genai-prices' price data, and would read every installed package's
+    # entry points to find plugins that watch validations (5 ms with 130 packages installed): nothing
+    # in this process has a use for them. A value the user set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from vaultledger.ledger.entries import map_span_entries
 
     map_span_entries()

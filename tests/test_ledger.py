@@ -474,7 +474,7 @@ def test_runs_shrink_at_the_end() -> None:
 
     runs = _runs(365, 2)
     assert [index for run in runs for index in run] == list(range(365))
-    assert len(runs[0]) == 11 and [len(run) for run in runs[-3:]] == [1, 1, 1], "equal runs, then shrinking ones"
+    assert len(runs[0]) == 22 and [len(run) for run in runs[-3:]] == [1, 1, 1], "equal runs, then shrinking ones"
 
 
 def test_objects_an_app_froze_stay_frozen_after_a_parallel_read(logs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

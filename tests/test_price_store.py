@@ -131,3 +131,21 @@ def test_an_app_that_imported_genai_prices_first_keeps_its_package() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "genai_prices"]
+
+
+def test_threads_asking_for_genai_prices_at_once_both_get_the_whole_package() -> None:
+    """The first name only the package's __init__ defines runs it; a second thread asking meanwhile
+    waits for it rather than finding the package half made. dir() sees the whole package too."""
+    probe = (
+        "import threading, time\nfrom vaultledger.pricing import bundled\nbundled.load_bundled_prices()\n"
+        "import genai_prices\nfound, barrier = [], threading.Barrier(3)\n"
+        "def ask(delay):\n    barrier.wait(); time.sleep(delay)\n"
+        "    from genai_prices import calc_price\n    found.append(calc_price.__name__)\n"
+        "threads = [threading.Thread(target=ask, args=(delay,)) for delay in (0, 0.001, 0.002)]\n"
+        "[thread.start() for thread in threads]; [thread.join() for thread in threads]\n"
+        "print(found, 'calc_price' in dir(genai_prices))\n"
+    )
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["['calc_price',", "'calc_price',", "'calc_price']", "True"], done.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from _thread import RLock
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -25,18 +26,34 @@ def _price_data_package() -> None:
     if spec is None or spec.loader is None:
         return  # not installed: the import below says so
     package = importlib.util.module_from_spec(spec)
-    completed = False
+    # Threads asking at once wait for one run of __init__; that run's own imports (`from . import
+    # types`) ask the package too, and are told no, so that importlib imports the submodule instead.
+    completing, running, done = RLock(), False, False
 
     def complete(name: str) -> Any:
-        nonlocal completed
-        if completed:
-            raise AttributeError(f"module 'genai_prices' has no attribute {name!r}")
-        completed = True
-        del package.__dict__["__getattr__"]
-        spec.loader.exec_module(package)  # type: ignore[union-attr]
-        return getattr(package, name)
+        nonlocal running, done
+        with completing:
+            if not done:
+                if running:
+                    raise AttributeError(f"module 'genai_prices' has no attribute {name!r} yet")
+                running = True
+                try:
+                    spec.loader.exec_module(package)  # type: ignore[union-attr]
+                finally:
+                    running = False
+                done = True
+                del package.__dict__["__getattr__"], package.__dict__["__dir__"]
+        try:
+            return package.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module 'genai_prices' has no attribute {name!r}") from None
+
+    def names() -> list[str]:
+        complete("__name__")
+        return sorted(package.__dict__)
 
     package.__getattr__ = complete  # type: ignore[method-assign]
+    package.__dir__ = names  # type: ignore[method-assign]
     sys.modules["genai_prices"] = package
 
 

@@ -181,16 +181,8 @@ class Usage:
             blobs.extend(_decode_blobs(encoded) if isinstance(encoded, msgspec.Raw) else (encoded,))
         return [*blobs, _encode_units(self._units)] if self._units else blobs
 
-    def merge(self, other: "Usage") -> None:
-        for key, sums in other.groups.items():
-            mine = self.groups.get(key)
-            if mine is None:
-                self.groups[key] = sums.copy()
-            else:
-                mine.add(sums)
-        self._merge_all_but_groups(other)
-
     def _merge_all_but_groups(self, other: "Usage") -> None:
+        """Another Usage's unit ids and large calls (merge_days adds up the groups)."""
         self._encoded_units.extend(other._encoded_units)
         self.large_calls.extend(other.large_calls)
         for use_case, units in other._units.items():

@@ -16,6 +16,7 @@ import pytest
 from conftest import same_days, slow_fold, write_lines
 from vaultledger.ledger.usage import Usage
 from vaultledger.ledger import Ledger
+from vaultledger.ledger.duplicates import counted_ids
 from vaultledger.ledger.fold import fold_log_file
 from vaultledger.periods import Period, date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
@@ -302,9 +303,10 @@ def test_a_bulk_read_packs_older_folds_by_month_and_each_still_stands_for_its_fi
     logs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mapped: bool
 ) -> None:
     """Creating hundreds of entry files cost a cold year a tenth of its time: folds read in workers
-    are kept in one pack per month, but the newest days', which later runs continue. A packed fold
-    is served, continued when its file grows, missed when it is damaged or its file replaced; read
-    whole or mapped (as short-lived commands read entries)."""
+    are kept in one pack per month, without their ids, but the newest days', which later runs
+    continue. A packed fold is served, folded whole again when its file grows (it has no ids to tell
+    a repeated one by), missed when it is damaged or its file replaced; read whole or mapped (as
+    short-lived commands read entries)."""
     import vaultledger.ledger.parallel as parallel_module
     from vaultledger.ledger import entries
 
@@ -333,13 +335,16 @@ def test_a_bulk_read_packs_older_folds_by_month_and_each_still_stands_for_its_fi
     packed = logs_dir / "2026-01-15.jsonl"
     kept, fresh = folds.load(packed, file_signature(packed)), fold_log_file(packed, PriceBook(OVERRIDES, "UTC"), "UTC")
     assert kept is not None and (kept.days, kept.stats, kept.resume) == (fresh.days, fresh.stats, fresh.resume)
-    assert kept.id_strings() == fresh.id_strings() and kept.encoded_digests == b""  # old: compared on its ids
+    assert not kept.has_ids and kept.encoded_digests == b"" and fresh.has_ids
+    assert counted_ids(packed, dt.timezone.utc) == fresh.id_strings()  # what a run that must compare it reads
     warm = check()
     assert warm.counters["files_folded"] == 0
-    with packed.open("a", encoding="utf-8") as handle:  # late lines in an old day: continued from its pack
+    with packed.open("a", encoding="utf-8") as handle:  # late lines in an old day
         handle.writelines(json.dumps(random_call(rng, dt.date(2026, 1, 15))) + "\n" for _ in range(3))
-    assert check().counters["files_continued"] == 1
+    grown = check()
+    assert (grown.counters["files_continued"], grown.counters["files_folded"]) == (0, 1)
     assert (folder / f"{packed.name}.msgpack").exists()
+    assert check().counters["files_folded"] == 0  # now kept with its ids, in an entry of its own
     # Then edited in place (same inode and first bytes, longer than the pack's fold read, shorter than
     # its own entry's): folded whole, never read on from the pack's older resume point.
     lines = packed.read_bytes().splitlines(keepends=True)
@@ -354,6 +359,35 @@ def test_a_bulk_read_packs_older_folds_by_month_and_each_still_stands_for_its_fi
     check()
     (folder / "folds-2026-01.msgpack").write_bytes(b"\x00garbage")
     check()
+
+
+def test_a_new_neighbour_of_a_packed_day_is_compared_with_its_ids_read_again(
+    logs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Packs keep no ids: a host file that turns up later for an old day, holding a call of the day
+    before again, is compared with its packed neighbours by reading their files again, and the call
+    counts once; a neighbour that shares nothing stays apart, and a warm run reads nothing again."""
+    import vaultledger.ledger.parallel as parallel_module
+
+    rng = days_of_calls_with_ids(logs_dir, seed=4, days=60, calls=8)
+    monkeypatch.setattr(parallel_module, "PARALLEL_MIN_BYTES", 0)
+    span = date_range(dt.date(2026, 1, 1), dt.date(2026, 3, 1))
+    cache = tmp_path / "cache"
+
+    def check(duplicates: int) -> Ledger:
+        ledger = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache)
+        uncached = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False)
+        assert ledger.usage(span) == uncached.usage(span)
+        assert ledger.stats_between(span.start, span.end) == uncached.stats_between(span.start, span.end)
+        assert ledger.stats.duplicates == uncached.stats.duplicates == duplicates
+        return ledger
+
+    assert check(0).counters["pools_started"] == 1
+    again = {**json.loads((logs_dir / "2026-01-10.jsonl").read_text().splitlines()[3]), "output_tokens": 7}
+    write_lines(logs_dir / "2026-01-11.hostb.jsonl", again, {**random_call(rng, dt.date(2026, 1, 11)), "id": "own"})
+    joined = check(duplicates=1)
+    assert joined.counters["files_read_for_ids"] >= 2  # the 10th and the 11th, at least: both packed
+    assert check(duplicates=1).counters["files_read_for_ids"] == 0  # its verdicts are kept
 
 
 def cached_stats_match_a_full_read(logs_dir: Path, cache: Path, period: Period, duplicates: int) -> None:

@@ -32,7 +32,8 @@ from vaultledger.ledger.files import LineProblem, ReadStats
 # 12: unit ids as a list of blobs, so merged spans are kept without decoding them.
 # 13: that list as one undecoded value (msgspec.Raw), read only when unit ids are asked for; verdicts
 #     on pairs of files kept by month.
-CACHE_FORMAT = 13
+# 14: packed folds keep no ids (None): a later run that must compare one reads its file again.
+CACHE_FORMAT = 14
 
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
 
@@ -50,7 +51,7 @@ class _CachedFold(msgspec.Struct, gc=False):
     days: list[_CachedDay]
     stats: Counts
     problems: list[tuple[str, int, str]]
-    ids: bytes = b""
+    ids: bytes | None = b""  # None: not kept (see FileFold.ids_kept)
     digests: bytes = b""
     resume: tuple[int, int, bytes] | None = None
 
@@ -98,12 +99,20 @@ class FileFold(msgspec.Struct):
     resume: Resume | None = None  # None: the file must be folded whole again when it changes
     encoded_ids: bytes | None = None  # msgpack of the ids
     encoded_digests: bytes | None = None  # id_digests of the ids
+    # False for a fold kept without its ids (an old day's, packed): the few later runs that must
+    # compare it with a neighbour read its file again for them (duplicates.counted_ids).
+    ids_kept: bool = True
 
     def __eq__(self, other: object) -> bool:  # the ids as encoded, not as a set this process may lack
         if not isinstance(other, FileFold):
             return NotImplemented
-        return ((self.days, self.stats, self.resume, self.encoded_ids, self.encoded_digests)
-                == (other.days, other.stats, other.resume, other.encoded_ids, other.encoded_digests))
+        return ((self.days, self.stats, self.resume, self.encoded_ids, self.encoded_digests, self.ids_kept)
+                == (other.days, other.stats, other.resume, other.encoded_ids, other.encoded_digests, other.ids_kept))
+
+    @property
+    def has_ids(self) -> bool:
+        """Whether the fold holds its ids (`id_strings` answers without reading the file again)."""
+        return self.ids_kept or self.id_set is not None
 
     def __repr__(self) -> str:  # the ids would be megabytes
         return f"FileFold(days={self.days!r}, stats={self.stats!r}, resume={self.resume!r})"
@@ -121,6 +130,8 @@ class FileFold(msgspec.Struct):
         return self.encoded_digests
 
     def id_strings(self) -> set[str]:
+        if not self.has_ids:
+            raise LookupError("a fold kept without its ids: read them from its file (duplicates.counted_ids)")
         if self.id_set is None:
             self.id_set = _decode_ids(self.ids) if self.ids else set()
         return self.id_set
@@ -133,7 +144,7 @@ class FileFold(msgspec.Struct):
     def digest_array(self) -> "array[int] | None":
         """The ids' digests as they are stored, for a set to be checked against without making a
         second set; None where a fold came without them."""
-        if self.encoded_digests == b"" and self.ids:
+        if not self.has_ids or (self.encoded_digests == b"" and self.ids):
             return None
         digests = array("Q")
         digests.frombytes(self.digests)
@@ -230,15 +241,16 @@ class FoldCache:
 
     def store(self, path: Path, signature: Signature | None, fold: FileFold, encoded: bytes | None = None,
               packed: bool = False) -> None:
-        """Keep a fold; `encoded` is its encode_fold(path, signature, fold) when already made. A fold
-        stored `packed` goes into its month's pack, written by `flush` (or once a fold of another
-        month is stored packed): folds are stored so in day order, a month at a time."""
+        """Keep a fold; `encoded` is its encode_fold(path, signature, fold, keep_ids=not packed) when
+        already made. A fold stored `packed` goes into its month's pack without its ids, written by
+        `flush` (or once a fold of another month is stored packed): folds are stored so in day order,
+        a month at a time."""
         if signature is None:
             return
         pack = pack_name(path) if packed else None
         try:
             # No fsync: an entry lost or emptied by a crash is a miss, folded again.
-            entry = encoded or encode_fold(path, signature, fold)
+            entry = encoded or encode_fold(path, signature, fold, keep_ids=not packed)
             if pack is not None:
                 self._packs.add(pack, path.name, entry, self.folder / f"{path.name}.msgpack")
                 self._last_pack = ("", {})
@@ -303,23 +315,26 @@ def _stats(counts: Counts, problems: list[tuple[str, int, str]]) -> ReadStats:
     return ReadStats(*counts, [LineProblem(Path(path), line, reason) for path, line, reason in problems])
 
 
-def encode_fold(path: Path, signature: Signature | None, fold: FileFold) -> bytes:
+def encode_fold(path: Path, signature: Signature | None, fold: FileFold, keep_ids: bool = True) -> bytes:
     """A fold as a cache entry: also how worker processes send folds back, which both beats
-    pickling and lets the entry be stored as it arrived."""
-    return _encode_entry(_entry_from_fold(path, signature, fold))
+    pickling and lets the entry be stored as it arrived. An entry made without `keep_ids` holds
+    neither the ids nor their digests: a year's ids were two thirds of its packed entries, which
+    only a rare later run needs (one comparing an old file with a new or edited neighbour)."""
+    return _encode_entry(_entry_from_fold(path, signature, fold, keep_ids))
 
 
 def decode_fold(encoded: bytes) -> FileFold:
     return _fold_from_entry(_decode_entry(encoded))
 
 
-def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold) -> _CachedFold:
+def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold, keep_ids: bool) -> _CachedFold:
     days = [
         _CachedDay(day, list(usage.groups.items()), _raw_units(usage), usage.large_calls)
         for day, usage in sorted(fold.days.items())
     ]
-    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids, fold.digests,
-                       astuple(fold.resume) if fold.resume else None)
+    kept = keep_ids and fold.has_ids
+    return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids if kept else None,
+                       fold.digests if kept else b"", astuple(fold.resume) if fold.resume else None)
 
 
 def _raw_units(usage: Usage) -> msgspec.Raw:
@@ -335,4 +350,5 @@ def _fold_from_entry(entry: _CachedFold) -> FileFold:
         usage.add_encoded_units(cached.units.copy())
         days[cached.day] = usage
     resume = Resume(*entry.resume) if entry.resume else None
-    return FileFold(days, _stats(entry.stats, entry.problems), None, resume, entry.ids, entry.digests)
+    return FileFold(days, _stats(entry.stats, entry.problems), None, resume, entry.ids or b"", entry.digests,
+                    ids_kept=entry.ids is not None)

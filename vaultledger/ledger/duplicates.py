@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vaultledger.ledger.cache import FileFold
-from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, counted_records
 
 
 class DuplicateScan:
@@ -18,18 +19,21 @@ class DuplicateScan:
     are) are taken as found; the others compare their id sets, one set operation per pair in C,
     and join `verdicts`. Memory holds only those days. A file whose every possible
     neighbour has been seen lets go of its fold, unless it lies near the edge of what has been
-    read, where a later read may still bring one.
+    read, where a later read may still bring one. A fold kept without its ids (an old day's) that
+    must be compared reads its file again for them (`counted_ids`, in `zone`).
     """
 
     def __init__(
-        self, fresh: set[Path], first: dt.date, last: dt.date, kept: dict[Path, tuple[LogFile, FileFold]],
-        verdicts: dict[frozenset[Path], bool], counters: Counter[str],
+        self, pending: Sequence[LogFile], kept: dict[Path, tuple[LogFile, FileFold]],
+        verdicts: dict[frozenset[Path], bool], counters: Counter[str], zone: dt.tzinfo,
     ) -> None:
-        self.fresh = fresh
+        self.fresh = {log.path for log in pending}
         self.counters = counters
+        self.zone = zone
         self.kept = kept
         self.verdicts = verdicts
         margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        first, last = min(log.day for log in pending), max(log.day for log in pending)
         self.inner_first, self.inner_last = first + margin, last - margin
         self.links: dict[Path, set[Path]] = {}
         self._window: deque[Seen] = deque()
@@ -37,7 +41,7 @@ class DuplicateScan:
     def add(self, log: LogFile, fold: FileFold) -> None:
         while self._window and self._window[0].log.day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
             self._leave(self._window.popleft().log)
-        mine = Seen(log, fold)
+        mine = Seen(log, fold, self.ids_read_again)
         for other in self._window:
             if log.path not in self.fresh and other.log.path not in self.fresh:
                 continue
@@ -51,6 +55,10 @@ class DuplicateScan:
                 self.links.setdefault(other.log.path, set()).add(log.path)
         self._window.append(mine)
 
+    def ids_read_again(self, path: Path) -> set[str]:
+        self.counters["files_read_for_ids"] += 1
+        return counted_ids(path, self.zone)
+
     def _leave(self, log: LogFile) -> None:
         if self.inner_first <= log.day <= self.inner_last:
             self.kept.pop(log.path, None)  # every neighbour it can have has been seen
@@ -63,10 +71,10 @@ class DuplicateScan:
 class Seen:
     """A file in the scan's window; its digests and ids are decoded only if a pair needs them."""
 
-    __slots__ = ("log", "fold", "_ids", "_digests", "_digested")
+    __slots__ = ("log", "fold", "_ids", "_digests", "_digested", "_read_ids")
 
-    def __init__(self, log: LogFile, fold: FileFold) -> None:
-        self.log, self.fold = log, fold
+    def __init__(self, log: LogFile, fold: FileFold, read_ids: Callable[[Path], set[str]]) -> None:
+        self.log, self.fold, self._read_ids = log, fold, read_ids
         self._ids: set[str] | None = None
         self._digests: set[int] | None = None
         self._digested = False
@@ -82,13 +90,22 @@ class Seen:
 
     def ids(self) -> set[str]:
         if self._ids is None:
-            self._ids = self.fold.id_strings()
+            self._ids = self.fold.id_strings() if self.fold.has_ids else self._read_ids(self.log.path)
         return self._ids
 
     def digests(self) -> set[int] | None:
         if not self._digested:
             self._digests, self._digested = self.fold.digest_set(), True
         return self._digests
+
+
+def counted_ids(path: Path, zone: dt.tzinfo) -> set[str]:
+    """The ids a fold of the file holds (every id of its lines that count, as `counted_records`
+    gathers them), read again for a fold that was kept without them."""
+    ids: set[str] = set()
+    for _ in counted_records([path], zone, {}, ids):
+        pass
+    return ids
 
 
 def connected_groups(links: dict[Path, set[Path]], joined: dict[Path, frozenset[Path]]) -> list[frozenset[Path]]:

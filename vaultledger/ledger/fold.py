@@ -239,8 +239,10 @@ def continue_fold(path: Path, fold: FileFold, book: PriceBook, tz: str) -> FileF
     fold will do (the file was replaced or cut, or what arrived needs the careful fold). `fold` is
     used up: its id set grows, and its stats learn of a half-written line."""
     resume = fold.resume
+    if resume is None or not fold.has_ids:  # without its ids, a new line's could not be told apart
+        return None
     head = file_head(path)
-    if resume is None or not head.startswith(resume.head) or _size(path) < resume.offset:
+    if not head.startswith(resume.head) or _size(path) < resume.offset:
         return None
     folder = DayFolder(book, tz)
     position = ReadPosition(resume.offset, resume.line)

@@ -50,24 +50,27 @@ Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an
 # The same from a worker, which names the file by its task number: a Path unpickled in the
 # parent costs more to hash than the comparison itself.
 _WorkerVerdicts = list[tuple[int, bool]]
-_Task = tuple[int, Path, Signature | None, bool]  # number, file, signature, whether to digest its ids
+_Task = tuple[int, Path, Signature | None, bool]  # number, file, signature, whether its entry keeps its ids
+# A file's fold encoded as a cache entry, its ids encoded where the entry does not keep them, and
+# the verdicts on its neighbours.
+Folded = tuple[bytes, bytes | None, _WorkerVerdicts]
 
 
-def _fold_in_worker(task: _Task) -> tuple[bytes, _WorkerVerdicts]:
+def _fold_in_worker(task: _Task) -> Folded:
     """A file's fold, encoded, and how its ids compare with the neighbours this worker folded last.
 
-    Pairs split between workers are compared by the parent on the ids themselves (the encoded
-    fold carries them), never on hash() values, which agree between processes only under fork.
+    Pairs split between workers are compared by the parent on the ids themselves (sent beside an
+    entry that does not keep them), never on hash() values, which agree between processes only
+    under fork.
     """
     assert _worker_book is not None
-    number, path, signature, digest = task
+    number, path, signature, keep_ids = task
     fold = fold_log_file(path, *_worker_book)
-    if not digest:
-        fold.encoded_digests = b""  # compared on their ids, should a later run ever need to
-    return encode_fold(path, signature, fold), _compare_with_recent(number, path, fold.id_set or set())
+    verdicts = _compare_with_recent(number, path, fold.id_set or set())
+    return encode_fold(path, signature, fold, keep_ids), None if keep_ids else fold.ids, verdicts
 
 
-def _fold_run_in_worker(tasks: list[_Task]) -> list[tuple[bytes, _WorkerVerdicts]]:
+def _fold_run_in_worker(tasks: list[_Task]) -> list[Folded]:
     return [_fold_in_worker(task) for task in tasks]
 
 
@@ -91,12 +94,12 @@ def worth_parallel(files: int, total_bytes: int) -> bool:
 
 def fold_in_workers(
     paths: Sequence[Path], signatures: dict[Path, Signature | None], book: PriceBook, tz: str,
-    start_method: str | None = None, digested: Sequence[bool] | None = None,
-) -> Iterator[tuple[bytes, _WorkerVerdicts]]:
+    start_method: str | None = None, keeping_ids: Sequence[bool] | None = None,
+) -> Iterator[Folded]:
     """Each file's fold encoded as a cache entry, in the order of `paths`, with the verdicts of the
-    neighbours its worker compared it with (by their number in `paths`). Folds carry their ids'
-    digests where `digested` says so (by default all): only a cache keeps them, and only for the
-    files a later run compares with a new one (`near_the_newest`)."""
+    neighbours its worker compared it with (by their number in `paths`). Entries keep their ids
+    and the ids' digests where `keeping_ids` says so (by default all); the others' ids come beside
+    them: only a cache keeps entries, and packs keep no ids (see FoldCache.store)."""
     # Here, not at the top: most runs (a warm report, a note) never start a worker.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -106,8 +109,8 @@ def fold_in_workers(
     if context.get_start_method() == "fork":
         load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
     runs = _runs(len(paths), workers)
-    wanted = [True] * len(paths) if digested is None else digested
-    tasks = [(number, path, signatures[path], digest) for number, (path, digest) in enumerate(zip(paths, wanted))]
+    wanted = [True] * len(paths) if keeping_ids is None else keeping_ids
+    tasks = [(number, path, signatures[path], keep) for number, (path, keep) in enumerate(zip(paths, wanted))]
     with _frozen_while_forking(), ProcessPoolExecutor(workers, context, _start_worker, (book.overrides, tz)) as pool:
         yield from chain.from_iterable(pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs]))
 

@@ -73,7 +73,6 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         pending = [log for log in files if log.path not in self._folded]
         if not pending:
             return
-        fresh = {log.path for log in pending}
         cache = self.source.cache()
         signatures = {log.path: file_signature(log.path) for log in pending}
         self.signatures.update(signatures)
@@ -82,8 +81,8 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
             for pair, shared in cache.verdicts.load(self.signatures).items():
                 self._verdicts.setdefault(pair, shared)
         # The pending files cover one run of days; inside it, every neighbour of a file is read now.
-        days = [log.day for log in pending]
-        scan = DuplicateScan(fresh, min(days), max(days), self._edge_folds, self._verdicts, self.source.counters)
+        scan = DuplicateScan(pending, self._edge_folds, self._verdicts, self.source.counters,
+                             zoneinfo.ZoneInfo(self.source.tz))
         earlier = self._nearby_folds(pending)
         for log, fold in heapq.merge(earlier, self._fresh_folds(pending, signatures, cache), key=_file_order):
             scan.add(log, fold)

@@ -86,20 +86,19 @@ class FoldSource(msgspec.Struct, eq=False):
                 apart = near_the_newest(paths) if len(paths) >= PACK_MIN_FILES else [True] * len(paths)
                 for path, size, alone in zip(paths, sizes, apart):
                     self.counters["files_folded"] += 1
-                    fold = fold_log_file(path, self.book, self.tz)
-                    if not alone:
-                        fold.encoded_digests = b""  # as the workers leave them (see near_the_newest)
-                    yield fold, None, [], not alone
+                    yield fold_log_file(path, self.book, self.tz), None, [], not alone
                     advance(size)
                 return
             self.counters["pools_started"] += 1
             apart = near_the_newest(paths)
             folded = fold_in_workers(paths, signatures, self.book, self.tz, self.start_method,
                                      apart if self.cache() is not None else [False] * len(paths))
-            for (encoded, verdicts), size, alone in zip(folded, sizes, apart):
+            for (encoded, ids, verdicts), size, alone in zip(folded, sizes, apart):
                 self.counters["files_folded"] += 1
-                yield (self._share_keys(decode_fold(encoded)), encoded,
-                       [(paths[other], shared) for other, shared in verdicts], not alone)
+                fold = self._share_keys(decode_fold(encoded))
+                if ids is not None:  # for this run's comparisons with neighbours; its entry keeps none
+                    fold.encoded_ids, fold.ids_kept = ids, True
+                yield fold, encoded, [(paths[other], shared) for other, shared in verdicts], not alone
                 advance(size)
 
 

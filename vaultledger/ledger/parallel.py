@@ -16,6 +16,7 @@ from pathlib import Path
 from vaultledger.ledger.cache import Signature, encode_fold
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, file_day
 from vaultledger.ledger.fold import fold_log_file
+from vaultledger.ledger.forking import forked_map
 from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices
 
 # Folding in worker processes pays off once there is this much to read.
@@ -100,24 +101,29 @@ def fold_in_workers(
     neighbours its worker compared it with (by their number in `paths`). Entries keep their ids
     and the ids' digests where `keeping_ids` says so (by default all); the others' ids come beside
     them: only a cache keeps entries, and packs keep no ids (see FoldCache.store)."""
+    workers = min(os.cpu_count() or 1, 4)
+    wanted = [True] * len(paths) if keeping_ids is None else keeping_ids
+    tasks = [(number, path, signatures[path], keep) for number, (path, keep) in enumerate(zip(paths, wanted))]
+    jobs = [tasks[run.start:run.stop] for run in _runs(len(paths), workers)]
+    method = start_method or _default_start_method()
+    if method == "fork":
+        load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
+        with _frozen_while_forking():
+            yield from chain.from_iterable(forked_map(_fold_run_in_worker, jobs, workers, _start_worker,
+                                                      (book.overrides, tz)))
+        return
     # Here, not at the top: most runs (a warm report, a note) never start a worker.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    workers = min(os.cpu_count() or 1, 4)
-    context = multiprocessing.get_context(start_method or _default_start_method())
-    if context.get_start_method() == "fork":
-        load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
-    runs = _runs(len(paths), workers)
-    wanted = [True] * len(paths) if keeping_ids is None else keeping_ids
-    tasks = [(number, path, signatures[path], keep) for number, (path, keep) in enumerate(zip(paths, wanted))]
+    context = multiprocessing.get_context(method)
     with _frozen_while_forking(), ProcessPoolExecutor(workers, context, _start_worker, (book.overrides, tz)) as pool:
-        yield from chain.from_iterable(pool.map(_fold_run_in_worker, [tasks[run.start:run.stop] for run in runs]))
+        yield from chain.from_iterable(pool.map(_fold_run_in_worker, jobs))
 
 
 def _default_start_method() -> str | None:
-    """fork where it is safe and fast (Linux); elsewhere the platform's default (spawn on macOS and
-    Windows, where forking a process with threads is unsafe)."""
+    """fork where it is safe and fast (Linux), with forking.py's pool; elsewhere the platform's default
+    (spawn on macOS and Windows, where forking a process with threads is unsafe)."""
     return "fork" if sys.platform.startswith("linux") else None
 
 

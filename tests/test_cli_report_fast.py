@@ -86,10 +86,12 @@ def test_mistakes_are_left_to_typer_and_nothing_is_printed(args: list[str], logs
 
 def test_a_warm_report_loads_neither_typer_nor_pydantic(logs: Path, tmp_path: Path) -> None:
     """typer and pydantic never; genai-prices only on the first run, whose day prices the cache keeps.
-    msgspec comes without typing_extensions (and its `inspect`), which pydantic still loads when asked."""
+    msgspec comes without typing_extensions (and its `inspect`), which pydantic still loads when asked.
+    The worker pools' modules load only where workers start (a few files never start them)."""
     probe = ("import atexit, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
              "atexit.register(lambda: print(sorted(m for m in ('typer', 'pydantic', 'genai_prices', 'typing_extensions',"
-             " 'inspect') if m in sys.modules), file=sys.stderr))\nmain()")
+             " 'inspect', 'multiprocessing', 'pickle', 'vaultledger.ledger.forking') if m in sys.modules),"
+             " file=sys.stderr))\nmain()")
     env = {**os.environ, "VAULTLEDGER_CACHE_DIR": str(tmp_path / "cache")}
     for loaded in (["genai_prices", "inspect", "pydantic", "typing_extensions"], []):
         done = subprocess.run([sys.executable, "-c", probe, "report", "--month", "2026-03", "--format", "json"],

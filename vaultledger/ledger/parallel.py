@@ -16,7 +16,6 @@ from pathlib import Path
 from vaultledger.ledger.cache import Signature, encode_fold
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, file_day
 from vaultledger.ledger.fold import fold_log_file
-from vaultledger.ledger.forking import forked_map
 from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices
 
 # Folding in worker processes pays off once there is this much to read.
@@ -106,13 +105,15 @@ def fold_in_workers(
     tasks = [(number, path, signatures[path], keep) for number, (path, keep) in enumerate(zip(paths, wanted))]
     jobs = [tasks[run.start:run.stop] for run in _runs(len(paths), workers)]
     method = start_method or _default_start_method()
+    # Pools' modules here, not at the top: most runs (a warm report, a note) never start a worker.
     if method == "fork":
+        from vaultledger.ledger.forking import forked_map
+
         load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
         with _frozen_while_forking():
             yield from chain.from_iterable(forked_map(_fold_run_in_worker, jobs, workers, _start_worker,
                                                       (book.overrides, tz)))
         return
-    # Here, not at the top: most runs (a warm report, a note) never start a worker.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

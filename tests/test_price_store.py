@@ -102,6 +102,25 @@ def test_varies_and_unpriced_round_trip_and_a_partial_line_is_a_miss(tmp_path: P
     assert again.get(("p", "c", None, "2026-03-14")) is MISS
 
 
+def test_lines_written_by_the_json_module_still_answer_and_a_garbled_line_is_only_a_miss(tmp_path: Path) -> None:
+    """Stores written before msgspec wrote them (ASCII-escaped) keep answering; a line of broken bytes
+    costs its own answer, not the file's; non-ASCII names round-trip."""
+    from vaultledger.pricing.store import MISS
+
+    path = tmp_path / "prices.jsonl"
+    at = datetime(2026, 3, 14, tzinfo=UTC)
+    path.write_bytes(json.dumps({"k": ["p", "mod\u00e8le", None, "*"], "p": "varies"}).encode() + b"\n"
+                     + b'{"k":["p","\xff\xfe",null,"*"],"p":null}\n')
+    store = DayPriceStore(path)
+    store.remember(("p", "\u00e9t\u00e9", None, "2026-03-14"), None, at)
+    store.close()
+    again = DayPriceStore(path)
+    assert again.get(("p", "mod\u00e8le", None, "2026-03-14")) is VARIES
+    assert again.get(("p", "\u00e9t\u00e9", None, "2026-03-14")) is None
+    assert again.get(("p", "other", None, "2026-03-14")) is MISS
+    assert "\u00e9t\u00e9".encode() in path.read_bytes()  # written as itself
+
+
 @pytest.mark.parametrize("module", ["vaultledger.pricing", "vaultledger.ledger", "vaultledger.reports.report"])
 def test_importing_the_read_side_does_not_import_genai_prices(module: str) -> None:
     probe = f"import sys, {module}; print('genai_prices' in sys.modules)"

@@ -4,7 +4,6 @@ fast path (`cli.fast`) both call `write_report`, so they cannot differ."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ import msgspec
 
 from vaultledger.cli.period_flags import PeriodFlags
 from vaultledger.cli.resolve import ledger_for, period_or_today, warn_if_no_logs, week_rule_for
+from vaultledger.reports.json_text import json_text
 
 if TYPE_CHECKING:
     from vaultledger.budgets.plans import PlanValue
@@ -89,7 +89,7 @@ def _print_report(
     by, fmt = request.by, request.fmt
     if fmt == "json":
         document = _json_document(period, usage, ledger, by, outliers, dropped, plans, conflicts)
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(document) + "\n")
     elif fmt == "csv":
         sys.stdout.write(report.report_csv(usage, by))
     else:
@@ -136,8 +136,7 @@ def _print_comparison(period: Period, usage: Usage, other: Period, other_usage: 
     from vaultledger.reports import report
 
     if fmt == "json":
-        sys.stdout.write(json.dumps(report.compare_json(period, usage, other, other_usage, by), indent=2,
-                                    ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(report.compare_json(period, usage, other, other_usage, by)) + "\n")
     elif fmt == "csv":
         sys.stdout.write(report.compare_csv(usage, other_usage, by))
     else:

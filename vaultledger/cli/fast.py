@@ -72,17 +72,31 @@ def import_msgspec_lean() -> None:
     """Import msgspec without typing_extensions, which it tries first and which loads `inspect`:
     5-15 ms of every log, report and statusline. On Python 3.11+ msgspec then takes
     get_type_hints, Required and NotRequired from `typing` (the last two are the same objects),
-    and vaultledger's types need nothing more. Only this command's own process is changed: where
-    msgspec or typing_extensions is loaded already (an app, a test), nothing is done, and later
-    imports of typing_extensions (pydantic's) load it as usual."""
+    and vaultledger's types need nothing more. Nor with the `platform` module, which msgspec's
+    `uuid` imports (on Linux and the BSDs) only to ask `platform.system()` once: its import and
+    the regular expressions it compiles were 1-2 ms; uuid gets the same answer from os.uname().
+    Only this command's own process is changed: where msgspec, typing_extensions or uuid is loaded
+    already (an app, a test), nothing is done, and later imports of typing_extensions (pydantic's)
+    and platform load them as usual."""
     if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
         return
-    sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # its import fails at once
+    stand_ins: dict[str, Any] = {"typing_extensions": None}  # None: its import fails at once
+    # uuid of Python 3.11-3.13 asks platform for system() alone (3.13 not at all on Linux); a later
+    # uuid may ask more of it, so it gets the real module.
+    if sys.version_info < (3, 14) and "uuid" not in sys.modules and "platform" not in sys.modules \
+            and hasattr(os, "uname"):
+        import types
+
+        platform = types.ModuleType("platform", "os.uname()'s system name, for uuid's import alone")
+        platform.system = lambda: os.uname().sysname  # type: ignore[attr-defined]  # platform.system()'s answer on POSIX
+        stand_ins["platform"] = platform
+    sys.modules.update(stand_ins)
     try:
         __import__("msgspec")
     finally:
-        if "typing_extensions" in sys.modules and sys.modules["typing_extensions"] is None:
-            del sys.modules["typing_extensions"]
+        for name, stand_in in stand_ins.items():
+            if name in sys.modules and sys.modules[name] is stand_in:
+                del sys.modules[name]
 
 
 def _short_lived(answer: Callable[[dict[str, Any]], int | None], values: dict[str, Any]) -> int | None:

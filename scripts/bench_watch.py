@@ -10,7 +10,10 @@ append -> section on disk. Targets (issue 4): median <= 250 ms, worst <= 1 s; a 
 appends -> a handful of note writes; idle costs nothing measurable (CPU seconds over the idle run,
 measured with time.process_time while this process does nothing but watch). First (--day-sizes),
 the same 100 appends at 10/s are watched after today's file was filled with 100 and with 100,000 lines:
-an update must not grow with today's file (target: within 1.5x).
+an update must not grow with today's file (target: within 1.5x). That comparison is of the updates'
+own time (from the schedule's call to the note written, timed around the watcher's update): a line's
+latency also holds the wait for the quiet window, which at 10 appends/s is either most of a window or
+none of one by a few ms of jitter, so its median is printed beside but does not decide.
 """
 
 from __future__ import annotations
@@ -199,6 +202,7 @@ def compare_day_sizes(sizes: list[int]) -> None:
 
         usage_log = UsageLog(root / "logs", "UTC")
         watcher = Watcher(settings, quiet=True)
+        durations = timed_updates(watcher)
         thread = threading.Thread(target=watcher.run, daemon=True)
         thread.start()
         watcher.ready.wait(30)
@@ -209,17 +213,33 @@ def compare_day_sizes(sizes: list[int]) -> None:
         def append() -> None:
             usage_log.append(make_record(ts=dt.datetime.now(dt.timezone.utc), **FIELDS))
 
+        durations.clear()  # the first update read the prefilled file whole
         latencies, _ = steady(append, poller, watcher, 100, 10.0, size)
-        medians.append(statistics.median(latencies))
-        print(f"today's file with {size:,} lines, then 100 appends at 10/s: median {ms(medians[-1])}, "
-              f"worst {ms(max(latencies))}")
+        medians.append(statistics.median(durations))
+        print(f"today's file with {size:,} lines, then 100 appends at 10/s: {len(durations)} updates, median "
+              f"{ms(medians[-1])}, worst {ms(max(durations))}; a line's latency median "
+              f"{ms(statistics.median(latencies))}, worst {ms(max(latencies))}")
         poller.stopping = True
         watcher.stop()
         thread.join(5)
         usage_log.close()
     ratio = medians[-1] / medians[0]
     verdict = "OK" if ratio <= 1.5 else "MISSED"
-    print(f"{sizes[-1]:,}-line day vs {sizes[0]:,}-line day: {ratio:.2f}x (target <= 1.5x): {verdict}")
+    print(f"an update on a {sizes[-1]:,}-line day vs a {sizes[0]:,}-line day: {ratio:.2f}x (target <= 1.5x): {verdict}")
+
+
+def timed_updates(watcher) -> list[float]:
+    """The seconds each of the watcher's updates takes from here on, timed around its update method."""
+    durations: list[float] = []
+    update = watcher._update
+
+    def timed(**kwargs) -> None:
+        start = time.perf_counter()
+        update(**kwargs)
+        durations.append(time.perf_counter() - start)
+
+    watcher._update = timed
+    return durations
 
 
 if __name__ == "__main__":

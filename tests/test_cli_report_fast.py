@@ -132,10 +132,11 @@ def test_a_cold_report_does_not_look_for_pydantic_plugins_unless_the_user_chose(
     user_value: str | None, scanned: bool, logs: Path, tmp_path: Path
 ) -> None:
     """pydantic comes in only for genai-prices' price data; finding its plugins reads every installed
-    package's entry points. A PYDANTIC_DISABLE_PLUGINS the user set is theirs."""
+    package's entry points, with importlib.metadata, which is then not even imported. A
+    PYDANTIC_DISABLE_PLUGINS the user set is theirs."""
     probe = ("import atexit, os, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
              "atexit.register(lambda: print(sys.modules['pydantic.plugin._loader']._plugins is not None,"
-             " os.environ['PYDANTIC_DISABLE_PLUGINS'], file=sys.stderr))\nmain()")
+             " 'importlib.metadata' in sys.modules, os.environ['PYDANTIC_DISABLE_PLUGINS'], file=sys.stderr))\nmain()")
     env = {key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"}
     env["VAULTLEDGER_CACHE_DIR"] = str(tmp_path / "cache")
     if user_value is not None:
@@ -143,4 +144,4 @@ def test_a_cold_report_does_not_look_for_pydantic_plugins_unless_the_user_chose(
     done = subprocess.run([sys.executable, "-c", probe, "report", "--month", "2026-03", "--format", "json"],
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == f"{scanned} {user_value or '__all__'}"
+    assert done.stderr.strip().splitlines()[-1] == f"{scanned} {scanned} {user_value or '__all__'}"

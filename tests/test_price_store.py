@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -168,3 +169,31 @@ def test_threads_asking_for_genai_prices_at_once_both_get_the_whole_package() ->
         done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert done.stdout.split() == ["['calc_price',", "'calc_price',", "'calc_price']", "True"], done.stderr
+
+
+@pytest.mark.parametrize("disabled", ["__all__", None])
+def test_the_price_data_loads_without_package_metadata_only_where_pydantic_plugins_are_off(
+    disabled: str | None, tmp_path: Path
+) -> None:
+    """With every pydantic plugin disabled, pydantic's plugin loader is imported without
+    importlib.metadata (15-20 ms); a later change of the setting still finds an installed plugin,
+    through the real module. Without the setting, pydantic finds it at once, as it always did."""
+    (tmp_path / "counting_plugin.py").write_text("class Plugin:\n    def new_schema_validator(self, *args):\n"
+                                                 "        return None, None, None\n\nplugin = Plugin()\n")
+    info = tmp_path / "counting_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: counting-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\ncounting = counting_plugin:plugin\n")
+    probe = (
+        "import os, sys\nfrom vaultledger.pricing import bundled\nbundled.load_bundled_prices()\n"
+        "print('importlib.metadata' in sys.modules)\nos.environ.pop('PYDANTIC_DISABLE_PLUGINS', None)\n"
+        "from pydantic.plugin._loader import get_plugins\n"
+        "print([type(plugin).__module__ for plugin in get_plugins()], 'importlib.metadata' in sys.modules)\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *filter(None, [env.get("PYTHONPATH")])])
+    if disabled is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = disabled
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [str(disabled is None), "['counting_plugin'] True"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -94,3 +96,19 @@ def test_fewer_jobs_than_workers_and_no_jobs() -> None:
     assert [number for number, _, _ in forked_map(_job, [("quick", 0)], 4)] == [0]
     assert list(forked_map(_job, [], 4)) == []
     assert _no_children_left()
+
+
+def test_running_out_of_descriptors_leaves_none_of_the_pools_open() -> None:
+    """With room for one pipe only, starting a worker fails with the OS's error; the pipe made
+    before the failing one is closed again, as are the workers' of earlier forks."""
+    probe = (
+        "import errno, os, resource\nfrom vaultledger.ledger.forking import forked_map\n"
+        "def lowest_free():\n    fd = os.dup(0)\n    os.close(fd)\n    return fd\n"
+        "free = lowest_free()\n_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (free + 3, hard))\n"
+        "try:\n    list(forked_map(abs, [-1], 1))\nexcept OSError as error:\n    print(error.errno == errno.EMFILE)\n"
+        "print(lowest_free() == free)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]

@@ -58,7 +58,12 @@ class _Pool:
 
     def _fork(self, function: Callable[[Any], Any], initializer: Callable[..., None], initargs: tuple) -> _Worker:
         task_read, task_write = os.pipe()
-        result_read, result_write = os.pipe()
+        try:
+            result_read, result_write = os.pipe()
+        except OSError:  # out of descriptors: the first pipe must not stay open
+            os.close(task_read)
+            os.close(task_write)
+            raise
         _widen(result_write)
         try:
             pid = os.fork()

@@ -87,7 +87,7 @@ def test_mistakes_are_left_to_typer_and_nothing_is_printed(args: list[str], logs
 def test_msgspec_loaded_lean_leaves_uuid_and_platform_as_they_are() -> None:
     """The stand-ins are gone once msgspec is in: a later `import platform` is the real module, and
     uuid worked out what it would have."""
-    probe = ("import os, sys\nfrom vaultledger.cli.fast import import_msgspec_lean\nimport_msgspec_lean()\n"
+    probe = ("import os, sys\nfrom vaultledger.cli.lean import import_msgspec_lean\nimport_msgspec_lean()\n"
              "lean = sorted(m for m in ('platform', 'typing_extensions') if m in sys.modules)\n"
              "import platform, uuid, typing_extensions\n"
              "print(lean, platform.python_version() == '.'.join(map(str, sys.version_info[:3])),"
@@ -102,10 +102,12 @@ def test_a_warm_report_loads_neither_typer_nor_pydantic(logs: Path, tmp_path: Pa
     The worker pools' modules load only where workers start (a few files never start them)."""
     probe = ("import atexit, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
              "atexit.register(lambda: print(sorted(m for m in ('typer', 'pydantic', 'genai_prices', 'typing_extensions',"
-             " 'inspect', 'platform', 'multiprocessing', 'pickle', 'vaultledger.ledger.forking') if m in sys.modules),"
+             " 'inspect', 'platform', 'multiprocessing', 'pickle', 'vaultledger.ledger.forking', 'textwrap',"
+             " 'urllib.parse', 'importlib.metadata') if m in sys.modules),"
              " file=sys.stderr))\nmain()")
     env = {**os.environ, "VAULTLEDGER_CACHE_DIR": str(tmp_path / "cache")}
-    for loaded in (["genai_prices", "inspect", "pydantic", "typing_extensions"], []):
+    # pydantic brings textwrap and urllib.parse along; a warm run loads neither, nor importlib.metadata.
+    for loaded in (["genai_prices", "inspect", "pydantic", "textwrap", "typing_extensions", "urllib.parse"], []):
         done = subprocess.run([sys.executable, "-c", probe, "report", "--month", "2026-03", "--format", "json"],
                               capture_output=True, text=True, timeout=120, env=env)
         assert done.returncode == 0, done.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultledger.cli.append import LOG_COUNT_FIELDS
+from vaultledger.cli.lean import import_msgspec_lean
 
 _COUNTS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
            *LOG_COUNT_FIELDS, "duration_ms")
@@ -66,37 +67,6 @@ def answer_quickly(argv: list[str]) -> int | None:
         values = parse_flags(argv[1:], STATUSLINE_VALUE_FLAGS, {}, {})
         return None if values is None else _short_lived(answer_statusline, values)
     return None
-
-
-def import_msgspec_lean() -> None:
-    """Import msgspec without typing_extensions, which it tries first and which loads `inspect`:
-    5-15 ms of every log, report and statusline. On Python 3.11+ msgspec then takes
-    get_type_hints, Required and NotRequired from `typing` (the last two are the same objects),
-    and vaultledger's types need nothing more. Nor with the `platform` module, which msgspec's
-    `uuid` imports (on Linux and the BSDs) only to ask `platform.system()` once: its import and
-    the regular expressions it compiles were 1-2 ms; uuid gets the same answer from os.uname().
-    Only this command's own process is changed: where msgspec, typing_extensions or uuid is loaded
-    already (an app, a test), nothing is done, and later imports of typing_extensions (pydantic's)
-    and platform load them as usual."""
-    if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
-        return
-    stand_ins: dict[str, Any] = {"typing_extensions": None}  # None: its import fails at once
-    # uuid of Python 3.11-3.13 asks platform for system() alone (3.13 not at all on Linux); a later
-    # uuid may ask more of it, so it gets the real module.
-    if sys.version_info < (3, 14) and "uuid" not in sys.modules and "platform" not in sys.modules \
-            and hasattr(os, "uname"):
-        import types
-
-        platform = types.ModuleType("platform", "os.uname()'s system name, for uuid's import alone")
-        platform.system = lambda: os.uname().sysname  # type: ignore[attr-defined]  # platform.system()'s answer on POSIX
-        stand_ins["platform"] = platform
-    sys.modules.update(stand_ins)
-    try:
-        __import__("msgspec")
-    finally:
-        for name, stand_in in stand_ins.items():
-            if name in sys.modules and sys.modules[name] is stand_in:
-                del sys.modules[name]
 
 
 def _short_lived(answer: Callable[[dict[str, Any]], int | None], values: dict[str, Any]) -> int | None:

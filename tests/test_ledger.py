@@ -493,10 +493,13 @@ def test_parallel_folding_equals_serial(
     assert {path.name for path in joined} == {"2026-03-05.jsonl", "2026-03-06.jsonl", "2026-03-11.jsonl", "2026-03-13.jsonl"}
     assert parallel.counters["pools_started"] == 1
     assert parallel.counters["pairs_compared"] < serial.counters["pairs_compared"], "the workers should have compared neighbours"
+    # Every pair the parent compared had the ids it needed sent along (only near the runs' edges).
+    assert parallel.counters["files_read_for_ids"] == 0
     # With a cache, folds travel with their id digests (without one they carry none): the same answer.
     cached = Ledger(logs_dir, tz, PriceBook(OVERRIDES, tz), tmp_path / "cache", parallel=True,
                     start_method=start_method)
     assert cached.usage(span).groups == right.groups and cached.joined_files(span.start, span.end) == joined
+    assert cached.counters["files_read_for_ids"] == 0
     import gc
 
     assert gc.get_freeze_count() == 0, "objects frozen out of collections for the workers' sake must be let go"
@@ -509,6 +512,27 @@ def test_runs_shrink_at_the_end() -> None:
     runs = _runs(365, 2)
     assert [index for run in runs for index in run] == list(range(365))
     assert len(runs[0]) == 22 and [len(run) for run in runs[-3:]] == [1, 1, 1], "equal runs, then shrinking ones"
+
+
+def test_a_workers_ids_come_beside_its_packed_folds_only_where_the_parent_may_compare_them() -> None:
+    """A worker compares the neighbours inside its run; the parent, those of files near a run's edge,
+    next to a day no file of the read holds, or sharing a day with a file of another run."""
+    from vaultledger.ledger.parallel import _ids_wanted_beside
+
+    names = [f"2026-03-{day:02}.jsonl" for day in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14)] + ["2026-03-14.b.jsonl",
+             "2026-03-15.jsonl", "2026-03-16.jsonl", "2026-03-17.jsonl"]
+    paths = [Path(name) for name in names]
+    runs = [range(0, 9), range(9, 14), range(14, 17)]  # 1-9 | 10, 12, 13, 14 | 14.b, 15, 16, 17
+    keeping = [False] * len(paths)
+    keeping[8] = True  # the 9th's entry keeps its ids: nothing comes beside it
+    beside = dict(zip(names, _ids_wanted_beside(paths, runs, keeping)))
+    # The 1st and 2nd border on days no file of the read holds (February's), the 8th on the next run.
+    assert [name[8:10] for name, wanted in beside.items() if not wanted and not name.endswith("09.jsonl")] == [
+        "03", "04", "05", "06", "07"], beside
+    assert beside["2026-03-09.jsonl"] is False
+    # The 10th borders the 8th's run and the 11th (no file), the 14th's days reach the third run.
+    assert all(beside[f"2026-03-{day}.jsonl"] for day in ("08", "10", "12", "13", "14", "15", "16", "17"))
+    assert beside["2026-03-14.b.jsonl"]
 
 
 def test_objects_an_app_froze_stay_frozen_after_a_parallel_read(logs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

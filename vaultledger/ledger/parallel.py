@@ -50,9 +50,10 @@ Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an
 # The same from a worker, which names the file by its task number: a Path unpickled in the
 # parent costs more to hash than the comparison itself.
 _WorkerVerdicts = list[tuple[int, bool]]
-_Task = tuple[int, Path, Signature | None, bool]  # number, file, signature, whether its entry keeps its ids
-# A file's fold encoded as a cache entry, its ids encoded where the entry does not keep them, and
-# the verdicts on its neighbours.
+# Number, file, signature, whether its entry keeps its ids, whether its ids come beside an entry that does not.
+_Task = tuple[int, Path, Signature | None, bool, bool]
+# A file's fold encoded as a cache entry, its ids encoded where the entry does not keep them and the
+# parent may need them, and the verdicts on its neighbours.
 Folded = tuple[bytes, bytes | None, _WorkerVerdicts]
 
 
@@ -64,10 +65,10 @@ def _fold_in_worker(task: _Task) -> Folded:
     under fork.
     """
     assert _worker_book is not None
-    number, path, signature, keep_ids = task
+    number, path, signature, keep_ids, ids_beside = task
     fold = fold_log_file(path, *_worker_book)
     verdicts = _compare_with_recent(number, path, fold.id_set or set())
-    return encode_fold(path, signature, fold, keep_ids), None if keep_ids else fold.ids, verdicts
+    return encode_fold(path, signature, fold, keep_ids), fold.ids if ids_beside else None, verdicts
 
 
 def _fold_run_in_worker(tasks: list[_Task]) -> list[Folded]:
@@ -98,12 +99,15 @@ def fold_in_workers(
 ) -> Iterator[Folded]:
     """Each file's fold encoded as a cache entry, in the order of `paths`, with the verdicts of the
     neighbours its worker compared it with (by their number in `paths`). Entries keep their ids
-    and the ids' digests where `keeping_ids` says so (by default all); the others' ids come beside
-    them: only a cache keeps entries, and packs keep no ids (see FoldCache.store)."""
+    and the ids' digests where `keeping_ids` says so (by default all): only a cache keeps entries,
+    and packs keep no ids (see FoldCache.store). The others' ids come beside them where a neighbour
+    may be compared outside their worker (see _ids_wanted_beside)."""
     workers = min(os.cpu_count() or 1, 4)
-    wanted = [True] * len(paths) if keeping_ids is None else keeping_ids
-    tasks = [(number, path, signatures[path], keep) for number, (path, keep) in enumerate(zip(paths, wanted))]
-    jobs = [tasks[run.start:run.stop] for run in _runs(len(paths), workers)]
+    keeping = [True] * len(paths) if keeping_ids is None else keeping_ids
+    runs = _runs(len(paths), workers)
+    beside = _ids_wanted_beside(paths, runs, keeping)
+    tasks = [(number, path, signatures[path], keeping[number], beside[number]) for number, path in enumerate(paths)]
+    jobs = [tasks[run.start:run.stop] for run in runs]
     method = start_method or _default_start_method()
     # Pools' modules here, not at the top: most runs (a warm report, a note) never start a worker.
     if method == "fork":
@@ -142,6 +146,29 @@ def _frozen_while_forking() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def _ids_wanted_beside(paths: Sequence[Path], runs: list[range], keeping: Sequence[bool]) -> list[bool]:
+    """Whether each file's ids must come beside an entry that keeps none: where the parent may have to
+    compare it with a neighbour, one of a day that has files in another run (folded by another worker,
+    perhaps) or no file among `paths` (one read some other way, or none). The worker compares the
+    neighbours inside a run itself; sending every packed file's ids was half of what a cold year sent
+    through the pipes (11 of 21 MB) and 3 % of the workers' time. A pair the parent must compare after all reads the file again for them."""
+    days = [file_day(path) for path in paths]
+    runs_of: dict[dt.date | None, set[int]] = {}
+    for index, run in enumerate(runs):
+        for number in run:
+            runs_of.setdefault(days[number], set()).add(index)
+    beside = [False] * len(paths)
+    for index, run in enumerate(runs):
+        for number in run:
+            day = days[number]
+            inside = day is not None and all(
+                runs_of.get(day + dt.timedelta(days=offset)) == {index}
+                for offset in range(-NEIGHBOUR_DAYS, NEIGHBOUR_DAYS + 1)
+            )
+            beside[number] = not keeping[number] and not inside
+    return beside
 
 
 def _runs(count: int, workers: int) -> list[range]:

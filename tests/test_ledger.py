@@ -690,3 +690,22 @@ def test_workers_collect_even_when_the_process_that_forked_them_does_not(logs_di
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+def test_a_first_run_looks_for_no_cache_entry_and_the_next_finds_them_all(
+    logs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no cache folder yet, no file's entry is looked for (each would be a failed open); the run
+    keeps them, and the next one answers from them, folding no file again."""
+    from vaultledger.ledger.cache import FoldCache
+
+    year_of_logs(logs_dir, days=6)
+    looked: list[Path] = []
+    own_entry = FoldCache._own_entry
+    monkeypatch.setattr(FoldCache, "_own_entry", lambda self, path: looked.append(path) or own_entry(self, path))
+    cold = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), tmp_path / "cache", parallel=False)
+    calls = totals(cold).totals().calls
+    assert looked == [] and cold.counters["files_missed"] == 6
+    warm = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), tmp_path / "cache", parallel=False)
+    assert totals(warm).totals().calls == calls
+    assert looked and warm.counters["files_folded"] == 0 and warm.counters["files_missed"] == 0

@@ -42,6 +42,9 @@ class FoldSource(msgspec.Struct, eq=False):
         cache = self.cache()
         if cache is None:
             return {}
+        if cache.holds_nothing():
+            self.counters["files_missed"] += len(logs)
+            return {}
         found = {}
         for log in logs:
             fold, exact = cache.load_or_grown(log.path, signatures[log.path])
@@ -78,7 +81,7 @@ class FoldSource(msgspec.Struct, eq=False):
         """Folds in file order, in worker processes when there is enough to read; those arrive
         encoded as cache entries too, and all but the newest days' are to be kept packed by month."""
         paths = [log.path for log in logs]
-        sizes = [_size(path) for path in paths]
+        sizes = [_size(path, signatures.get(path)) for path in paths]
         with self.progress(sum(sizes)) as advance:
             if not (self.parallel and worth_parallel(len(paths), sum(sizes))):
                 # A bulk read packs as the workers' does; a few files keep entries of their own (adding
@@ -102,7 +105,10 @@ class FoldSource(msgspec.Struct, eq=False):
                 advance(size)
 
 
-def _size(path: Path) -> int:
+def _size(path: Path, signature: Signature | None) -> int:
+    """The file's size as its signature was taken for this read (a stat less per file), else now."""
+    if signature is not None:
+        return signature[0]
     try:
         return path.stat().st_size
     except OSError:

@@ -27,12 +27,13 @@ def test_pathlib_loads_without_urllib_parse_and_paths_still_become_uris() -> Non
     ) == ["True False False", "file:///a%20b/%C3%BC", "y=1 False"]
 
 
-def test_msgspec_loads_without_textwrap_inspect_or_typing_extensions() -> None:
-    """msgspec calls textwrap only to write a JSON schema: through the stand-in it took, the real
-    module is loaded then (the schema itself is compared in the next test)."""
+def test_msgspec_loads_without_its_schema_writer_inspect_or_typing_extensions() -> None:
+    """msgspec's schema writer (and the textwrap it uses) comes in when a JSON schema is first asked
+    for, through the stand-in msgspec.json took (the schema itself is compared in the next test)."""
     assert _run(
         "import sys\nfrom vaultledger.cli.lean import import_msgspec_lean\nimport_msgspec_lean()\n"
-        "print(sorted(m for m in ('textwrap', 'typing_extensions', 'inspect') if m in sys.modules))\n"
+        "print(sorted(m for m in ('textwrap', 'typing_extensions', 'inspect', 'msgspec.inspect', 'msgspec._json_schema',"
+        " 'msgspec.toml', 'msgspec.yaml') if m in sys.modules))\n"
         "import msgspec\nclass Call(msgspec.Struct):\n    \"A call.\"\n    tokens: int\n"
         "msgspec.json.schema(Call)\nprint('textwrap' in sys.modules)\n"
     ) == ["[]", "True"]
@@ -44,6 +45,15 @@ def test_a_documented_schema_is_the_same_with_and_without_the_stand_in() -> None
     lean = _run(probe.format(lean="from vaultledger.cli.lean import import_msgspec_lean\nimport_msgspec_lean()\n"))
     assert lean == _run(probe.format(lean=""))
     assert "Indented." in lean[0]
+
+
+def test_the_parts_of_msgspec_loaded_later_are_the_real_ones() -> None:
+    assert _run(
+        "import sys\nfrom vaultledger.cli.lean import import_msgspec_lean\nimport_msgspec_lean()\n"
+        "import msgspec\ninfo = msgspec.inspect.type_info(list[int])\n"
+        "import msgspec.inspect\nprint(type(info).__name__, info.item_type == msgspec.inspect.IntType(),"
+        " msgspec.inspect is sys.modules['msgspec.inspect'], msgspec.yaml.decode(b'a: 1') == {'a': 1})\n"
+    ) == ["ListType True True True"]
 
 
 def test_an_import_the_stand_ins_cannot_serve_is_done_the_usual_way(tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
-"""The fast path's imports, without the standard-library modules they load for nothing this process uses.
+"""The fast path's imports, without the modules they load for nothing this process uses.
 
-Each heavy import here runs while stand-ins answer for the modules it would drag in: `typing_extensions`
-(and with it `inspect`), `platform`, `textwrap` and `urllib.parse` were 8-20 ms of every `log`, report
-and statusline. A stand-in leaves `sys.modules` as soon as the import is done, so a later import of
-that module loads the real one; a module that took a forwarding stand-in (msgspec's `textwrap`,
-pathlib's `quote_from_bytes`) reaches the real module through it, imported on first use. Nothing is
-done where the module or one it would stand in for is loaded already (an app, a test).
+Each heavy import here runs while stand-ins answer for modules it would drag in: `typing_extensions`
+(and with it `inspect`), `platform`, msgspec's own `inspect` and JSON schema writer, and `urllib.parse`
+were 8-20 ms of every `log`, report and statusline. A stand-in leaves `sys.modules` as soon as the
+import is done, so a later import of that module loads the real one; a module that took a forwarding
+stand-in (msgspec's `inspect`, pathlib's `quote_from_bytes`) reaches the real module through it,
+imported on first use. Nothing is done where the module or one it would stand in for is loaded
+already (an app, a test).
 """
 
 from __future__ import annotations
@@ -33,11 +34,18 @@ def import_msgspec_lean() -> None:
     `typing` (the last two are the same objects), and vaultledger's types need nothing more.
     Nor with `platform`, which msgspec's `uuid` imports (on Linux and the BSDs) only to ask
     `platform.system()` once (1-2 ms of import and regular expressions); uuid gets the same answer
-    from os.uname(). Nor with `textwrap` (its regular expressions, 1-3 ms), which msgspec calls only
-    to write JSON schemas."""
+    from os.uname(). Nor with the parts of msgspec vaultledger never calls, which its `__init__`
+    imports all the same (2-3 ms with the textwrap and regular expressions they load): `inspect`,
+    the JSON schema writer, `toml` and `yaml` come in when first used."""
     if "typing_extensions" in sys.modules:
         return  # msgspec would find and use it: nothing to spare
-    stand_ins: dict[str, Any] = {"typing_extensions": None, "textwrap": _forwarding("textwrap")}
+    stand_ins: dict[str, Any] = {
+        "typing_extensions": None,
+        "msgspec.inspect": _forwarding("msgspec.inspect"),
+        "msgspec._json_schema": _forwarding("msgspec._json_schema", "schema", "schema_components"),
+        "msgspec.toml": _forwarding("msgspec.toml"),
+        "msgspec.yaml": _forwarding("msgspec.yaml"),
+    }
     # uuid of Python 3.11-3.13 asks platform for system() alone (3.13 not at all on Linux); a later
     # uuid may ask more of it, so it gets the real module.
     if sys.version_info < (3, 14) and "uuid" not in sys.modules and hasattr(os, "uname"):

@@ -3,22 +3,17 @@ fresh interpreter: what is loaded is the point."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-
-def _run(probe: str, cwd: Path | None = None) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=cwd)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
+from fresh import printed
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 13), reason="pathlib of 3.13 imports urllib.parse only in as_uri()")
 def test_pathlib_loads_without_urllib_parse_and_paths_still_become_uris() -> None:
-    assert _run(
+    assert printed(
         "import sys\nfrom vaultledger.cli.lean import import_pathlib_lean\nimport_pathlib_lean()\n"
         "print('pathlib' in sys.modules, 'urllib.parse' in sys.modules, 'ipaddress' in sys.modules)\n"
         "import pathlib\nprint(pathlib.PurePosixPath('/a b/ü').as_uri())\n"
@@ -30,7 +25,7 @@ def test_pathlib_loads_without_urllib_parse_and_paths_still_become_uris() -> Non
 def test_msgspec_loads_without_its_schema_writer_inspect_or_typing_extensions() -> None:
     """msgspec's schema writer (and the textwrap it uses) comes in when a JSON schema is first asked
     for, through the stand-in msgspec.json took (the schema itself is compared in the next test)."""
-    assert _run(
+    assert printed(
         "import sys\nfrom vaultledger.cli.lean import import_msgspec_lean\nimport_msgspec_lean()\n"
         "print(sorted(m for m in ('textwrap', 'typing_extensions', 'inspect', 'msgspec.inspect', 'msgspec._json_schema',"
         " 'msgspec.toml', 'msgspec.yaml') if m in sys.modules))\n"
@@ -42,13 +37,13 @@ def test_msgspec_loads_without_its_schema_writer_inspect_or_typing_extensions() 
 def test_a_documented_schema_is_the_same_with_and_without_the_stand_in() -> None:
     probe = ("import sys\n{lean}import msgspec\nclass Call(msgspec.Struct):\n    '''A call.\n\n        Indented.'''\n"
              "    tokens: int\nprint(msgspec.json.encode(msgspec.json.schema(Call)).decode())\n")
-    lean = _run(probe.format(lean="from vaultledger.cli.lean import import_msgspec_lean\nimport_msgspec_lean()\n"))
-    assert lean == _run(probe.format(lean=""))
+    lean = printed(probe.format(lean="from vaultledger.cli.lean import import_msgspec_lean\nimport_msgspec_lean()\n"))
+    assert lean == printed(probe.format(lean=""))
     assert "Indented." in lean[0]
 
 
 def test_the_parts_of_msgspec_loaded_later_are_the_real_ones() -> None:
-    assert _run(
+    assert printed(
         "import sys\nfrom vaultledger.cli.lean import import_msgspec_lean\nimport_msgspec_lean()\n"
         "import msgspec\ninfo = msgspec.inspect.type_info(list[int])\n"
         "import msgspec.inspect\nprint(type(info).__name__, info.item_type == msgspec.inspect.IntType(),"
@@ -60,7 +55,7 @@ def test_an_import_the_stand_ins_cannot_serve_is_done_the_usual_way(tmp_path: Pa
     """A module that asks more of a stand-in than it holds is imported again without it, and works."""
     (tmp_path / "asks_more.py").write_text("from urllib.parse import quote_from_bytes, urlsplit\n"
                                            "PATH = urlsplit('https://example.org/p').path\n")
-    assert _run(
+    assert printed(
         "import sys\nfrom vaultledger.cli import lean\n"
         "lean._import_with('asks_more', {'urllib.parse': lean._forwarding('urllib.parse', 'quote_from_bytes')})\n"
         "import asks_more, urllib.parse\n"
@@ -71,7 +66,7 @@ def test_an_import_the_stand_ins_cannot_serve_is_done_the_usual_way(tmp_path: Pa
 
 def test_a_stand_in_asked_during_the_import_it_stands_in_for_gives_way_to_the_real_module(tmp_path: Path) -> None:
     (tmp_path / "uses_at_once.py").write_text("import textwrap\nTEXT = textwrap.dedent('  a\\n  b')\n")
-    assert _run(
+    assert printed(
         "import sys\nfrom vaultledger.cli import lean\n"
         "lean._import_with('uses_at_once', {'textwrap': lean._forwarding('textwrap')})\n"
         "import uses_at_once, textwrap\nprint(repr(uses_at_once.TEXT), sys.modules['textwrap'] is textwrap,"

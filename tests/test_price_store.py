@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fresh import printed
 from vaultledger.pricing import VARIES, PriceBook, parse_price_overrides
 from vaultledger.pricing.store import DayPriceStore
 
@@ -140,17 +141,13 @@ def test_loading_the_price_data_leaves_genai_prices_whole_for_an_app_that_uses_i
         "print(genai_prices.types is bundled.gp, genai_prices.data_snapshot is bundled.data_snapshot,"
         " genai_prices.__version__ == bundled.GENAI_PRICES_VERSION, 'UpdatePrices' in dir(genai_prices))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["[]", "0.150", "True True True True"]
+    assert printed(probe) == ["[]", "0.150", "True True True True"]
 
 
 def test_an_app_that_imported_genai_prices_first_keeps_its_package() -> None:
     probe = ("import genai_prices\nfrom vaultledger.pricing import bundled\nbundled.load_bundled_prices()\n"
              "print(genai_prices.types is bundled.gp, genai_prices.calc_price.__module__)")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "genai_prices"]
+    assert printed(probe) == ["True genai_prices"]
 
 
 def test_threads_asking_for_genai_prices_at_once_both_get_the_whole_package() -> None:
@@ -166,9 +163,7 @@ def test_threads_asking_for_genai_prices_at_once_both_get_the_whole_package() ->
         "print(found, 'calc_price' in dir(genai_prices))\n"
     )
     for _ in range(3):
-        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.split() == ["['calc_price',", "'calc_price',", "'calc_price']", "True"], done.stderr
+        assert printed(probe) == ["['calc_price', 'calc_price', 'calc_price'] True"]
 
 
 @pytest.mark.parametrize("disabled", ["__all__", None])
@@ -194,6 +189,4 @@ def test_the_price_data_loads_without_package_metadata_only_where_pydantic_plugi
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *filter(None, [env.get("PYTHONPATH")])])
     if disabled is not None:
         env["PYDANTIC_DISABLE_PLUGINS"] = disabled
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [str(disabled is None), "['counting_plugin'] True"]
+    assert printed(probe, env=env) == [str(disabled is None), "['counting_plugin'] True"]

@@ -14,6 +14,7 @@ import vaultledger
 import vaultledger.capture.logger
 from vaultledger.capture.logger import UsageLog, log_usage
 from vaultledger.ledger.files import ReadStats, read_file
+from vaultledger.errors import InvalidRecord
 from vaultledger.record import make_record
 
 WRITER = """
@@ -44,6 +45,22 @@ def test_log_usage_appends_one_line_to_the_day_of_ts(logs_dir: Path) -> None:
     stored = json.loads(lines[0])
     assert stored == {"v": 1, "ts": "2026-03-14T23:30:00-05:00", "provider": "openai", "model": "gpt-4o-mini",
                       "input_tokens": 1200, "output_tokens": 300, "project": "poetry", "tags": ["a"]}
+
+
+def test_none_and_an_empty_attrs_stand_for_fields_not_given(logs_dir: Path) -> None:
+    """An app passes what it has: None for counts, tags or free text it lacks, {} for no attributes.
+    The line is the one without them; a field that is wrong beside them is still named."""
+    given = dict(provider="openai", model="m", input_tokens=10, output_tokens=2, ts="2026-03-14T12:00:00Z")
+    plain = log_usage(**given)
+    padded = log_usage(**given, cache_read_tokens=None, reasoning_tokens=None, project=None, tags=None,
+                       duration_ms=None, attrs={})
+    no_attrs = log_usage(**given, attrs={})
+    assert padded == no_attrs == plain and no_attrs is not None and no_attrs.attrs is None
+    lines = (logs_dir / "2026-03-14.jsonl").read_bytes().splitlines()
+    assert set(lines) == {b'{"v":1,"ts":"2026-03-14T12:00:00Z","provider":"openai","model":"m","input_tokens":10,"output_tokens":2}'}
+    assert len(lines) == 3
+    with pytest.raises(InvalidRecord, match="output_tokens"):
+        make_record(**{**given, "output_tokens": -1}, cache_read_tokens=None, attrs={})
 
 
 def test_log_usage_is_exported_at_the_top_level(logs_dir: Path) -> None:

@@ -1,5 +1,5 @@
-"""cli.lean: the fast path's imports without the modules they would load for nothing. Each test runs a
-fresh interpreter: what is loaded is the point."""
+"""cli.lean (and the stand-ins of _imports it uses): the fast path's imports without the modules they
+would load for nothing. Each test runs a fresh interpreter: what is loaded is the point."""
 
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ def test_an_import_the_stand_ins_cannot_serve_is_done_the_usual_way(tmp_path: Pa
     (tmp_path / "asks_more.py").write_text("from urllib.parse import quote_from_bytes, urlsplit\n"
                                            "PATH = urlsplit('https://example.org/p').path\n")
     assert printed(
-        "import sys\nfrom vaultledger.cli import lean\n"
-        "lean._import_with('asks_more', {'urllib.parse': lean._forwarding('urllib.parse', 'quote_from_bytes')})\n"
+        "import sys\nfrom vaultledger import _imports\n"
+        "_imports.import_with('asks_more', {'urllib.parse': _imports.forwarding('urllib.parse', 'quote_from_bytes')})\n"
         "import asks_more, urllib.parse\n"
         "print(asks_more.PATH, asks_more.urlsplit is urllib.parse.urlsplit, type(sys.modules['urllib.parse']).__name__)\n",
         cwd=tmp_path,
@@ -67,8 +67,8 @@ def test_an_import_the_stand_ins_cannot_serve_is_done_the_usual_way(tmp_path: Pa
 def test_a_stand_in_asked_during_the_import_it_stands_in_for_gives_way_to_the_real_module(tmp_path: Path) -> None:
     (tmp_path / "uses_at_once.py").write_text("import textwrap\nTEXT = textwrap.dedent('  a\\n  b')\n")
     assert printed(
-        "import sys\nfrom vaultledger.cli import lean\n"
-        "lean._import_with('uses_at_once', {'textwrap': lean._forwarding('textwrap')})\n"
+        "import sys\nfrom vaultledger import _imports\n"
+        "_imports.import_with('uses_at_once', {'textwrap': _imports.forwarding('textwrap')})\n"
         "import uses_at_once, textwrap\nprint(repr(uses_at_once.TEXT), sys.modules['textwrap'] is textwrap,"
         " textwrap.dedent.__module__)\n",
         cwd=tmp_path,

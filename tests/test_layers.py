@@ -11,7 +11,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "vaultledger"
 # Lowest first. A module belongs to the first entry whose name is it or a package above it.
 LAYERS: list[tuple[str, ...]] = [
-    ("vaultledger.errors", "vaultledger._digest", "vaultledger._faults", "vaultledger._localzone", "vaultledger._fs", "vaultledger.settings", "vaultledger.periods", "vaultledger.progress"),
+    ("vaultledger.errors", "vaultledger._digest", "vaultledger._faults", "vaultledger._localzone", "vaultledger._fs", "vaultledger._imports", "vaultledger.settings", "vaultledger.periods", "vaultledger.progress"),
     ("vaultledger.record",),
     ("vaultledger.capture", "vaultledger.otel", "vaultledger.litellm"),
     ("vaultledger.pricing",),

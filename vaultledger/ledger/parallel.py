@@ -153,7 +153,8 @@ def _ids_wanted_beside(paths: Sequence[Path], runs: list[range], keeping: Sequen
     compare it with a neighbour, one of a day that has files in another run (folded by another worker,
     perhaps) or no file among `paths` (one read some other way, or none). The worker compares the
     neighbours inside a run itself; sending every packed file's ids was half of what a cold year sent
-    through the pipes (11 of 21 MB) and 3 % of the workers' time. A pair the parent must compare after all reads the file again for them."""
+    through the pipes (11 of 21 MB) and 3 % of the workers' time. A pair the parent must compare after
+    all reads the file again for its ids."""
     days = [file_day(path) for path in paths]
     runs_of: dict[dt.date | None, set[int]] = {}
     for index, run in enumerate(runs):

@@ -11,8 +11,9 @@ import sys
 from _thread import RLock
 from datetime import date, datetime
 from decimal import Decimal
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from vaultledger._imports import forwarding, import_with
 
 
 def _price_data_package() -> None:
@@ -64,30 +65,11 @@ def _plugin_loader_without_package_metadata() -> None:
 
     The loader imports `importlib.metadata` (and with it email, zipfile, csv ...: 15-20 ms) for one
     function, `entry_points`, which it calls only when plugins are not disabled. Where the environment
-    disables them all (vaultledger's own commands do, see cli/fast.py), the loader is imported with a
-    stand-in for that module whose `entry_points` imports the real one when first called: a later
-    change of the setting still finds every plugin. Elsewhere, or once either module is loaded,
-    nothing is done."""
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true"):
-        return  # pydantic reads the entry points at its first validator: the real module is needed
-    if "importlib.metadata" in sys.modules or "pydantic.plugin._loader" in sys.modules:
-        return
-    stand_in = ModuleType("importlib.metadata", "entry_points() alone, importing the real module when called")
-
-    def entry_points(**selection: Any) -> Any:
-        from importlib.metadata import entry_points as installed  # the real module, now
-
-        return installed(**selection)
-
-    stand_in.entry_points = entry_points  # type: ignore[attr-defined]
-    sys.modules["importlib.metadata"] = stand_in
-    try:
-        importlib.import_module("pydantic.plugin._loader")
-    except ImportError:
-        pass  # a pydantic whose loader asks more of the module: imported as usual with the price data
-    finally:
-        if sys.modules.get("importlib.metadata") is stand_in:
-            del sys.modules["importlib.metadata"]
+    disables them all (vaultledger's own commands do, see cli/fast.py), the loader takes a stand-in
+    whose `entry_points` imports the real module when first called: a later change of the setting
+    still finds every plugin."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
+        import_with("pydantic.plugin._loader", {"importlib.metadata": forwarding("importlib.metadata", "entry_points")})
 
 
 if TYPE_CHECKING:

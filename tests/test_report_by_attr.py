@@ -149,6 +149,34 @@ def test_a_by_that_names_nothing_is_a_usage_error_left_to_typer(by: str, branche
     assert result.exit_code == 2 and "or attr.KEY" in result.output
 
 
+def test_by_host_sums_each_files_fold_and_is_what_folding_the_calls_again_gives(
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows by host come from the files' folds (a warm cache holds them); only files that share ids
+    with a neighbour are read call by call. To the last digit, the rows are those of folding every
+    call again by the host whose line counts."""
+    from vaultledger.ledger import Ledger
+    from vaultledger.periods import WeekRule
+    from vaultledger.periods.parse import parse_period
+    from vaultledger.settings import resolve_settings
+
+    monkeypatch.setattr(breakdown, "FOLD_EVERY", 97)  # calls are folded in many batches, split anywhere
+    write_logs(logs_dir, dt.date(2026, 3, 1), 31, 3000, seed=11, growth=0.5, hosts=3)
+    # One call logged by two machines: its later line counts, on host-2.
+    write_lines(logs_dir / "2026-03-09.host-1.jsonl", call(ts="2026-03-09T08:00:00Z", id="twice", output_tokens=1))
+    write_lines(logs_dir / "2026-03-09.host-2.jsonl", call(ts="2026-03-09T08:00:05Z", id="twice", output_tokens=700))
+    period = parse_period(MONTH[1], WeekRule.iso())
+    read: list[set[Path] | None] = []
+    calls_of = breakdown._rows_of_calls
+    monkeypatch.setattr(breakdown, "_rows_of_calls",
+                        lambda ledger, period, value_of, within=None: read.append(within) or calls_of(
+                            ledger, period, value_of, within))
+    by_folds = breakdown.host_rows(Ledger.from_settings(resolve_settings()), period)
+    assert [{path.name for path in within} for within in read if within is not None] == [
+        {"2026-03-09.host-1.jsonl", "2026-03-09.host-2.jsonl"}]
+    assert by_folds == calls_of(Ledger.from_settings(resolve_settings()), period, breakdown._host_value())
+
+
 def test_three_machines_a_month_by_host_add_up_to_the_totals(logs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(breakdown, "FOLD_EVERY", 97)  # calls are folded in many batches, split anywhere
     write_logs(logs_dir, dt.date(2026, 3, 1), 31, 3000, seed=11, growth=0.5, hosts=3)

@@ -109,11 +109,30 @@ class Ledger:
         with self._one_listing():
             yield from self._read.records(first, last)
 
-    def records_with_files(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, Path, UsageRecord]]:
-        """`records`, each with the log file whose line counts (its host, for a breakdown by host)."""
+    def records_with_files(
+        self, first: dt.date, last: dt.date, within: set[Path] | None = None
+    ) -> Iterator[tuple[dt.date, Path, UsageRecord]]:
+        """`records`, each with the log file whose line counts (its host, for a breakdown by host); of
+        the files `within` only, where given (with the files each is folded together with)."""
         self.days(first, last)
         with self._one_listing():
-            yield from self._read.records_with_files(first, last)
+            yield from self._read.records_with_files(first, last, within)
+
+    def by_file(self, first: dt.date, last: dt.date) -> tuple[dict[Path, list[Usage]], set[Path]]:
+        """Each file's own usage of [first, last] (a part per local day), and apart the files that share
+        ids with a neighbour: those count as their group's fold does, which no one file's stands for
+        (their calls: `records_with_files(first, last, within=...)`). Together, exactly `usage`."""
+        self.days(first, last)
+        parts: dict[Path, list[Usage]] = {}
+        joined: set[Path] = set()
+        with self._one_listing():
+            for log in files_for_days(self._log_files(), first, last):
+                if log.path in self._read.joined:
+                    joined.add(log.path)
+                    continue
+                days = self._read.file_days.get(log.path, {})
+                parts[log.path] = [usage for day, usage in days.items() if first <= day <= last]
+        return parts, joined
 
     def _cache(self) -> FoldCache | None:
         return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None

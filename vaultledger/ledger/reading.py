@@ -37,6 +37,8 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
     # asked for on its own: a period's total merges every part at once, in one pass.
     days: dict[dt.date, list[Usage]] = {}
     joined: dict[Path, frozenset[Path]] = {}  # files folded together
+    # Each file's own days as read (a report by host sums them); a joined file's stand for it alone.
+    file_days: dict[Path, dict[dt.date, Usage]] = {}
     _folded: set[Path] = set()  # files whose days are in `days` (not just their stats)
     _edge_folds: dict[Path, tuple[LogFile, FileFold]] = {}  # near the read edges
     _verdicts: dict[frozenset[Path], bool] = {}  # file pairs compared id by id
@@ -53,12 +55,14 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         """(local day, record) of every call that counts in [first, last], once those days were read."""
         return ((day, record) for day, _, record in self.records_with_files(first, last))
 
-    def records_with_files(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, Path, UsageRecord]]:
-        """`records`, each with the file whose line counts."""
+    def records_with_files(
+        self, first: dt.date, last: dt.date, within: set[Path] | None = None
+    ) -> Iterator[tuple[dt.date, Path, UsageRecord]]:
+        """`records`, each with the file whose line counts; of the files `within` (and their joined ones) only."""
         zone = zoneinfo.ZoneInfo(self.source.tz)
         done: set[Path] = set()
         for log in files_for_days(self.listing(), first, last):
-            if log.path in done:
+            if log.path in done or (within is not None and log.path not in within):
                 continue
             paths = sorted(self.joined.get(log.path, {log.path}), key=lambda path: path.name)
             done.update(paths)
@@ -129,7 +133,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         (or loaded from the cache), and the days are rebuilt exactly, unit ids included.
         """
         logs = {log.path: log for log in self.listing()}
-        groups = self._with_earlier_groups(groups, logs)
+        groups = _with_earlier_groups(groups, self.joined, self.listing())
         joint: dict[Path, dict[dt.date, Usage]] = {}
         for group in groups:
             paths = sorted((path for path in group if path in logs), key=lambda path: (logs[path].day, path.name))
@@ -154,25 +158,29 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
             del self.days[day]
         self.days.update(affected)
 
-    def _with_earlier_groups(self, groups: list[frozenset[Path]], logs: dict[Path, LogFile]) -> list[frozenset[Path]]:
-        """Groups joined by earlier reads whose files sit in the days being rebuilt are rebuilt too."""
-        groups = list(groups)
-        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
-        while True:
-            covered = frozenset().union(*groups)
-            days = [logs[path].day for path in covered if path in logs]
-            nearby = files_for_days(self.listing(), min(days) - margin, max(days) + margin)
-            extra = {self.joined[log.path] for log in nearby
-                     if log.path in self.joined and not self.joined[log.path] <= covered}
-            if not extra:
-                return groups
-            groups.extend(extra)
-
     def _take(self, log: LogFile, fold: FileFold) -> None:
         self.file_stats[log.path] = (log.day, fold.stats)
+        self.file_days[log.path] = fold.days
         for day, usage in fold.days.items():
             # The fold's own Usage is never changed: kept folds (_edge_folds) still stand for their file.
             self.days.setdefault(day, []).append(usage)
+
+
+def _with_earlier_groups(
+    groups: list[frozenset[Path]], joined: dict[Path, frozenset[Path]], listing: Sequence[LogFile]
+) -> list[frozenset[Path]]:
+    """Groups joined by earlier reads whose files sit in the days being rebuilt are rebuilt too."""
+    logs = {log.path: log for log in listing}
+    groups = list(groups)
+    margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+    while True:
+        covered = frozenset().union(*groups)
+        days = [logs[path].day for path in covered if path in logs]
+        nearby = files_for_days(listing, min(days) - margin, max(days) + margin)
+        extra = {joined[log.path] for log in nearby if log.path in joined and not joined[log.path] <= covered}
+        if not extra:
+            return groups
+        groups.extend(extra)
 
 
 def newest_day_files(listing: Sequence[LogFile]) -> set[Path]:

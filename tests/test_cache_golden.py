@@ -101,7 +101,8 @@ def test_equal_digests_are_confirmed_on_the_ids_themselves(tmp_path: Path) -> No
     def cached(name: str, ids: set[str], digests: bytes) -> Seen:
         fold = FileFold({}, ReadStats(), ids)
         fold = FileFold(fold.days, fold.stats, None, None, fold.ids, digests)  # as decoded from the cache: no id_set
-        return Seen(LogFile(__import__("datetime").date(2026, 3, 12), tmp_path / name), fold, not_read_again)
+        return Seen(LogFile(__import__("datetime").date(2026, 3, 12), tmp_path / name, name, str(tmp_path / name)), fold,
+                    not_read_again)
 
     def not_read_again(path: Path) -> set[str]:
         raise AssertionError(f"{path.name}'s fold keeps its ids: its file is not read again")

@@ -167,10 +167,10 @@ def id_digests(ids: Iterable[str]) -> bytes:
     return digests.tobytes()
 
 
-def file_signature(path: Path) -> Signature | None:
+def file_signature(path: Path | str) -> Signature | None:
     """Changes whenever the file is appended to, rewritten, replaced or touched."""
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except FileNotFoundError:
         return None
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)

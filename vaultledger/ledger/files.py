@@ -86,6 +86,10 @@ def total_stats(parts: Iterable[ReadStats]) -> ReadStats:
 class LogFile(msgspec.Struct, frozen=True):
     day: dt.date
     path: Path
+    # Its name and where it is as text, as the listing found them: a warm report looks at every file of
+    # its cached spans, and asking a fresh Path for them cost more than the stat itself.
+    name: str
+    location: str
 
 
 def list_log_files(logs_dir: Path) -> list[LogFile]:
@@ -101,7 +105,8 @@ def list_log_files(logs_dir: Path) -> list[LogFile]:
         match = LOG_NAME.match(entry.name)
         if match and entry.is_file() and not _left_by_archive(entry.name, names, logs_dir):
             try:
-                found.append(LogFile(dt.date.fromisoformat(match.group(1)), logs_dir / entry.name))
+                found.append(LogFile(dt.date.fromisoformat(match.group(1)), logs_dir / entry.name, entry.name,
+                                     entry.path))
             except ValueError:
                 continue  # 2026-02-30.jsonl is no day; not ours to read
     return sorted(found, key=log_order)

@@ -98,7 +98,7 @@ class LiveLedger:
         moved: the days the changed files held before and hold now, and the days of the files
         they share ids with (a later line of an id changes the day of its earlier one)."""
         listing = list_log_files(self.logs_dir)
-        now = {log.path: file_signature(log.path) for log in listing}
+        now = {log.path: file_signature(log.location) for log in listing}
         changed = [path for path in now.keys() | self._signatures.keys()
                    if now.get(path) != self._signatures.get(path)]
         self._signatures = now

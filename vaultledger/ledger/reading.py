@@ -78,7 +78,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         if not pending:
             return
         cache = self.source.cache()
-        signatures = {log.path: file_signature(log.path) for log in pending}
+        signatures = {log.path: file_signature(log.location) for log in pending}
         self.signatures.update(signatures)
         if cache:
             # Neighbours compared in an earlier run, both unchanged since, need no comparing again.

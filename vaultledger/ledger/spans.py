@@ -17,6 +17,7 @@ from vaultledger.periods import Period, date_range, month_of
 # A month whose files changed is looked up in blocks of this many days (the last one takes the rest),
 # so a warm run after new lines reads the files of about a week, not a month.
 BLOCK_DAYS = 8
+_UNTAKEN = object()
 
 
 class SpanLookup(msgspec.Struct):
@@ -39,7 +40,7 @@ class SpanCache(msgspec.Struct):
     newest_day: dt.date | None = None  # of the newest log file: its month is the one being logged to
     read_signatures: dict[Path, Signature | None] = {}  # of the files the ledger read, as they were then
     grown: set[Path] = set()  # files that grew since their folds were kept: being logged to
-    _taken: dict[Path, Signature | None] = {}  # each file's signature, as first taken
+    _taken: dict[str, Signature | None] = {}  # each file's signature (by its name), as first taken
 
     def usage(self, period: Period) -> Usage:
         """The period's usage from whole cached spans where their files are unchanged, folding only
@@ -108,8 +109,8 @@ class SpanCache(msgspec.Struct):
         """The span's merged usage from the cache, if none of its files changed since; the
         signatures it was checked against either way, taken before any of them is read."""
         files = self.files_for(span.start, span.end)
-        signatures = {log.path.name: self._signature(log.path) for log in files}
-        cached = self.cache.load_month(span.key, signatures, {log.path.name: log.path for log in files})
+        signatures = {log.name: self._signature(log) for log in files}
+        cached = self.cache.load_month(span.key, signatures, {log.name: log.path for log in files})
         if cached is None:
             return SpanLookup(None, files, signatures)
         usage, file_stats = cached
@@ -122,13 +123,14 @@ class SpanCache(msgspec.Struct):
                 self.file_stats.setdefault(path, (day, stats))
         return SpanLookup(usage, files, signatures)
 
-    def _signature(self, path: Path) -> Signature | None:
+    def _signature(self, log: LogFile) -> Signature | None:
         # A file the ledger read for an earlier question counts as it was then (its data in memory is
         # that), however it has grown since; any other is looked at once, before this question reads it.
-        if path not in self._taken:
-            read = path in self.read_signatures
-            self._taken[path] = self.read_signatures[path] if read else file_signature(path)
-        return self._taken[path]
+        taken = self._taken.get(log.name, _UNTAKEN)
+        if taken is _UNTAKEN:
+            read = self.read_signatures.get(log.path, _UNTAKEN) if self.read_signatures else _UNTAKEN
+            taken = self._taken[log.name] = read if read is not _UNTAKEN else file_signature(log.location)
+        return taken  # type: ignore[return-value]
 
     def stored(self, span: Period, found: SpanLookup, usage: Usage) -> Usage:
         """`usage`, kept as the span's, valid while its files are as `found` saw them (and kept only

@@ -188,3 +188,48 @@ def test_three_machines_a_month_by_host_add_up_to_the_totals(logs_dir: Path, mon
     rows_cost = sum(Decimal(row["cost_usd"]) for row in csv_rows("--by", "host"))
     assert rows_cost == exact_total()[1]
     assert float(rows_cost.quantize(Decimal("1e-9"))) == document["totals"]["cost_usd"]
+
+
+def test_rows_by_an_attr_are_kept_per_file_and_are_what_folding_the_calls_again_gives(
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file's rows by an attr are kept beside the folds; a later breakdown works out again only
+    the files that changed, and files that share ids with a neighbour are read call by call. To the
+    last digit, the rows are those of folding every call again."""
+    import random
+
+    from vaultledger.ledger import Ledger, attr_rows as kept_rows_module
+    from vaultledger.periods import WeekRule
+    from vaultledger.periods.parse import parse_period
+    from vaultledger.settings import resolve_settings
+
+    rng = random.Random(7)
+    branches = ["main", "feature/x", None, 3, True]
+    for day in range(1, 21):
+        write_lines(logs_dir / f"2026-03-{day:02}.jsonl", *[
+            call(ts=f"2026-03-{day:02}T{rng.randrange(24):02}:{rng.randrange(60):02}:00Z",
+                 model=rng.choice(["gpt-4o-mini", "gpt-4o"]), input_tokens=rng.randrange(1, 9000),
+                 output_tokens=rng.randrange(1, 900), **({"attrs": {"git_branch": branch}} if branch is not None else {}))
+            for branch in rng.choices(branches, k=40)])
+    # One call logged on two days' files: its later line counts, on another branch.
+    write_lines(logs_dir / "2026-03-09.jsonl", call(ts="2026-03-09T23:59:00Z", id="twice", attrs={"git_branch": "main"}))
+    write_lines(logs_dir / "2026-03-10.jsonl", call(ts="2026-03-10T00:00:04Z", id="twice", output_tokens=900,
+                                                    attrs={"git_branch": "release"}))
+    period = parse_period(MONTH[1], WeekRule.iso())
+    worked_out: list[str] = []
+    file_rows = kept_rows_module.file_rows
+    monkeypatch.setattr(breakdown, "file_rows", lambda path, *rest: worked_out.append(path.name) or file_rows(path, *rest))
+
+    def both() -> tuple[dict, dict]:
+        kept = breakdown.attr_rows(Ledger.from_settings(resolve_settings()), period, "git_branch")
+        again = breakdown._rows_of_calls(Ledger.from_settings(resolve_settings()), period,
+                                         breakdown._attr_value("git_branch"))
+        return kept, again
+
+    kept, again = both()
+    assert kept == again and set(kept) == {"main", "feature/x", "3", "true", None, "release"}
+    assert sorted(worked_out) == [f"2026-03-{day:02}.jsonl" for day in range(1, 21) if day not in (9, 10)]
+    worked_out.clear()
+    write_lines(logs_dir / "2026-03-14.jsonl", call(ts="2026-03-14T12:00:00Z", attrs={"git_branch": "main"}))
+    kept, again = both()
+    assert kept == again and worked_out == ["2026-03-14.jsonl"]

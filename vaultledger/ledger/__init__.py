@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from vaultledger.ledger.cache import FileFold, FoldCache, fingerprint
+from vaultledger.ledger.cache import FileFold, FoldCache, Signature, fingerprint
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, files_for_days, list_log_files
 from vaultledger.ledger.reading import FoldedFiles
 from vaultledger.ledger.sources import FoldSource
@@ -42,7 +42,7 @@ class Ledger:
         self._listing: list[LogFile] | None = None  # the folder's files while one question is answered
         # Each period's answer: a Ledger reads every file once, so asking again (a report's outliers) costs nothing.
         self._answers: dict[tuple[dt.date, dt.date], Usage] = {}
-        source = FoldSource(self.book, self.tz, self._cache, self.parallel, self.start_method, self.progress,
+        source = FoldSource(self.book, self.tz, self.fold_cache, self.parallel, self.start_method, self.progress,
                             self.counters, self.folds)
         self._read = FoldedFiles(source, self._log_files)
 
@@ -83,7 +83,7 @@ class Ledger:
     def _usage(self, period: Period) -> Usage:
         if self.cache_dir is None:
             return merge_days(self._day_parts(period.start, period.end))
-        cache = self._cache()
+        cache = self.fold_cache()
         assert cache is not None
         listing = self._log_files()
         return SpanCache(cache, self._files_for, self._read.file_stats, self._read.kept_stats, self._read_days,
@@ -134,8 +134,12 @@ class Ledger:
                 parts[log.path] = [usage for day, usage in days.items() if first <= day <= last]
         return parts, joined
 
-    def _cache(self) -> FoldCache | None:
+    def fold_cache(self) -> FoldCache | None:
         return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
+
+    def read_signature(self, path: Path) -> Signature | None:
+        """The file's signature as this ledger took it before reading it (None: not read, or gone)."""
+        return self._read.signatures.get(path)
 
     def days(self, first: dt.date, last: dt.date) -> dict[dt.date, Usage]:
         """Usage per local day in [first, last]; days without calls are absent."""

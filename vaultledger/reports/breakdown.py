@@ -1,18 +1,23 @@
 """A period's usage with rows for a dimension the fold does not keep: days, weeks and months, the host
 that logged each call, or any `attrs` key (`report --by attr.git_branch`).
 
-The fold's groups hold no hosts or attrs (they would multiply the groups every cache entry keeps), so
-those rows come from the calls themselves: exactly the calls reports count (`Ledger.records`), folded
-per value with the fold's own pricing. The period's totals and other breakdowns stay the fold's.
+The fold's groups hold no hosts or attrs (they would multiply the groups every cache entry keeps). Rows
+by host sum each file's fold by the file's host; rows by an attr sum each file's rows by its values,
+kept beside the folds (ledger/attr_rows.py). Files that share ids with a neighbour count as their
+group's fold does, which no one file's stands for: their calls are read (exactly the calls reports
+count, `Ledger.records_with_files`) and folded per value with the fold's own pricing. The period's
+totals and other breakdowns stay the fold's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from vaultledger.ledger import Ledger
+from vaultledger.ledger.attr_rows import KeptRows, file_rows
 from vaultledger.ledger.files import file_host
 from vaultledger.ledger.fold import DayFolder
 from vaultledger.ledger.usage import Sums, Usage
@@ -77,9 +82,30 @@ def time_rows(ledger: Ledger, period: Period, span_of: Callable[[dt.date], Perio
 
 def record_rows(ledger: Ledger, period: Period, by: str) -> Rows:
     """One row per host or attr value (None: no host part, or no such attr), most expensive first."""
-    rows = host_rows(ledger, period) if by == HOST else _rows_of_calls(
-        ledger, period, _attr_value(by[len(ATTR_PREFIX):]))
+    rows = host_rows(ledger, period) if by == HOST else attr_rows(ledger, period, by[len(ATTR_PREFIX):])
     return sorted(rows.items(), key=lambda row: (-row[1].cost, -row[1].calls, str(row[0])))
+
+
+def attr_rows(ledger: Ledger, period: Period, key: str) -> dict[str | None, Sums]:
+    """Each value's usage: every file's rows by the attr, kept beside the folds and worked out again only
+    for files that changed (folding a year's calls again took seconds); the calls themselves of files
+    that share ids with a neighbour."""
+    def label(record: UsageRecord) -> str | None:
+        return None if record.attrs is None else attr_label(record.attrs.get(key))
+
+    files, joined = ledger.by_file(period.start, period.end)
+    kept = KeptRows(ledger.fold_cache(), key)
+    rows: dict[str | None, Sums] = {}
+    for path in files:
+        work_out = partial(file_rows, path, ledger.tz, ledger.book, label)
+        for day, value, sums in kept.rows(path, ledger.read_signature(path), work_out):
+            if period.start <= day <= period.end:
+                rows.setdefault(value, Sums()).add(sums)
+    kept.save()
+    if joined:
+        for value, sums in _rows_of_calls(ledger, period, _attr_value(key), joined).items():
+            rows.setdefault(value, Sums()).add(sums)
+    return rows
 
 
 def host_rows(ledger: Ledger, period: Period) -> dict[str | None, Sums]:

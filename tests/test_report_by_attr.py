@@ -233,3 +233,20 @@ def test_rows_by_an_attr_are_kept_per_file_and_are_what_folding_the_calls_again_
     write_lines(logs_dir / "2026-03-14.jsonl", call(ts="2026-03-14T12:00:00Z", attrs={"git_branch": "main"}))
     kept, again = both()
     assert kept == again and worked_out == ["2026-03-14.jsonl"]
+
+
+def test_a_file_with_an_attr_value_per_call_keeps_no_rows(logs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows by an attr such as a request id would make the kept rows as big as the logs: a file with
+    more rows than MAX_KEPT_ROWS keeps none, and the breakdown still adds up."""
+    from vaultledger.ledger import attr_rows as kept_rows_module
+
+    monkeypatch.setattr(kept_rows_module, "MAX_KEPT_ROWS", 5)
+    write_lines(logs_dir / "2026-03-12.jsonl", *[call(ts="2026-03-12T10:00:00Z", attrs={"request": f"r{n}"})
+                                                 for n in range(6)])
+    write_lines(logs_dir / "2026-03-13.jsonl", *[call(ts="2026-03-13T10:00:00Z", attrs={"request": f"s{n}"})
+                                                 for n in range(5)])
+    for _ in range(2):
+        rows = report("--by", "attr.request")["by_attr.request"]
+        assert len(rows) == 11 and sum(row["calls"] for row in rows) == 11
+    [kept] = list((logs_dir.parent / "cache").rglob("attrs-*.msgpack"))
+    assert b"2026-03-13.jsonl" in kept.read_bytes() and b"2026-03-12.jsonl" not in kept.read_bytes()

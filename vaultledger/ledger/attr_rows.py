@@ -29,6 +29,9 @@ from vaultledger.record import UsageRecord
 from vaultledger.record.batch import batch_of
 
 Rows = list[tuple[dt.date, str | None, Sums]]  # (local day, value, the sums of its calls that day)
+# A file with more rows than this (an attr with a value per call, a request id) keeps none: its file of
+# kept rows would grow as big as the logs, and read slower than folding the calls again.
+MAX_KEPT_ROWS = 2000
 ValueOf = Callable[[UsageRecord], "str | None"]
 
 
@@ -60,7 +63,7 @@ class KeptRows:
         if kept is not None and signature is not None and kept.signature == signature:
             return kept.rows
         rows = work_out()
-        if signature is not None:
+        if signature is not None and len(rows) <= MAX_KEPT_ROWS:
             self._kept[path.name] = _Kept(signature, rows)
             self._changed = True
         return rows

@@ -103,7 +103,7 @@ def test_a_warm_report_loads_neither_typer_nor_pydantic(logs: Path, tmp_path: Pa
     probe = ("import atexit, sys\nfrom vaultledger.cli import main\nsys.argv = ['vaultledger', *sys.argv[1:]]\n"
              "atexit.register(lambda: print(sorted(m for m in ('typer', 'pydantic', 'genai_prices', 'typing_extensions',"
              " 'inspect', 'platform', 'multiprocessing', 'pickle', 'vaultledger.ledger.forking', 'textwrap',"
-             " 'urllib.parse', 'importlib.metadata') if m in sys.modules),"
+             " 'urllib.parse', 'importlib.metadata', 'vaultledger.ledger.attr_rows') if m in sys.modules),"
              " file=sys.stderr))\nmain()")
     env = {**os.environ, "VAULTLEDGER_CACHE_DIR": str(tmp_path / "cache")}
     # pydantic brings textwrap and urllib.parse along; a warm run loads neither, nor importlib.metadata.

@@ -218,7 +218,8 @@ def test_rows_by_an_attr_are_kept_per_file_and_are_what_folding_the_calls_again_
     period = parse_period(MONTH[1], WeekRule.iso())
     worked_out: list[str] = []
     file_rows = kept_rows_module.file_rows
-    monkeypatch.setattr(breakdown, "file_rows", lambda path, *rest: worked_out.append(path.name) or file_rows(path, *rest))
+    monkeypatch.setattr(kept_rows_module, "file_rows",
+                        lambda path, *rest: worked_out.append(path.name) or file_rows(path, *rest))
 
     def both() -> tuple[dict, dict]:
         kept = breakdown.attr_rows(Ledger.from_settings(resolve_settings()), period, "git_branch")

@@ -17,7 +17,6 @@ from functools import partial
 from pathlib import Path
 
 from vaultledger.ledger import Ledger
-from vaultledger.ledger.attr_rows import KeptRows, file_rows
 from vaultledger.ledger.files import file_host
 from vaultledger.ledger.fold import DayFolder
 from vaultledger.ledger.usage import Sums, Usage
@@ -90,6 +89,8 @@ def attr_rows(ledger: Ledger, period: Period, key: str) -> dict[str | None, Sums
     """Each value's usage: every file's rows by the attr, kept beside the folds and worked out again only
     for files that changed (folding a year's calls again took seconds); the calls themselves of files
     that share ids with a neighbour."""
+    from vaultledger.ledger.attr_rows import KeptRows, file_rows  # here: every report imports this module
+
     def label(record: UsageRecord) -> str | None:
         return None if record.attrs is None else attr_label(record.attrs.get(key))
 

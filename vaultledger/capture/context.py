@@ -10,6 +10,7 @@ from typing import Any
 _defaults: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "vaultledger_defaults", default={}
 )
+active_defaults = _defaults.get  # the defaults in force here: empty outside any context block
 
 
 @contextlib.contextmanager

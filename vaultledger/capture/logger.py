@@ -20,7 +20,7 @@ from collections import deque
 from typing import Any
 
 from vaultledger.capture import dropped
-from vaultledger.capture.context import with_context_defaults
+from vaultledger.capture.context import active_defaults, with_context_defaults
 from vaultledger.capture.fit import RecordTooLarge
 from vaultledger.capture.usage_log import Appended, UsageLog, daily_log_path, ends_mid_line
 from vaultledger.errors import VaultledgerError
@@ -74,9 +74,15 @@ class _ProcessLog:
         self._waiting = _WaitingLog()
 
     def get(self) -> UsageLog:
+        current = self._current
+        if current is not None and _RAW_ENVIRON is not None:
+            # Unchanged variables are the very objects the log was resolved with: three lookups, no tuple.
+            known = current[0]
+            if (_RAW_ENVIRON.get(_RAW_KEYS[0]) is known[0] and _RAW_ENVIRON.get(_RAW_KEYS[1]) is known[1]
+                    and _RAW_ENVIRON.get(_RAW_KEYS[2]) is known[2]):
+                return current[1]
         # Relative paths resolve against the working directory at first use, like open() would.
         key = _settings_inputs()
-        current = self._current
         if current is not None and current[0] == key:
             return current[1]
         me = threading.get_ident()
@@ -219,7 +225,8 @@ def log_usage(**fields: Any) -> UsageRecord | None:
     usage_log = None
     try:
         usage_log = _process_log.get()
-        fields = with_context_defaults(fields)
+        if active_defaults():  # outside a context block (most calls) the keywords are the fields
+            fields = with_context_defaults(fields)
         if "ts" not in fields:
             fields["ts"] = dt.datetime.now(usage_log.zone)
         record = record_from(fields)

@@ -132,7 +132,9 @@ class UsageRecord(RecordFields, kw_only=True, omit_defaults=True, gc=False):
             raise ValueError(f"cost_usd must be a number from 0 to {MAX_COST_USD:,}, got {self.cost_usd}")
         if not self.model.strip():
             raise ValueError("model is empty")
-        self.provider = normal_provider(self.provider)
+        provider = self.provider
+        if provider not in NORMAL_PROVIDER_SPELLINGS:  # most calls: already normal, nothing to set
+            self.provider = normal_provider(provider)
 
 
 

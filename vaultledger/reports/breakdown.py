@@ -103,10 +103,7 @@ def attr_rows(ledger: Ledger, period: Period, key: str) -> dict[str | None, Sums
             if period.start <= day <= period.end:
                 rows.setdefault(value, Sums()).add(sums)
     kept.save()
-    if joined:
-        for value, sums in _rows_of_calls(ledger, period, _attr_value(key), joined).items():
-            rows.setdefault(value, Sums()).add(sums)
-    return rows
+    return _with_calls_of(joined, rows, ledger, period, _attr_value(key))
 
 
 def host_rows(ledger: Ledger, period: Period) -> dict[str | None, Sums]:
@@ -118,9 +115,15 @@ def host_rows(ledger: Ledger, period: Period) -> dict[str | None, Sums]:
         sums = rows.setdefault(file_host(path), Sums())
         for usage in usages:
             sums.add(usage.totals())
+    return _with_calls_of(joined, rows, ledger, period, _host_value())
+
+
+def _with_calls_of(joined: set[Path], rows: dict[str | None, Sums], ledger: Ledger, period: Period,
+                   value_of: Callable[[Path, UsageRecord], str | None]) -> dict[str | None, Sums]:
+    """`rows` with the calls of the files that share ids with a neighbour added, as their group counts them."""
     if joined:
-        for host, sums in _rows_of_calls(ledger, period, _host_value(), joined).items():
-            rows.setdefault(host, Sums()).add(sums)
+        for value, sums in _rows_of_calls(ledger, period, value_of, joined).items():
+            rows.setdefault(value, Sums()).add(sums)
     return rows
 
 

@@ -21,7 +21,7 @@ import msgspec
 from vaultledger._digest import text_digest
 from vaultledger._fs import atomic_write_bytes
 from vaultledger.ledger.cache import FoldCache, Signature
-from vaultledger.ledger.files import counted_records_with_files
+from vaultledger.ledger.files import counted_records
 from vaultledger.ledger.fold import DayFolder
 from vaultledger.ledger.usage import Sums
 from vaultledger.pricing import PriceBook
@@ -83,7 +83,7 @@ def file_rows(path: Path, tz: str, book: PriceBook, value_of: ValueOf) -> Rows:
     """The file's own counted calls (SPEC §2 applied within it), folded per value and local day with
     the fold's pricing: summed over files, the rows of folding all their calls at once."""
     by_value: dict[str | None, list[UsageRecord]] = {}
-    for _, record in counted_records_with_files([path], zoneinfo.ZoneInfo(tz), {}):
+    for record in counted_records([path], zoneinfo.ZoneInfo(tz), {}):
         by_value.setdefault(value_of(record), []).append(record)
     rows: Rows = []
     for value, records in by_value.items():

@@ -133,7 +133,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         (or loaded from the cache), and the days are rebuilt exactly, unit ids included.
         """
         logs = {log.path: log for log in self.listing()}
-        groups = _with_earlier_groups(groups, self.joined, self.listing())
+        groups = _with_earlier_groups(groups, self.joined, logs, self.listing())
         joint: dict[Path, dict[dt.date, Usage]] = {}
         for group in groups:
             paths = sorted((path for path in group if path in logs), key=lambda path: (logs[path].day, path.name))
@@ -167,10 +167,11 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
 
 
 def _with_earlier_groups(
-    groups: list[frozenset[Path]], joined: dict[Path, frozenset[Path]], listing: Sequence[LogFile]
+    groups: list[frozenset[Path]], joined: dict[Path, frozenset[Path]], logs: dict[Path, LogFile],
+    listing: Sequence[LogFile],
 ) -> list[frozenset[Path]]:
-    """Groups joined by earlier reads whose files sit in the days being rebuilt are rebuilt too."""
-    logs = {log.path: log for log in listing}
+    """Groups joined by earlier reads whose files sit in the days being rebuilt are rebuilt too
+    (`logs`: the listing by path)."""
     groups = list(groups)
     margin = dt.timedelta(days=NEIGHBOUR_DAYS)
     while True:

@@ -15,7 +15,7 @@ import vaultledger.capture.logger
 from vaultledger.capture.logger import UsageLog, log_usage
 from vaultledger.ledger.files import ReadStats, read_file
 from vaultledger.errors import InvalidRecord
-from vaultledger.record import make_record
+from vaultledger.record import make_record, parse_line
 
 WRITER = """
 import sys
@@ -61,6 +61,21 @@ def test_none_and_an_empty_attrs_stand_for_fields_not_given(logs_dir: Path) -> N
     assert len(lines) == 3
     with pytest.raises(InvalidRecord, match="output_tokens"):
         make_record(**{**given, "output_tokens": -1}, cache_read_tokens=None, attrs={})
+
+
+def test_every_line_starts_with_its_records_schema_version(logs_dir: Path) -> None:
+    """`v` comes first, whether it is the default the encoder leaves out or a newer one a reader kept,
+    and the line reads back as the record written; days written in turn each get their own lines."""
+    usage_log = UsageLog(logs_dir, "UTC")
+    fields = dict(provider="openai", model="m", input_tokens=1, output_tokens=1)
+    written = [make_record(**fields, ts=f"2026-03-{day}T11:00:00Z", v=version)
+               for version in (1, 2) for day in (14, 15, 14)]
+    for record in written:
+        usage_log.append(record)
+    usage_log.close()
+    lines = [line for day in (14, 15) for line in (logs_dir / f"2026-03-{day}.jsonl").read_bytes().splitlines()]
+    assert [line[:7] for line in lines] == [b'{"v":1,', b'{"v":1,', b'{"v":2,', b'{"v":2,', b'{"v":1,', b'{"v":2,']
+    assert [parse_line(line) for line in lines] == [written[i] for i in (0, 2, 3, 5, 1, 4)]
 
 
 def test_log_usage_is_exported_at_the_top_level(logs_dir: Path) -> None:

@@ -224,13 +224,13 @@ class OpenFiles:
 
     def __init__(self) -> None:
         self._files: dict[Path, _OpenFile] = {}  # least recently used first
-        self._recent: Path | None = None
+        self._recent: Path | None = None  # the path written last, and its file
+        self._recent_file: _OpenFile | None = None
 
     def write_line(self, path: Path, line: bytes) -> None:
         """Append `line` whole, or raise OSError; a failed or short write closes the file."""
-        opened = self._files.get(path)
-        if opened is None or path is not self._recent:
-            opened = self._file(path)
+        # The file written last is checked by identity: hashing a Path runs Python code, a tenth of the write.
+        opened = self._recent_file if path is self._recent else self._file(path)
         status = os.fstat(opened.descriptor)
         if not status.st_nlink:
             # Deleted or replaced under us (archiving, a user): writing there would lose the line.
@@ -263,7 +263,7 @@ class OpenFiles:
         if opened is not None:
             if path is not self._recent:
                 self._files[path] = self._files.pop(path)
-                self._recent = path
+                self._recent, self._recent_file = path, opened
             return opened
         if len(self._files) >= MAX_OPEN_FILES:
             self._forget(next(iter(self._files)))
@@ -273,12 +273,12 @@ class OpenFiles:
             os.close(descriptor)
             raise OSError(f"{path} is not a regular file")
         opened = self._files[path] = _OpenFile(descriptor)
-        self._recent = path
+        self._recent, self._recent_file = path, opened
         return opened
 
     def _forget(self, path: Path) -> None:
         opened = self._files.pop(path, None)
-        self._recent = None
+        self._recent = self._recent_file = None
         if opened is not None:
             try:
                 os.close(opened.descriptor)

@@ -372,6 +372,29 @@ def test_settled_months_are_read_as_one_entry_until_one_of_their_files_changes(t
     assert cold(logs, cache).usage(year) == late
 
 
+def test_problems_of_files_inside_cached_months_are_reported_as_when_read(tmp_path: Path) -> None:
+    """A month or settled span from the cache still says which line of which file was bad, and why."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    year = date_range(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    one_call_a_day(logs, year)
+    with (logs / "2025-02-10.jsonl").open("ab") as handle:
+        handle.write(b'{"not a record": true}\n')
+    with (logs / "2025-03-05.jsonl").open("ab") as handle:
+        handle.write(line("2025-03-20T10:00:00Z", 3))  # further from its file's day than allowed
+
+    def problems(ledger: Ledger) -> tuple[object, ...]:
+        ledger.usage(year)
+        stats = ledger.stats_between(year.start, year.end)
+        return stats.counts(), [(problem.path.name, problem.line, problem.reason) for problem in stats.problems]
+
+    want = problems(cold(logs))
+    assert want[0][1] == 2 and [name for name, _, _ in want[1]] == ["2025-02-10.jsonl", "2025-03-05.jsonl"]
+    for run in range(3):  # files and blocks kept; then months and the settled span; then read from them
+        ledger = cold(logs, cache)
+        assert problems(ledger) == want, f"run {run}"
+    assert ledger.counters["files_loaded"] == 0 and any(cache.glob("folds/*/month-2025-01-01..2025-05-31.msgpack"))
+
+
 @pytest.mark.parametrize("mapped", [False, True], ids=["read", "mapped"])
 @pytest.mark.parametrize("damage", ["empty", "garbage", "cut in half"])
 def test_a_damaged_span_entry_is_a_miss(tmp_path: Path, damage: str, mapped: bool,

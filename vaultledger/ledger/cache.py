@@ -285,8 +285,11 @@ class FoldCache:
         usage = Usage(dict(entry.groups), large_calls=entry.large_calls)
         usage.add_encoded_units(entry.units)
         known = paths or {}
-        files = [(known.get(os.path.basename(item.path)) or Path(item.path), item.day,
-                  _stats(item.stats, item.problems)) for item in entry.files]
+        # A settled year lists some 340 files here on every warm run: the name is cut off by hand
+        # (str(path) joined it with os.sep) and a file without problems skips the problem list.
+        files = [(known.get(item.path.rpartition(os.sep)[2]) or Path(item.path), item.day,
+                  _stats(item.stats, item.problems) if item.problems else ReadStats(*item.stats))
+                 for item in entry.files]
         return usage, files
 
     def store_month(

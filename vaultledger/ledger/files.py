@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import os
 import re
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -101,15 +102,25 @@ def list_log_files(logs_dir: Path) -> list[LogFile]:
         return []
     found = []
     names = {entry.name for entry in entries}
+    child = _child_maker(logs_dir)
     for entry in entries:
         match = LOG_NAME.match(entry.name)
         if match and entry.is_file() and not _left_by_archive(entry.name, names, logs_dir):
             try:
-                found.append(LogFile(dt.date.fromisoformat(match.group(1)), logs_dir / entry.name, entry.name,
+                found.append(LogFile(dt.date.fromisoformat(match.group(1)), child(entry.name), entry.name,
                                      entry.path))
             except ValueError:
                 continue  # 2026-02-30.jsonl is no day; not ours to read
     return sorted(found, key=log_order)
+
+
+def _child_maker(folder: Path) -> Callable[[str], Path]:
+    """`folder / name` for the plain names a listing finds. Python 3.11's join parses the name as a
+    path, 1.5 µs a file (a warm year lists 366 of them on every run); its own way of making a listed
+    child, as `iterdir` does, takes 0.3. Later versions join faster than that method: they use `/`."""
+    if sys.version_info[:2] == (3, 11):
+        return folder._make_child_relpath  # type: ignore[attr-defined,no-any-return]
+    return folder.joinpath
 
 
 def _left_by_archive(name: str, names: set[str], logs_dir: Path) -> bool:
@@ -118,7 +129,7 @@ def _left_by_archive(name: str, names: set[str], logs_dir: Path) -> bool:
 
 
 def log_order(log: LogFile) -> tuple[dt.date, str]:
-    return log.day, log.path.name
+    return log.day, log.name
 
 
 def files_for_days(listing: Sequence[LogFile], first: dt.date, last: dt.date) -> list[LogFile]:

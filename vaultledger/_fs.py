@@ -5,11 +5,21 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from vaultledger._faults import step
+
+
+def child_maker(folder: Path) -> Callable[[str], Path]:
+    """`folder / name` for the plain names a listing of `folder` finds. Python 3.11's join parses the
+    name as a path, 1.5 µs a file (a warm year lists 366 of them on every run); its own way of making
+    a listed child, as `iterdir` does, takes 0.3. Later versions join faster than that method."""
+    if sys.version_info[:2] == (3, 11):
+        return folder._make_child_relpath  # type: ignore[attr-defined,no-any-return]
+    return folder.joinpath
 
 
 def _real_target(path: Path) -> Path:

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import os
 import re
-import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import BinaryIO
 
 import msgspec
 
+from vaultledger._fs import child_maker
 from vaultledger.errors import InvalidRecord
 from vaultledger.ledger.archived import fully_archived
 from vaultledger.record import MAX_LINE_BYTES, RecordFields, UsageRecord, parse_line
@@ -87,8 +87,7 @@ def total_stats(parts: Iterable[ReadStats]) -> ReadStats:
 class LogFile(msgspec.Struct, frozen=True):
     day: dt.date
     path: Path
-    # Its name and where it is as text, as the listing found them: a warm report looks at every file of
-    # its cached spans, and asking a fresh Path for them cost more than the stat itself.
+    # Name and location as listed: a warm report asks them of each file, which cost a Path more than its stat.
     name: str
     location: str
 
@@ -102,7 +101,7 @@ def list_log_files(logs_dir: Path) -> list[LogFile]:
         return []
     found = []
     names = {entry.name for entry in entries}
-    child = _child_maker(logs_dir)
+    child = child_maker(logs_dir)
     for entry in entries:
         match = LOG_NAME.match(entry.name)
         if match and entry.is_file() and not _left_by_archive(entry.name, names, logs_dir):
@@ -112,15 +111,6 @@ def list_log_files(logs_dir: Path) -> list[LogFile]:
             except ValueError:
                 continue  # 2026-02-30.jsonl is no day; not ours to read
     return sorted(found, key=log_order)
-
-
-def _child_maker(folder: Path) -> Callable[[str], Path]:
-    """`folder / name` for the plain names a listing finds. Python 3.11's join parses the name as a
-    path, 1.5 µs a file (a warm year lists 366 of them on every run); its own way of making a listed
-    child, as `iterdir` does, takes 0.3. Later versions join faster than that method: they use `/`."""
-    if sys.version_info[:2] == (3, 11):
-        return folder._make_child_relpath  # type: ignore[attr-defined,no-any-return]
-    return folder.joinpath
 
 
 def _left_by_archive(name: str, names: set[str], logs_dir: Path) -> bool:
@@ -134,8 +124,7 @@ def log_order(log: LogFile) -> tuple[dt.date, str]:
 
 def files_for_days(listing: Sequence[LogFile], first: dt.date, last: dt.date) -> list[LogFile]:
     """The files of a folder's listing that can hold records whose local day lies in [first, last]."""
-    low = first - dt.timedelta(days=NEIGHBOUR_DAYS)
-    high = last + dt.timedelta(days=NEIGHBOUR_DAYS)
+    low, high = first - dt.timedelta(days=NEIGHBOUR_DAYS), last + dt.timedelta(days=NEIGHBOUR_DAYS)
     return [log for log in listing if low <= log.day <= high]
 
 

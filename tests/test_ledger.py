@@ -7,6 +7,7 @@ import json
 import os
 import multiprocessing
 import random
+import sys
 import zlib
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import same_days, slow_fold, write_lines
+from fresh import printed
 from vaultledger.ledger.usage import Usage
 from vaultledger.ledger import Ledger
 from vaultledger.ledger.duplicates import counted_ids
@@ -456,6 +458,7 @@ def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None
 @pytest.mark.slow
 @pytest.mark.parametrize(("tz", "start_method", "runs_per_worker"), [
     ("UTC", "fork", 16), ("Pacific/Kiritimati", "fork", 2), ("UTC", "spawn", 16), ("UTC", "spawn", 2),
+    ("UTC", "forkserver", 16),  # Linux's choice in a process running threads (default_start_method)
 ])
 def test_parallel_folding_equals_serial(
     logs_dir: Path, monkeypatch: pytest.MonkeyPatch, tz: str, start_method: str, runs_per_worker: int, tmp_path: Path
@@ -503,6 +506,59 @@ def test_parallel_folding_equals_serial(
     import gc
 
     assert gc.get_freeze_count() == 0, "objects frozen out of collections for the workers' sake must be let go"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked by default on Linux only")
+def test_workers_are_forked_only_from_a_process_that_runs_no_other_thread() -> None:
+    """watch, the dashboard and the MCP server run threads, one of which may hold a lock at the fork
+    that a forked worker would wait on forever: their workers start from a fork server instead."""
+    code = ("import threading; from vaultledger.ledger.parallel import default_start_method as method;"
+            "alone = method(); done = threading.Event(); thread = threading.Thread(target=done.wait);"
+            "thread.start(); beside = method(); done.set(); thread.join(); print(alone, beside, method())")
+    assert printed(code) == ["fork forkserver fork"]
+
+
+PROGRESS_BAR_RUN = """
+import contextlib, sys, threading
+from pathlib import Path
+from vaultledger.ledger import Ledger, parallel, sources
+from vaultledger.periods import date_range
+from vaultledger.pricing import PriceBook
+import datetime as dt
+
+parallel.PARALLEL_MIN_BYTES, parallel.PARALLEL_MIN_FILES = 0, 2
+chosen = []
+real = sources.fold_in_workers
+def spied(*args, **kwargs):
+    def started():  # as the pool starts: inside the bar, as fold_in_workers would choose then
+        chosen.append(args[4] or parallel.default_start_method())
+        yield from real(*args, **kwargs)
+    return started()
+sources.fold_in_workers = spied
+
+@contextlib.contextmanager
+def bar(total):  # as rich's bar, refreshed from a thread of its own
+    done = threading.Event()
+    refresher = threading.Thread(target=done.wait)
+    refresher.start()
+    try:
+        yield lambda advanced: None
+    finally:
+        done.set()
+        refresher.join()
+
+ledger = Ledger(Path(sys.argv[1]), "UTC", PriceBook([], "UTC"), progress=bar)
+ledger.usage(date_range(dt.date(2026, 3, 1), dt.date(2026, 3, 6)))
+print(*chosen)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked by default on Linux only")
+def test_a_progress_bar_thread_does_not_keep_a_command_from_forking(logs_dir: Path) -> None:
+    """The bar's own thread starts after the way of starting workers is chosen (a worker never meets
+    it): a big read on a terminal forks as any command does."""
+    year_of_logs(logs_dir, days=6)
+    assert printed(PROGRESS_BAR_RUN, str(logs_dir)) == ["fork"]
 
 
 def test_runs_shrink_at_the_end() -> None:

@@ -1,3 +1,4 @@
 from vaultledger.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned or fork-server worker imports the parent's main module
+    main()

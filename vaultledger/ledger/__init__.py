@@ -26,8 +26,8 @@ class Ledger:
 
     With a cache folder, each file's fold is kept on disk and reused while the file is unchanged.
     `folds` replaces the cache and workers as where folds come from (watch mode's, kept current as
-    files grow); `start_method` is that of worker processes (None: fork on Linux, the platform's
-    default elsewhere); `counters` say what reading cost (files folded, pairs compared).
+    files grow); `start_method` is that of worker processes (None: fork on Linux where no other thread
+    runs, forkserver where one does, the platform's default elsewhere); `counters` say what reading cost (files folded, pairs compared).
     """
 
     def __init__(

@@ -108,7 +108,7 @@ def fold_in_workers(
     beside = _ids_wanted_beside(paths, runs, keeping)
     tasks = [(number, path, signatures[path], keeping[number], beside[number]) for number, path in enumerate(paths)]
     jobs = [tasks[run.start:run.stop] for run in runs]
-    method = start_method or _default_start_method()
+    method = start_method or default_start_method()
     # Pools' modules here, not at the top: most runs (a warm report, a note) never start a worker.
     if method == "fork":
         from vaultledger.ledger.forking import forked_map
@@ -126,10 +126,16 @@ def fold_in_workers(
         yield from chain.from_iterable(pool.map(_fold_run_in_worker, jobs))
 
 
-def _default_start_method() -> str | None:
-    """fork where it is safe and fast (Linux), with forking.py's pool; elsewhere the platform's default
-    (spawn on macOS and Windows, where forking a process with threads is unsafe)."""
-    return "fork" if sys.platform.startswith("linux") else None
+def default_start_method() -> str | None:
+    """fork where it is safe and fast, with forking.py's pool: on Linux, in a process that runs no other
+    thread (every short command). A process that does (watch, the dashboard, the MCP server) gets
+    forkserver: a forked child could wait forever on a lock one of those threads held at the fork
+    (Python 3.12 warns of it). Elsewhere the platform's default (spawn on macOS and Windows). Asked
+    before a progress bar starts its own thread, which a worker never meets."""
+    if not sys.platform.startswith("linux"):
+        return None
+    threading = sys.modules.get("threading")  # never imported: no thread was started from Python
+    return "fork" if threading is None or threading.active_count() == 1 else "forkserver"
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from vaultledger.ledger.cache import FileFold, FoldCache, Signature, decode_fold
 from vaultledger.ledger.entries import PACK_MIN_FILES, near_the_newest
 from vaultledger.ledger.files import LogFile
 from vaultledger.ledger.fold import continue_fold, fold_log_file
-from vaultledger.ledger.parallel import fold_in_workers, worth_parallel
+from vaultledger.ledger.parallel import default_start_method, fold_in_workers, worth_parallel
 from vaultledger.ledger.usage import GroupKey
 from vaultledger.pricing import PriceBook
 from vaultledger.progress import no_progress
@@ -27,7 +27,7 @@ class FoldSource(msgspec.Struct, eq=False):
     tz: str
     cache: Callable[[], FoldCache | None]
     parallel: bool = True
-    start_method: str | None = None  # of worker processes; None: fork on Linux, the platform's default elsewhere
+    start_method: str | None = None  # of worker processes; None: see parallel.default_start_method
     progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] = no_progress
     counters: Counter[str] = msgspec.field(default_factory=Counter)  # what reading cost: files folded, pools started
     folds: Callable[[Path], FileFold] | None = None  # instead of the cache and workers (watch mode)
@@ -82,6 +82,7 @@ class FoldSource(msgspec.Struct, eq=False):
         encoded as cache entries too, and all but the newest days' are to be kept packed by month."""
         paths = [log.path for log in logs]
         sizes = [_size(path, signatures.get(path)) for path in paths]
+        method = self.start_method or default_start_method()
         with self.progress(sum(sizes)) as advance:
             if not (self.parallel and worth_parallel(len(paths), sum(sizes))):
                 # A bulk read packs as the workers' does; a few files keep entries of their own (adding
@@ -94,7 +95,7 @@ class FoldSource(msgspec.Struct, eq=False):
                 return
             self.counters["pools_started"] += 1
             apart = near_the_newest(paths)
-            folded = fold_in_workers(paths, signatures, self.book, self.tz, self.start_method,
+            folded = fold_in_workers(paths, signatures, self.book, self.tz, method,
                                      apart if self.cache() is not None else [False] * len(paths))
             for (encoded, ids, verdicts), size, alone in zip(folded, sizes, apart):
                 self.counters["files_folded"] += 1

@@ -22,7 +22,7 @@ from vaultledger.ledger.duplicates import counted_ids
 from vaultledger.ledger.fold import fold_log_file
 from vaultledger.periods import Period, date_range
 from vaultledger.pricing import PriceBook, parse_price_overrides
-from vaultledger.ledger import files as reader
+from vaultledger.ledger import batches as reader
 
 MODELS = [
     ("anthropic", "claude-sonnet-4-5-20250929"),  # long-context tier above 200k input

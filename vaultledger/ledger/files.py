@@ -1,9 +1,9 @@
-"""Stream records from the daily log files; count and locate every bad line; dedupe by provider+id."""
+"""Daily log files: listed, read line by line (batch reading is batches.py's), every bad line counted and
+located, duplicates (provider+id) counted once."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import re
 import zlib
@@ -16,8 +16,7 @@ import msgspec
 from vaultledger._fs import child_maker
 from vaultledger.errors import InvalidRecord
 from vaultledger.ledger.archived import fully_archived
-from vaultledger.record import MAX_LINE_BYTES, RecordFields, UsageRecord, parse_line
-from vaultledger.record.batch import Batch, batch_of, parse_batch
+from vaultledger.record import MAX_LINE_BYTES, UsageRecord, parse_line
 
 # YYYY-MM-DD.jsonl, or YYYY-MM-DD.HOST.jsonl where each machine of a synced folder writes its own (SPEC §2).
 # Syncthing's conflict copy of a day's file (DAY.sync-conflict-….jsonl) looks like a host file: it is
@@ -27,8 +26,6 @@ LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.(?!sync-conflict-)([A-Za-z0-9_-
 # in the files of the two days before or after it.
 NEIGHBOUR_DAYS = 2
 MAX_PROBLEMS_KEPT = 1000
-# Lines are decoded a few MB at a time as one JSON array: one C call instead of one per line.
-BATCH_BYTES = 4 << 20
 
 
 class LineProblem(msgspec.Struct, frozen=True):
@@ -158,32 +155,13 @@ def iter_lines(handle: BinaryIO, stats: ReadStats, path: Path | None = None) -> 
         if number == 1 and line.startswith(BOM):
             line = line[len(BOM):]
         if len(line) > MAX_LINE_BYTES:
-            stats.add_problem(LineProblem(path or Path(str(getattr(handle, "name", "?"))), number, _too_long(line)))
+            stats.add_problem(LineProblem(path or Path(str(getattr(handle, "name", "?"))), number, too_long(line)))
         elif line.strip():
             yield number, line
 
 
-def _too_long(line: bytes) -> str:
+def too_long(line: bytes) -> str:
     return f"line is {len(line):,} bytes, over the {MAX_LINE_BYTES:,}-byte record limit"
-
-
-# Any line over the limit holds a whole aligned block of half the limit with no newline in it, so
-# looking for a newline in each such block finds every candidate with one memchr per block.
-_BLOCK = MAX_LINE_BYTES // 2
-
-
-def _has_long_line(lines: bytes) -> bool:
-    """Whether any `\n`-terminated line of `lines` is longer than MAX_LINE_BYTES."""
-    if len(lines) <= MAX_LINE_BYTES:
-        return False
-    find = lines.find
-    for start in range(0, len(lines) - _BLOCK + 1, _BLOCK):
-        if find(b"\n", start, start + _BLOCK) < 0:
-            begin = lines.rfind(b"\n", 0, start) + 1
-            end = find(b"\n", start)
-            if end - begin + 1 > MAX_LINE_BYTES:
-                return True
-    return False
 
 
 def read_file(path: Path, stats: ReadStats, reject: Reject | None = None) -> Iterator[UsageRecord]:
@@ -217,7 +195,7 @@ def read_file(path: Path, stats: ReadStats, reject: Reject | None = None) -> Ite
                     del latest_by_id[key]  # re-insert so the dict keeps last-line order
                 latest_by_id[key] = record
     except UNREADABLE as error:
-        _cut_short(stats, path, number + 1, error)
+        cut_short(stats, path, number + 1, error)
     yield from latest_by_id.values()
 
 
@@ -256,94 +234,9 @@ def outside_window(path: Path, zone: dt.tzinfo) -> Reject | None:
     return reject
 
 
-class ReadPosition(msgspec.Struct):
-    """Where complete lines end in a file being read in pieces: the byte offset after the last
-    complete line, and the number the next line will have."""
-
-    offset: int = 0
-    line: int = 1
-
-
-def read_batches(path: Path, stats: ReadStats, position: ReadPosition | None = None) -> Iterator[Batch]:
-    """Valid records of one file in batches, in line order, duplicates NOT removed (callers check).
-
-    A batch whose lines are all valid is decoded in one go; a batch with any bad or blank line is
-    decoded line by line, so every problem is still located by its line number. With a
-    `position`, reading starts there and the position follows the complete lines read, so a
-    growing file can be read on from where it was left (an unfinished last line is not consumed).
-    """
-    position = position if position is not None else ReadPosition()
-    unfinished = b""  # a line cut by the batch's edge, or the file's last line still being written
-    try:
-        with open_log(path) as handle:
-            if position.offset:
-                handle.seek(position.offset)
-            for chunk in _pieces(handle, BATCH_BYTES):
-                text = unfinished + chunk if unfinished else chunk
-                end = text.rfind(b"\n") + 1
-                unfinished = text[end:]
-                if not end:
-                    continue
-                lines = text[:end] if unfinished else text
-                start = position.offset
-                if start == 0 and lines.startswith(BOM):
-                    lines = lines[len(BOM):]
-                # Deleting the newlines finds them with memchr, far faster than bytes.count.
-                count = len(lines) - len(lines.replace(b"\n", b""))
-                stats.lines += count
-                batch = _decode_batch(path, lines, count, position.line, stats)
-                position.offset, position.line = start + end, position.line + count
-                yield batch
-        if unfinished:
-            stats.partial_lines += 1
-    except UNREADABLE as error:
-        _cut_short(stats, path, position.line, error)
-
-
-def _pieces(handle: BinaryIO, size: int) -> Iterator[bytes]:
-    """The file in pieces of `size` bytes. A file cut short (a truncated .gz) first yields every byte
-    it could give, then raises: a plain read() would drop the last piece with the error."""
-    while True:
-        parts: list[bytes] = []
-        have = 0
-        try:
-            while have < size and (part := handle.read1(size - have)):  # type: ignore[attr-defined]
-                parts.append(part)
-                have += len(part)
-        except UNREADABLE:
-            if parts:
-                yield b"".join(parts)
-            raise
-        if not parts:
-            return
-        yield parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def _cut_short(stats: ReadStats, path: Path, line: int, error: BaseException) -> None:
+def cut_short(stats: ReadStats, path: Path, line: int, error: BaseException) -> None:
     stats.truncated_files += 1
     stats.add_problem(LineProblem(path, line, f"{CUT_SHORT} ({error})"))
-
-
-def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: ReadStats) -> Batch:
-    # Lines become one JSON array; a blank line, or a line holding two objects or half of one,
-    # breaks the array or its count, and sends the batch down the line-by-line path.
-    if not _has_long_line(lines):
-        # Joined as bytes (a fifth of a bytearray's cost); newlines kept, so a line cut in a string fails as alone.
-        batch = parse_batch(b"".join((b"[", lines[:-1].replace(b"\n", b",\n"), b"]")))
-        if batch is not None and len(batch.records) == count:
-            return batch
-    records: list[RecordFields] = []
-    for number, line in enumerate(io.BytesIO(lines), start=first_line):
-        if len(line) > MAX_LINE_BYTES:
-            stats.add_problem(LineProblem(path, number, _too_long(line)))
-            continue
-        if not line.strip():
-            continue
-        try:
-            records.append(parse_line(line))
-        except InvalidRecord as error:
-            stats.add_problem(LineProblem(path, number, str(error)))
-    return batch_of(records)
 
 
 def counted_records(

@@ -17,7 +17,8 @@ from pathlib import Path
 from msgspec.structs import astuple
 
 from vaultledger.ledger.cache import FileFold, Resume, id_digests
-from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadPosition, ReadStats, counted_records, file_day, read_batches
+from vaultledger.ledger.batches import ReadPosition, read_batches
+from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadStats, counted_records, file_day
 from vaultledger.ledger.usage import (
     LARGE_CALL_COST, GroupKey, LargeCall, Sums, Usage, group_key, is_large, merge_days,
 )

@@ -16,8 +16,11 @@ from typer.testing import CliRunner
 
 from conftest import call, write_lines
 from vaultledger.cli import app
+from vaultledger.ledger import Ledger
 from vaultledger.ledger.archived import archived_prefix, fully_archived, longest_overlap
 from vaultledger.ops.archive import archive_logs
+from vaultledger.periods import date_range
+from vaultledger.pricing import PriceBook
 
 TODAY = dt.date(2026, 3, 14)
 runner = CliRunner()
@@ -90,6 +93,64 @@ def test_lines_added_after_the_cut_are_joined_alone(logs_dir: Path) -> None:
     assert [o.action for o in result.outcomes] == ["merged"]
     assert stored_lines(logs_dir) == Counter(lines.keys())  # every line once
     assert report(logs_dir, "--day", "2026-03-01")["totals"]["calls"] == 6
+
+
+@pytest.mark.parametrize("cached_before", [False, True], ids=["read now", "its fold cached before the cut"])
+def test_late_lines_after_a_cut_archive_count_the_archived_ones_once(
+    logs_dir: Path, tmp_path: Path, cached_before: bool
+) -> None:
+    """A late line appended to the plain file of a day whose archiving was cut short: the lines the .gz
+    already holds count once (there), on every path that reads them, cold or warm, and a bad late
+    line is named by its own line number in the plain file."""
+    day = "2026-03-01"
+    plain = write_lines(logs_dir / f"{day}.jsonl", *day_without_ids(5, day))
+    span = date_range(dt.date(2026, 3, 1), dt.date(2026, 3, 1))
+    cache = tmp_path / "cache"
+
+    def ledger() -> Ledger:
+        return Ledger(logs_dir, "UTC", PriceBook([], "UTC"), cache, parallel=False)
+
+    if cached_before:
+        assert ledger().usage(span).totals().calls == 5  # kept with where its fold stopped, to read on from
+    gzip_keep(plain)
+    write_lines(plain, call(ts=f"{day}T22:00:00Z", output_tokens=3))
+    with plain.open("a") as handle:
+        handle.write('{"not": "a record"}\n')
+    for run in ("first", "warm", "warm again"):
+        read = ledger()
+        assert read.usage(span).totals().calls == 6, run
+        stats = read.stats_between(span.start, span.end)
+        assert (stats.lines, stats.invalid_lines) == (7, 1), run
+        assert [(problem.path.name, problem.line) for problem in stats.problems] == [(plain.name, 7)], run
+    assert len(list(ledger().records(span.start, span.end))) == 6
+    assert report(logs_dir, "--day", day)["totals"]["calls"] == 6
+    # The .gz removed by hand, the plain file unchanged: it now holds every line itself, and no fold
+    # kept while its first lines were the .gz's may stand for it.
+    plain.with_name(plain.name + ".gz").unlink()
+    assert ledger().usage(span).totals().calls == 6
+
+
+def test_rows_by_an_attr_beside_a_cut_archive_are_never_kept_for_the_plain_file_alone(
+    logs_dir: Path, tmp_path: Path
+) -> None:
+    """`report --by attr.KEY` keeps each file's rows by its signature; a plain file read from where its
+    .gz leaves off keeps none, or removing the .gz by hand would leave its first lines uncounted."""
+    from vaultledger.reports.breakdown import attr_rows
+
+    day = "2026-03-01"
+    calls = [{**row, "attrs": {"branch": "main"}} for row in day_without_ids(5, day)]
+    plain = write_lines(logs_dir / f"{day}.jsonl", *calls)
+    gzip_keep(plain)
+    write_lines(plain, call(ts=f"{day}T22:00:00Z", attrs={"branch": "main"}))
+    span = date_range(dt.date(2026, 3, 1), dt.date(2026, 3, 1))
+
+    def by_branch() -> dict[str | None, int]:
+        read = Ledger(logs_dir, "UTC", PriceBook([], "UTC"), tmp_path / "cache", parallel=False)
+        return {value: sums.calls for value, sums in attr_rows(read, span, "branch").items()}
+
+    assert by_branch() == by_branch() == {"main": 6}
+    plain.with_name(plain.name + ".gz").unlink()
+    assert by_branch() == {"main": 6}
 
 
 def test_late_lines_beside_an_archive_still_count(logs_dir: Path) -> None:

@@ -27,7 +27,8 @@ class Ledger:
     With a cache folder, each file's fold is kept on disk and reused while the file is unchanged.
     `folds` replaces the cache and workers as where folds come from (watch mode's, kept current as
     files grow); `start_method` is that of worker processes (None: fork on Linux where no other thread
-    runs, forkserver where one does, the platform's default elsewhere); `counters` say what reading cost (files folded, pairs compared).
+    runs, forkserver where one does, the platform's default elsewhere); `counters` say what reading
+    cost (files folded, pairs compared).
     """
 
     def __init__(
@@ -138,8 +139,9 @@ class Ledger:
         return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
 
     def read_signature(self, path: Path) -> Signature | None:
-        """The file's signature as this ledger took it before reading it (None: not read, or gone)."""
-        return self._read.signatures.get(path)
+        """The file's signature as this ledger took it before reading it, for a result kept for the file
+        alone (None: not read, gone, or a plain file read from where its .gz leaves off)."""
+        return None if path in self._read.beside_archive else self._read.signatures.get(path)
 
     def days(self, first: dt.date, last: dt.date) -> dict[dt.date, Usage]:
         """Usage per local day in [first, last]; days without calls are absent."""

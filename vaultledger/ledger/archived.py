@@ -3,8 +3,9 @@
 `archive` puts `DAY.jsonl.gz` (the earlier archive, then the day's lines) in place before it removes
 `DAY.jsonl`. Killed in between, both files hold the same lines, and a reader that counted both would
 count the day twice. `archived_prefix` says how much of the plain file the `.gz` already ends with;
-readers skip a plain file that is wholly inside (`fully_archived`), and `archive` finishes the
-removal (or joins only the rest) instead of merging the lines a second time.
+readers skip a plain file that is wholly inside (`fully_archived`) and read one partly inside from
+where the `.gz` leaves off (`archived_start`), and `archive` finishes the removal (or joins only the
+rest) instead of merging the lines a second time.
 
 A byte-identical line is the same call (SPEC §2), so comparing bytes cannot drop a real call.
 """
@@ -33,6 +34,27 @@ def fully_archived(plain: Path) -> bool:
     except OSError:
         return False
     return size > 0 and archived_prefix(plain, size) == size
+
+
+def archived_start(path: Path) -> tuple[int, int]:
+    """Where a reader of `path` starts: the byte offset after the lines its `.gz` already ends with,
+    and the number of the first line after them; (0, 1) for a `.gz`, or a plain file with none.
+    Those lines count once, in the `.gz`: a late line appended to a day whose archiving was cut short
+    must not count the archived ones a second time."""
+    if path.name.endswith(".gz"):
+        return 0, 1
+    try:
+        os.stat(gz_sibling(path))
+    except OSError:
+        return 0, 1  # the usual case, one stat
+    offset = archived_prefix(path)
+    if not offset:
+        return 0, 1
+    try:
+        with open(path, "rb") as handle:
+            return offset, handle.read(offset).count(b"\n") + 1
+    except OSError:
+        return 0, 1
 
 
 def archived_prefix(plain: Path, size: int | None = None) -> int:

@@ -11,6 +11,7 @@ from typing import BinaryIO
 import msgspec
 
 from vaultledger.errors import InvalidRecord
+from vaultledger.ledger.archived import archived_start
 from vaultledger.ledger.files import BOM, UNREADABLE, LineProblem, ReadStats, cut_short, open_log, too_long
 from vaultledger.record import MAX_LINE_BYTES, RecordFields, parse_line
 from vaultledger.record.batch import Batch, batch_of, parse_batch
@@ -33,8 +34,9 @@ def read_batches(path: Path, stats: ReadStats, position: ReadPosition | None = N
     decoded line by line, so every problem is still located by its line number. With a
     `position`, reading starts there and the position follows the complete lines read, so a
     growing file can be read on from where it was left (an unfinished last line is not consumed).
+    Without one, reading starts after the lines the file's `.gz` already holds (`archived_start`).
     """
-    position = position if position is not None else ReadPosition()
+    position = position if position is not None else ReadPosition(*archived_start(path))
     unfinished = b""  # a line cut by the batch's edge, or the file's last line still being written
     try:
         with open_log(path) as handle:

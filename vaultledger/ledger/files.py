@@ -15,7 +15,7 @@ import msgspec
 
 from vaultledger._fs import child_maker
 from vaultledger.errors import InvalidRecord
-from vaultledger.ledger.archived import fully_archived
+from vaultledger.ledger.archived import archived_start, fully_archived
 from vaultledger.record import MAX_LINE_BYTES, UsageRecord, parse_line
 
 # YYYY-MM-DD.jsonl, or YYYY-MM-DD.HOST.jsonl where each machine of a synced folder writes its own (SPEC §2).
@@ -87,6 +87,9 @@ class LogFile(msgspec.Struct, frozen=True):
     # Name and location as listed: a warm report asks them of each file, which cost a Path more than its stat.
     name: str
     location: str
+    # A plain file beside its own .gz (a late line after archiving, or an archive cut short): read from
+    # where the .gz leaves off, which no cached fold of the file alone can vouch for.
+    beside_archive: bool = False
 
 
 def list_log_files(logs_dir: Path) -> list[LogFile]:
@@ -104,7 +107,7 @@ def list_log_files(logs_dir: Path) -> list[LogFile]:
         if match and entry.is_file() and not _left_by_archive(entry.name, names, logs_dir):
             try:
                 found.append(LogFile(dt.date.fromisoformat(match.group(1)), child(entry.name), entry.name,
-                                     entry.path))
+                                     entry.path, not match.group(3) and entry.name + ".gz" in names))
             except ValueError:
                 continue  # 2026-02-30.jsonl is no day; not ours to read
     return sorted(found, key=log_order)
@@ -144,10 +147,13 @@ Reject = Callable[[UsageRecord], "str | None"]
 CUT_SHORT = "unreadable from here on"
 
 
-def iter_lines(handle: BinaryIO, stats: ReadStats, path: Path | None = None) -> Iterator[tuple[int, bytes]]:
-    """Complete lines with their 1-based numbers; a last line without `\n` is still being written."""
+def iter_lines(
+    handle: BinaryIO, stats: ReadStats, path: Path | None = None, first: int = 1
+) -> Iterator[tuple[int, bytes]]:
+    """Complete lines with their 1-based numbers (the first being `first`); a last line without `\n`
+    is still being written."""
     number = 0
-    for number, line in enumerate(handle, start=1):
+    for number, line in enumerate(handle, start=first):
         if not line.endswith(b"\n"):
             stats.partial_lines += 1
             return
@@ -169,13 +175,17 @@ def read_file(path: Path, stats: ReadStats, reject: Reject | None = None) -> Ite
 
     Records without an id stream straight through; those with one wait until the end of the
     file, so memory grows with the ids in one file, never with its size in bytes. `reject` may
-    turn a valid record into a located problem (see `outside_window`).
+    turn a valid record into a located problem (see `outside_window`). Lines the file's `.gz`
+    already holds are its (see `archived_start`).
     """
     latest_by_id: dict[tuple[str, str], UsageRecord] = {}
-    number = 0
+    offset, first = archived_start(path)
+    number = first - 1
     try:
         with open_log(path) as handle:
-            for number, line in iter_lines(handle, stats, path):
+            if offset:
+                handle.seek(offset)
+            for number, line in iter_lines(handle, stats, path, first):
                 try:
                     record = parse_line(line)
                 except InvalidRecord as error:

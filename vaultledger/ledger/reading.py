@@ -43,6 +43,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
     _edge_folds: dict[Path, tuple[LogFile, FileFold]] = {}  # near the read edges
     _verdicts: dict[frozenset[Path], bool] = {}  # file pairs compared id by id
     signatures: dict[Path, Signature | None] = {}  # each file's, when it was read
+    beside_archive: set[Path] = set()  # plain files read from where their .gz leaves off
 
     def __repr__(self) -> str:
         return f"<FoldedFiles: {len(self.file_stats)} files read>"
@@ -80,6 +81,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         cache = self.source.cache()
         signatures = {log.path: file_signature(log.location) for log in pending}
         self.signatures.update(signatures)
+        self.beside_archive.update(log.path for log in pending if log.beside_archive)
         if cache:
             # Neighbours compared in an earlier run, both unchanged since, need no comparing again.
             for pair, shared in cache.verdicts.load(self.signatures).items():
@@ -110,7 +112,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
                 fold, encoded, verdicts, packed = next(folded)
                 for other, shared in verdicts:
                     self._verdicts[frozenset((log.path, other))] = shared
-                if cache:
+                if cache and not log.beside_archive:
                     cache.store(log.path, signatures[log.path], fold, encoded, packed)
             self._edge_folds[log.path] = (log, fold)
             self._folded.add(log.path)

@@ -47,6 +47,9 @@ class FoldSource(msgspec.Struct, eq=False):
             return {}
         found = {}
         for log in logs:
+            if log.beside_archive:
+                self.counters["files_missed"] += 1
+                continue
             fold, exact = cache.load_or_grown(log.path, signatures[log.path])
             self.counters["files_loaded" if exact else "files_missed"] += 1
             if fold is not None and not exact:
@@ -65,7 +68,7 @@ class FoldSource(msgspec.Struct, eq=False):
         if self.folds is not None:
             return self.folds(log.path)
         cache = self.cache()
-        fold = cache.load(log.path, file_signature(log.path)) if cache else None
+        fold = cache.load(log.path, file_signature(log.path)) if cache and not log.beside_archive else None
         return fold or fold_log_file(log.path, self.book, self.tz)
 
     def _share_keys(self, fold: FileFold) -> FileFold:

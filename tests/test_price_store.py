@@ -190,3 +190,48 @@ def test_the_price_data_loads_without_package_metadata_only_where_pydantic_plugi
     if disabled is not None:
         env["PYDANTIC_DISABLE_PLUGINS"] = disabled
     assert printed(probe, env=env) == [str(disabled is None), "['counting_plugin'] True"]
+
+
+READ_THE_YEAR = """
+import datetime as dt, json, sys
+from pathlib import Path
+from vaultledger.ledger import Ledger, parallel
+from vaultledger.periods import date_range
+from vaultledger.pricing import PriceBook
+parallel.PARALLEL_MIN_BYTES, parallel.PARALLEL_MIN_FILES = 0, 2
+logs, cache = Path(sys.argv[1]), Path(sys.argv[2])
+book = PriceBook([], "UTC")
+book.remember_in(cache)
+ledger = Ledger(logs, "UTC", book, cache, start_method=sys.argv[3] or None)
+totals = ledger.usage(date_range(dt.date(2026, 3, 1), dt.date(2026, 3, 14))).totals()
+print(json.dumps({"loaded": "genai_prices" in sys.modules, "calls": totals.calls, "cost": str(totals.cost),
+                  "pools": ledger.counters["pools_started"]}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers share the loaded price data under fork")
+def test_a_cold_read_by_forked_workers_leaves_the_newest_days_prices_for_the_next_run(tmp_path: Path) -> None:
+    """The workers price the calls and their answers go with them; the parent, which loaded the price data
+    before forking them, keeps the newest day's: the next run, pricing the lines added to it since, needs
+    no genai-prices (about 100 ms of its start)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    models = ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5-20250929")
+    for day in range(1, 15):
+        calls = [{"ts": f"2026-03-{day:02}T{hour:02}:00:00Z", "provider": "anthropic" if "claude" in model else "openai",
+                  "model": model, "input_tokens": 1000 + hour, "output_tokens": 10}
+                 for hour in range(24) for model in models]
+        (logs / f"2026-03-{day:02}.jsonl").write_text("".join(json.dumps(call) + "\n" for call in calls))
+
+    def read(cache: Path, start_method: str = "") -> dict:
+        return json.loads(printed(READ_THE_YEAR, str(logs), str(cache), start_method)[0])
+
+    cold = read(tmp_path / "cache")
+    assert cold["loaded"] is True and cold["pools"] == 1
+    with (logs / "2026-03-14.jsonl").open("a") as handle:
+        handle.write(json.dumps({"ts": "2026-03-14T23:00:00Z", "provider": "openai", "model": "gpt-4o",
+                                 "input_tokens": 500, "output_tokens": 5}) + "\n")
+    warm = read(tmp_path / "cache")
+    assert warm["loaded"] is False and warm["pools"] == 0
+    fresh = read(tmp_path / "another cache", "spawn")  # no price kept by anyone: the same figures
+    assert (warm["calls"], warm["cost"]) == (fresh["calls"], fresh["cost"]) and warm["calls"] == 14 * 72 + 1

@@ -100,11 +100,16 @@ class FoldSource(msgspec.Struct, eq=False):
             apart = near_the_newest(paths)
             folded = fold_in_workers(paths, signatures, self.book, self.tz, method,
                                      apart if self.cache() is not None else [False] * len(paths))
-            for (encoded, ids, verdicts), size, alone in zip(folded, sizes, apart):
+            last = len(paths) - 1
+            for number, ((encoded, ids, verdicts), size, alone) in enumerate(zip(folded, sizes, apart)):
                 self.counters["files_folded"] += 1
                 fold = self._share_keys(decode_fold(encoded))
                 if ids is not None:  # for this run's comparisons with neighbours; its entry keeps none
                     fold.encoded_ids, fold.ids_kept = ids, True
+                if number == last:  # the newest file, the one most likely to be logged to next
+                    for day, usage in fold.days.items():
+                        models = {(key.provider, key.model, key.service_tier) for key in usage.groups}
+                        self.book.keep_day_prices(models, day)
                 yield fold, encoded, [(paths[other], shared) for other, shared in verdicts], not alone
                 advance(size)
 

@@ -7,7 +7,8 @@ on disk, so a later run asks genai-prices nothing it asked before (and does not 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,6 +115,16 @@ class PriceBook:
             key = (provider, model, service_tier, "*" if lookup.is_fixed else day.isoformat())
             self._store.remember(key, answer, first)
         return answer
+
+    def keep_day_prices(self, keys: Iterable[tuple[str | None, str, str | None]], day: date) -> None:
+        """Remember the day prices of these (provider, model, service tier) on `day`, where this process
+        has the price data loaded already but resolved nothing itself: it forked the workers that
+        priced the calls, and their answers died with them. A warm run pricing new lines of that day
+        then finds them on disk instead of loading genai-prices (about 100 ms, once)."""
+        if self._store is None or "vaultledger.pricing.bundled" not in sys.modules:
+            return
+        for provider, model, service_tier in keys:
+            self.price_for_day(provider, model, service_tier, day)
 
     def cost_of(self, record: UsageRecord) -> RecordCost:
         """Cost of one record: its own cost_usd, else its price at its ts, else unpriced."""

@@ -27,6 +27,11 @@ class ReadPosition(msgspec.Struct):
     line: int = 1
 
 
+def start_position(path: Path) -> ReadPosition:
+    """Where a read of the whole file starts: after the lines its `.gz` already holds (`archived_start`)."""
+    return ReadPosition(*archived_start(path))
+
+
 def read_batches(path: Path, stats: ReadStats, position: ReadPosition | None = None) -> Iterator[Batch]:
     """Valid records of one file in batches, in line order, duplicates NOT removed (callers check).
 
@@ -34,9 +39,9 @@ def read_batches(path: Path, stats: ReadStats, position: ReadPosition | None = N
     decoded line by line, so every problem is still located by its line number. With a
     `position`, reading starts there and the position follows the complete lines read, so a
     growing file can be read on from where it was left (an unfinished last line is not consumed).
-    Without one, reading starts after the lines the file's `.gz` already holds (`archived_start`).
+    Without one, reading starts at `start_position`.
     """
-    position = position if position is not None else ReadPosition(*archived_start(path))
+    position = position if position is not None else start_position(path)
     unfinished = b""  # a line cut by the batch's edge, or the file's last line still being written
     try:
         with open_log(path) as handle:

@@ -17,8 +17,7 @@ from pathlib import Path
 from msgspec.structs import astuple
 
 from vaultledger.ledger.cache import FileFold, Resume, id_digests
-from vaultledger.ledger.archived import archived_start
-from vaultledger.ledger.batches import ReadPosition, read_batches
+from vaultledger.ledger.batches import ReadPosition, read_batches, start_position
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadStats, counted_records, file_day
 from vaultledger.ledger.usage import (
     LARGE_CALL_COST, GroupKey, LargeCall, Sums, Usage, group_key, is_large, merge_days,
@@ -228,7 +227,7 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     instead, by the rules every reader shares (`counted_records`)."""
     stats = ReadStats()
     folder = DayFolder(book, tz)
-    position = ReadPosition(*archived_start(path))  # after lines its .gz holds, as every reader
+    position = start_position(path)
     seen: set[str] = set()
     if not _fold_on(path, folder, position, seen, stats):
         return _fold_carefully(path, book, tz)

@@ -68,7 +68,7 @@ class FoldSource(msgspec.Struct, eq=False):
         if self.folds is not None:
             return self.folds(log.path)
         cache = self.cache()
-        fold = cache.load(log.path, file_signature(log.path)) if cache and not log.beside_archive else None
+        fold = cache.load(log.path, file_signature(log.location)) if cache and not log.beside_archive else None
         return fold or fold_log_file(log.path, self.book, self.tz)
 
     def _share_keys(self, fold: FileFold) -> FileFold:

@@ -171,7 +171,8 @@ def batch_of(records: list[RecordFields]) -> Batch:
     if not records:
         return Batch(records)
     stamps = list(map(ts_of, records))
-    return Batch(records, min(stamps), max(stamps), True, any(record.void for record in records),
+    return Batch(records, min(stamps), max(stamps), any(record.cost_usd is not None for record in records),
+                 any(record.void for record in records),
                  any(has_parts(record) or record.web_search_requests for record in records),
                  any(record.attrs is not None for record in records))
 

@@ -109,3 +109,42 @@ def test_running_out_of_descriptors_leaves_none_of_the_pools_open() -> None:
         "print(lowest_free() == free)\n"
     )
     assert printed(probe) == ["True", "True"]
+
+
+def _first_job(job: tuple[str, int]) -> tuple[str, int, int, list[str]]:
+    number, pid, given = _job(job)
+    return "first", number, pid, given
+
+
+def test_a_first_job_is_worked_on_while_prepare_runs_and_its_worker_goes_once_done() -> None:
+    """The first job goes to a worker forked before `prepare` (which it does not inherit), the others
+    to workers forked after it; results still come in job order, and the early worker, done, is
+    reaped before the others finish."""
+    jobs = [("quick", 0), ("quick", 1), *(("late", number) for number in range(2, 6))]
+    try:
+        results = forked_map(_job, jobs, 2, _remember, ("set up",), prepare=lambda: _remember("prepared"),
+                             first=_first_job)
+        kind, number, early_pid, given = next(results)
+        assert (kind, number, given) == ("first", 0, ["set up"])
+        second = next(results)
+        with pytest.raises(ChildProcessError):  # reaped once its job was done
+            os.waitpid(early_pid, os.WNOHANG)
+        rest = [second, *results]
+    finally:
+        _given.clear()
+    assert [number for number, _, _ in rest] == list(range(1, 6))
+    assert all(given == ["prepared", "set up"] for _, _, given in rest)
+    assert early_pid not in {pid for _, pid, _ in rest} and len({pid for _, pid, _ in rest}) == 2
+    assert _no_children_left()
+
+
+def test_a_first_job_alone_waits_for_prepare_and_a_failing_one_is_raised() -> None:
+    try:
+        [(number, _, given)] = forked_map(_job, [("quick", 0)], 2, prepare=lambda: _remember("prepared"),
+                                          first=_first_job)
+    finally:
+        _given.clear()
+    assert (number, given) == (0, ["prepared"])  # no worker is forked early for a single job
+    with pytest.raises(ValueError, match="job 0 went wrong"):
+        list(forked_map(_job, [("fail", 0), ("quick", 1)], 2, first=_first_job))
+    assert _no_children_left()

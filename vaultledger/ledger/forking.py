@@ -25,16 +25,31 @@ _PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged pipe; a run's
 def forked_map(
     function: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
     initializer: Callable[..., None] = lambda: None, initargs: tuple = (),
+    prepare: Callable[[], None] = lambda: None, first: Callable[[Any], Any] | None = None,
 ) -> Iterator[Any]:
     """`function(job)` for each job, in the order of `jobs`, worked out in `workers` forked
-    processes that each ran `initializer(*initargs)` first. An exception raised by a job is raised
-    here; a worker that dies is a ChildProcessError. Workers left when the caller stops early, or
-    on an error, are killed and reaped."""
-    pool = _Pool(function, initializer, initargs, min(workers, len(jobs)))
+    processes that each ran `initializer(*initargs)` first, and inherit what `prepare()` made ready
+    (it runs before they are forked). With `first`, one more worker is forked before `prepare()` runs
+    and works out `first(jobs[0])` alone while `prepare()` takes its time: work that needs none of
+    what it loads need not wait for it. An exception raised by a job is raised here; a worker that
+    dies is a ChildProcessError. Workers left when the caller stops early, or on an error, are
+    killed and reaped."""
+    pools: list[_Pool] = []
     try:
-        yield from pool.results(jobs)
+        rest = jobs
+        if first is not None and len(jobs) > 1:
+            pools.append(_Pool(first, initializer, initargs, 1))
+            pools[0].start(jobs[:1])
+            rest = jobs[1:]
+        prepare()
+        pools.append(_Pool(function, initializer, initargs, min(workers, len(rest)), pools))
+        pools[-1].start(rest)
+        for pool in pools:
+            yield from pool.results()
+            pool.close()  # the early worker is done: reaped now, not at the end
     finally:
-        pool.close()
+        for pool in pools:
+            pool.close()
 
 
 class _Worker:
@@ -47,8 +62,13 @@ class _Worker:
 
 class _Pool:
     def __init__(self, function: Callable[[Any], Any], initializer: Callable[..., None], initargs: tuple,
-                 count: int) -> None:
+                 count: int, others: Sequence[_Pool] = ()) -> None:
         self.workers: list[_Worker] = []
+        # Pipe ends of pools forked before this one, which its workers close: they must not keep those
+        # pipes open (a worker would never see its parent go).
+        self._inherited = [end for pool in others for worker in pool.workers for end in (worker.tasks, worker.results)]
+        self._jobs: Sequence[Any] = ()
+        self._waiting: Iterator[int] = iter(())
         try:
             for _ in range(count):
                 self.workers.append(self._fork(function, initializer, initargs))
@@ -73,8 +93,8 @@ class _Pool:
             raise
         if pid == 0:  # the worker: never returns into the caller's code
             try:
-                for fd in (task_write, result_read, *(end for other in self.workers
-                                                       for end in (other.tasks, other.results))):
+                for fd in (task_write, result_read, *self._inherited, *(end for other in self.workers
+                                                                        for end in (other.tasks, other.results))):
                     os.close(fd)
                 _serve(function, initializer, initargs, task_read, result_write)
             finally:
@@ -83,12 +103,17 @@ class _Pool:
         os.close(result_write)
         return _Worker(pid, task_write, result_read)
 
-    def results(self, jobs: Sequence[Any]) -> Iterator[Any]:
-        waiting = iter(range(len(jobs)))
-        for worker in self.workers:  # two jobs each: the next one waits while the first is worked on
-            for number in [next(waiting, None), next(waiting, None)]:
+    def start(self, jobs: Sequence[Any]) -> None:
+        """Hand out the first jobs: two each, so that the next one waits while the first is worked on."""
+        self._jobs, self._waiting = jobs, iter(range(len(jobs)))
+        for worker in self.workers:
+            for number in [next(self._waiting, None), next(self._waiting, None)]:
                 if number is not None:
                     self._give(worker, number, jobs[number])
+
+    def results(self) -> Iterator[Any]:
+        """The results of the jobs `start` was given, in their order, as the workers finish them."""
+        jobs, waiting = self._jobs, self._waiting
         by_fd = {worker.results: worker for worker in self.workers}
         poll = select.poll()
         for fd in by_fd:

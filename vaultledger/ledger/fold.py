@@ -23,7 +23,7 @@ from vaultledger.ledger.usage import (
     LARGE_CALL_COST, GroupKey, LargeCall, Sums, Usage, group_key, is_large, merge_days,
 )
 from vaultledger.ledger.groups import GroupCalls, group_calls
-from vaultledger.ledger.pricer import GroupPricer, Members
+from vaultledger.ledger.pricer import GroupPricer, LaterPricer, Members, price_groups
 from vaultledger.pricing import PriceBook
 from vaultledger.record import RecordFields, UsageRecord
 from vaultledger.record.batch import Batch
@@ -47,11 +47,11 @@ class DayFolder:
     price lookup per group; `add` takes a single record and gives the same result.
     """
 
-    def __init__(self, book: PriceBook, tz: str) -> None:
+    def __init__(self, book: PriceBook, tz: str, pricer: GroupPricer | LaterPricer | None = None) -> None:
         self.book = book
         self.zone = zoneinfo.ZoneInfo(tz)
         self.days: dict[dt.date, Usage] = {}
-        self.pricer = GroupPricer(book)
+        self.pricer = pricer or GroupPricer(book)
         # What the batch being added holds: most carry no cost_usd at all, and knowing it once
         # spares every group a scan.
         self._batch = _ANY_BATCH
@@ -203,6 +203,9 @@ def _count_guessed(folder: DayFolder, records: Sequence[RecordFields]) -> None:
 
 def _keep_large(folder: DayFolder, records: Sequence[RecordFields]) -> None:
     """Keep the calls over LargeCall's limits with their day's usage (SPEC §8's outliers)."""
+    if isinstance(folder.pricer, LaterPricer):
+        folder.pricer.needs_calls = True  # telling them takes their prices
+        return
     for record in records:
         tokens = record.input_tokens + record.output_tokens
         if tokens <= folder.large_from and record.cost_usd is None:
@@ -232,6 +235,28 @@ def fold_log_file(path: Path, book: PriceBook, tz: str) -> FileFold:
     if not _fold_on(path, folder, position, seen, stats):
         return _fold_carefully(path, book, tz)
     return FileFold(folder.finish(), stats, seen, _resume_at(path, position, stats))
+
+
+def fold_unpriced(path: Path, book: PriceBook, tz: str) -> tuple[FileFold, int] | None:
+    """`fold_log_file`'s fold without its costs, made where the price data is not loaded yet (a worker
+    forked while its parent loads it), and the bound on its calls `price_unpriced` needs. None where
+    only a fold with prices will do: the careful fold, calls with a cost_usd of their own or that
+    may be large (SPEC §8's outliers), all rare. `book` is asked for its overrides only."""
+    stats = ReadStats()
+    pricer = LaterPricer()
+    folder = DayFolder(book, tz, pricer)
+    position = start_position(path)
+    seen: set[str] = set()
+    if not _fold_on(path, folder, position, seen, stats) or pricer.needs_calls:
+        return None
+    return FileFold(folder.finish(), stats, seen, _resume_at(path, position, stats)), pricer.largest
+
+
+def price_unpriced(fold: FileFold, largest: int, book: PriceBook) -> FileFold | None:
+    """A fold from `fold_unpriced` (`largest`: the bound it came with), priced: exactly the fold
+    `fold_log_file` makes. None where the file must be folded again with prices (a price that changes
+    within a day, or tiers its calls may reach); `fold` is used up either way."""
+    return fold if price_groups(fold.days, book, largest) else None
 
 
 def continue_fold(path: Path, fold: FileFold, book: PriceBook, tz: str) -> FileFold | None:

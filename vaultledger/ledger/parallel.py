@@ -1,5 +1,6 @@
-"""Folding many log files in worker processes: the start method, the gc guard, runs of days, and the
-comparison of neighbours' ids inside each worker."""
+"""Folding many log files in worker processes: the start method, the gc guard, runs of days, the
+comparison of neighbours' ids inside each worker, and the worker that folds the first run while the
+price data loads."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ import datetime as dt
 import gc
 import os
 import sys
+import zoneinfo
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 
-from vaultledger.ledger.cache import Signature, encode_fold
+from vaultledger.ledger.cache import Signature, decode_fold, encode_fold
+from vaultledger.ledger.duplicates import counted_ids
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, file_day
-from vaultledger.ledger.fold import fold_log_file
-from vaultledger.pricing import PriceBook, PriceOverride, load_bundled_prices
+from vaultledger.ledger.fold import fold_log_file, fold_unpriced, price_unpriced
+from vaultledger.pricing import PriceBook, PriceOverride, bundled_prices_loaded, load_bundled_prices
 
 # Folding in worker processes pays off once there is this much to read.
 PARALLEL_MIN_FILES = 8
@@ -75,6 +78,43 @@ def _fold_run_in_worker(tasks: list[_Task]) -> list[Folded]:
     return [_fold_in_worker(task) for task in tasks]
 
 
+# A fold made before the price data was loaded, encoded (None: only a fold with prices will do), its
+# ids where wanted, its verdicts, and the bound on its calls that pricing it needs.
+_Unpriced = tuple[bytes | None, bytes | None, _WorkerVerdicts, int]
+
+
+def _fold_unpriced_run_in_worker(tasks: list[_Task]) -> list[_Unpriced]:
+    """The first run's folds, by the worker forked while the parent loads the price data: folding
+    needs no price until its groups are priced, which the parent does once the data is loaded. A file
+    given up (rare) still has its ids compared with its neighbours here, as they count in a fold
+    with prices (re-read for them): the parent could not compare the neighbours without theirs."""
+    assert _worker_book is not None
+    unpriced: list[_Unpriced] = []
+    for number, path, signature, keep_ids, ids_beside in tasks:
+        folded = fold_unpriced(path, *_worker_book)
+        if folded is None:
+            ids = counted_ids(path, zoneinfo.ZoneInfo(_worker_book[1]))
+            unpriced.append((None, None, _compare_with_recent(number, path, ids), 0))
+            continue
+        fold, largest = folded
+        verdicts = _compare_with_recent(number, path, fold.id_set or set())
+        unpriced.append((encode_fold(path, signature, fold, keep_ids), fold.ids if ids_beside else None, verdicts,
+                         largest))
+    return unpriced
+
+
+def _priced(task: _Task, unpriced: _Unpriced, book: PriceBook, tz: str) -> Folded:
+    """What `_fold_in_worker` sends for the task, from the early worker's unpriced fold: priced here, or
+    folded here with prices where that needs the calls themselves (rare)."""
+    _, path, signature, keep_ids, ids_beside = task
+    encoded, ids, verdicts, largest = unpriced
+    fold = None if encoded is None else price_unpriced(decode_fold(encoded), largest, book)
+    if fold is None:
+        fold = fold_log_file(path, book, tz)
+        ids = fold.ids if ids_beside else None
+    return encode_fold(path, signature, fold, keep_ids), ids, verdicts
+
+
 def _compare_with_recent(number: int, path: Path, ids: set[str]) -> _WorkerVerdicts:
     day = file_day(path)
     if day is None:
@@ -113,10 +153,20 @@ def fold_in_workers(
     if method == "fork":
         from vaultledger.ledger.forking import forked_map
 
-        load_bundled_prices()  # once, here: every forked worker inherits it instead of loading its own
-        with _frozen_while_forking():
-            yield from chain.from_iterable(forked_map(_fold_run_in_worker, jobs, workers, _start_worker,
-                                                      (book.overrides, tz)))
+        # The price data loads once, here: every worker forked after it inherits it instead of loading its
+        # own. Where it is not loaded yet (~70 ms, on one core), one worker forked before it folds the
+        # first run meanwhile, without prices; its folds are priced here.
+        early = None if bundled_prices_loaded() else _fold_unpriced_run_in_worker
+        with _frozen_while_forking() as freeze:
+            def prepare() -> None:
+                load_bundled_prices()
+                freeze()  # what loading made stays out of collections too, as what was there before
+
+            runs = forked_map(_fold_run_in_worker, jobs, workers, _start_worker, (book.overrides, tz), prepare, early)
+            for number, run in enumerate(runs):
+                if number == 0 and early is not None and len(jobs) > 1:
+                    run = [_priced(task, item, book, tz) for task, item in zip(jobs[0], run)]
+                yield from run
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -139,17 +189,17 @@ def default_start_method() -> str | None:
 
 
 @contextmanager
-def _frozen_while_forking() -> Iterator[None]:
+def _frozen_while_forking() -> Iterator[Callable[[], None]]:
     """What this process holds stays out of its collections while workers run: walking it would
     copy the pages forked workers share (as Python's gc docs advise), and cost a full collection
     in the middle of a cold year. Only what this call froze is unfrozen again: objects an
-    embedding app froze before stay frozen."""
+    embedding app froze before stay frozen. Gives a function that freezes what was made since."""
     if gc.get_freeze_count():
-        yield  # someone else froze objects; unfreezing would undo their choice
+        yield lambda: None  # someone else froze objects; unfreezing would undo their choice
         return
     gc.freeze()
     try:
-        yield
+        yield gc.freeze
     finally:
         gc.unfreeze()
 

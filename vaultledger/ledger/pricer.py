@@ -103,3 +103,48 @@ class GroupPricer:
             pending[1].add_records(records if records is not None else members())
         else:
             pending[1].add(summed)  # only its tokens and calls are used
+
+
+class LaterPricer:
+    """Prices nothing, for a fold made before the price data is loaded (fold.fold_unpriced): notes
+    what pricing its groups later needs, the largest call a group may hold, and whether some group
+    needs its calls one by one (calls with a cost_usd of their own), which only a fold with prices can
+    price."""
+
+    def __init__(self) -> None:
+        self.largest = 0  # input + output tokens of the biggest call (a bound: a batch's biggest)
+        self.needs_calls = False
+
+    def price(
+        self, day: dt.date, key: GroupKey, sums: Sums, members: Members, added: Sums, has_costs: bool, largest: int,
+    ) -> None:
+        if has_costs:
+            self.needs_calls = True
+        elif largest > self.largest:
+            self.largest = largest
+
+    def finish(self, days: dict[dt.date, Usage]) -> None:
+        pass
+
+
+def price_groups(days: dict[dt.date, Usage], book: PriceBook, largest: int) -> bool:
+    """Price the groups of a fold made with a LaterPricer as GroupPricer prices them, given the
+    bound on its calls LaterPricer noted. False where that needs the calls themselves (a price that
+    changes within the day, or tiers a call may reach): the days are then part priced, to be thrown
+    away for a fold with prices."""
+    for day, usage in days.items():
+        for key, sums in usage.groups.items():
+            price = book.price_for_day(key.provider, key.model, key.service_tier, day)
+            if price is VARIES:
+                return False
+            if price is None:
+                sums.unpriced_calls += sums.calls
+                continue
+            assert isinstance(price, Price)
+            if price.tiered_from is not None and largest >= price.tiered_from:
+                return False
+            if price.fallback_tier is not None:
+                sums.tier_fallback_calls += sums.calls
+            sums.cost += price.linear_cost_of(sums, sums.calls)
+    return True
+

@@ -13,6 +13,7 @@ Importing this package does not import genai-prices: `bundled` does, on the firs
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from vaultledger.pricing.book import (
@@ -44,6 +45,7 @@ __all__ = [
     "find_genai_model",
     "format_share",
     "format_usd",
+    "bundled_prices_loaded",
     "load_bundled_prices",
     "parse_model_ref",
     "parse_price_overrides",
@@ -60,6 +62,11 @@ def load_bundled_prices() -> None:
     from vaultledger.pricing import bundled
 
     bundled.load_bundled_prices()
+
+
+def bundled_prices_loaded() -> bool:
+    """Whether genai-prices' price data is imported in this process (its import is most of loading it)."""
+    return "vaultledger.pricing.bundled" in sys.modules
 
 
 def __getattr__(name: str) -> Any:

@@ -148,3 +148,14 @@ def test_a_first_job_alone_waits_for_prepare_and_a_failing_one_is_raised() -> No
     with pytest.raises(ValueError, match="job 0 went wrong"):
         list(forked_map(_job, [("fail", 0), ("quick", 1)], 2, first=_first_job))
     assert _no_children_left()
+
+
+def test_a_worker_with_nothing_left_to_do_ends_while_the_others_work() -> None:
+    """Its exit (freeing what it held) overlaps the last jobs instead of following the last result."""
+    results = forked_map(_job, [("quick", 0), ("late", 1), ("quick", 2), ("quick", 3)], 2)
+    assert next(results)[0] == 0
+    assert next(results)[0] == 1  # the late job: the other worker was done with 2 and 3 meanwhile
+    ended, _ = os.waitpid(-1, os.WNOHANG)
+    assert ended != 0, "the idle worker should have ended already"
+    assert [number for number, _, _ in results] == [2, 3]
+    assert _no_children_left()

@@ -263,11 +263,31 @@ def test_a_cold_quarter_with_a_cache_starts_workers_once_not_once_a_month(
                                                 "model": "gpt-4o-mini", "input_tokens": 1000, "output_tokens": 1})
     read = []
     read_days = Ledger._read_days
-    monkeypatch.setattr(Ledger, "_read_days", lambda self, first, last: read.append((first, last)) or read_days(self, first, last))
+    monkeypatch.setattr(Ledger, "_read_days",
+                        lambda self, first, last, *merge: read.append((first, last)) or read_days(self, first, last, *merge))
     again = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache).usage(quarter)
     assert again.totals().calls == uncached.totals().calls + 1
     # Only the blocks of February whose files can hold calls of the 14th (9-16 and 17-24) are read again.
     assert read[0] == (dt.date(2026, 2, 9), dt.date(2026, 2, 24))
+
+
+def test_a_cold_read_merges_each_block_of_days_while_later_files_are_still_being_read(
+    logs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold read merges a block of days as soon as the files that can hold its calls are read (the
+    parent does it between workers' results), not all after the last file: the same figures."""
+    import vaultledger.ledger.reading as reading
+
+    days_of_calls_with_ids(logs_dir, seed=5, days=31, calls=20)
+    ledger = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), tmp_path / "cache", parallel=False)
+    folded_by_then = []
+    merge = reading.merge_days
+    monkeypatch.setattr(reading, "merge_days", lambda parts: folded_by_then.append(len(ledger._read._folded)) or merge(parts))
+    january = date_range(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    assert ledger.usage(january) == Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False).usage(january)
+    # Blocks 1-8, 9-16 and 17-24 are merged once the files up to two days past them are read; 25-31
+    # has no later file, and is merged when asked for.
+    assert folded_by_then == [11, 19, 27]
 
 
 def test_worker_folds_carry_id_digests_for_the_newest_days_and_older_neighbours_compare_on_ids(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from vaultledger.ledger.cache import FileFold, FoldCache, Signature, fingerprint
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, files_for_days, list_log_files
-from vaultledger.ledger.reading import FoldedFiles
+from vaultledger.ledger.reading import FoldedFiles, parts_by_file
 from vaultledger.ledger.sources import FoldSource
 from vaultledger.ledger.spans import SpanCache
 from vaultledger.ledger.usage import Usage, merge_days
@@ -88,7 +88,7 @@ class Ledger:
         assert cache is not None
         listing = self._log_files()
         return SpanCache(cache, self._files_for, self._read.file_stats, self._read.kept_stats, self._read_days,
-                         self._day_parts, listing[-1].day if listing else None, self._read.signatures,
+                         self._day_parts, self._merged_days, listing[-1].day if listing else None, self._read.signatures,
                          self._read.source.grown).usage(period)
 
     def _files_for(self, first: dt.date, last: dt.date) -> list[LogFile]:
@@ -124,16 +124,8 @@ class Ledger:
         ids with a neighbour: those count as their group's fold does, which no one file's stands for
         (their calls: `records_with_files(first, last, within=...)`). Together, exactly `usage`."""
         self.days(first, last)
-        parts: dict[Path, list[Usage]] = {}
-        joined: set[Path] = set()
         with self._one_listing():
-            for log in files_for_days(self._log_files(), first, last):
-                if log.path in self._read.joined:
-                    joined.add(log.path)
-                    continue
-                days = self._read.file_days.get(log.path, {})
-                parts[log.path] = [usage for day, usage in days.items() if first <= day <= last]
-        return parts, joined
+            return parts_by_file(self._read, self._log_files(), first, last)
 
     def fold_cache(self) -> FoldCache | None:
         return FoldCache(self.cache_dir, fingerprint(self.tz, self.book.overrides)) if self.cache_dir else None
@@ -159,9 +151,13 @@ class Ledger:
         self._read_days(first, last)
         return [usage for day, parts in self._read.days.items() if first <= day <= last for usage in parts]
 
-    def _read_days(self, first: dt.date, last: dt.date) -> None:
+    def _merged_days(self, first: dt.date, last: dt.date) -> Usage:
+        self._read_days(first, last)  # merged as it was read, where the read was told to (FoldedFiles.read)
+        return self._read.merged.pop((first, last), None) or merge_days(self._day_parts(first, last))
+
+    def _read_days(self, first: dt.date, last: dt.date, merge: Sequence[tuple[dt.date, dt.date]] = ()) -> None:
         with self._one_listing():
-            self._read.read(self._files_for(first, last))
+            self._read.read(self._files_for(first, last), merge)
 
     @property
     def stats(self) -> ReadStats:

@@ -130,6 +130,9 @@ class _Pool:
                     following = next(waiting, None)
                     if following is not None:
                         self._give(worker, following, jobs[following])
+                    elif not worker.pending:
+                        _let_go(worker)
+                        poll.unregister(fd)  # its end of the pipe closes as it exits
             yield done.pop(wanted)
 
     def _give(self, worker: _Worker, number: int, job: Any) -> None:
@@ -143,11 +146,11 @@ class _Pool:
             try:
                 if worker.pid and worker.pending:
                     os.kill(worker.pid, signal.SIGKILL)
-                elif worker.pid:
+                elif worker.pid and worker.tasks >= 0:
                     _send(worker.tasks, None)
             except OSError:
                 pass  # it ended already
-            os.close(worker.tasks)
+            _let_go(worker)
             os.close(worker.results)
         for worker in self.workers:
             if worker.pid:
@@ -156,6 +159,14 @@ class _Pool:
                 except ChildProcessError:
                     pass
         self.workers = []
+
+
+def _let_go(worker: _Worker) -> None:
+    """Close the worker's task pipe: with nothing left to give it, it ends on reading the pipe's end,
+    while the others work on (not after the last result, when the caller waits for its exit)."""
+    if worker.tasks >= 0:
+        os.close(worker.tasks)
+        worker.tasks = -1
 
 
 def _serve(function: Callable[[Any], Any], initializer: Callable[..., None], initargs: tuple, tasks: int,

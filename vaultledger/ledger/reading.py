@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import zoneinfo
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from vaultledger.ledger.files import (
 )
 from vaultledger.ledger.fold import fold_jointly
 from vaultledger.ledger.sources import FoldSource
-from vaultledger.ledger.usage import Usage
+from vaultledger.ledger.usage import Usage, merge_days
 from vaultledger.record import UsageRecord
 
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
@@ -43,6 +44,8 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
     _edge_folds: dict[Path, tuple[LogFile, FileFold]] = {}  # near the read edges
     _verdicts: dict[frozenset[Path], bool] = {}  # file pairs compared id by id
     signatures: dict[Path, Signature | None] = {}  # each file's, when it was read
+    # Spans of days merged during a read, between the folds as they arrived (taken by the Ledger).
+    merged: dict[tuple[dt.date, dt.date], Usage] = {}
     beside_archive: set[Path] = set()  # plain files read from where their .gz leaves off
 
     def __repr__(self) -> str:
@@ -72,8 +75,10 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
                 if first <= day <= last:
                     yield day, path, record
 
-    def read(self, files: Sequence[LogFile]) -> None:
-        """Fold the files not read yet; files that share ids with a neighbour are folded with it."""
+    def read(self, files: Sequence[LogFile], merge: Sequence[tuple[dt.date, dt.date]] = ()) -> None:
+        """Fold the files not read yet; files that share ids with a neighbour are folded with it. Each
+        span of days in `merge` is merged (into `merged`) as soon as every file that can hold its calls
+        is read: a cold year merges its blocks of days while workers still fold, not after the last."""
         # Every file is read at most once per Ledger; a file's records may belong to several days.
         pending = [log for log in files if log.path not in self._folded]
         if not pending:
@@ -90,8 +95,10 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         scan = DuplicateScan(pending, self._edge_folds, self._verdicts, self.source.counters,
                              zoneinfo.ZoneInfo(self.source.tz))
         earlier = self._nearby_folds(pending)
+        merging = _MergedAsRead(merge, self.days, self.merged)
         for log, fold in heapq.merge(earlier, self._fresh_folds(pending, signatures, cache), key=_file_order):
             scan.add(log, fold)
+            merging.read_up_to(log.day)
         scan.finish()
         if cache:
             cache.flush()
@@ -159,6 +166,8 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         for day in [day for day in self.days if first <= day <= last]:
             del self.days[day]
         self.days.update(affected)
+        for span in [span for span in self.merged if span[0] <= last and first <= span[1]]:
+            del self.merged[span]  # merged before the join
 
     def _take(self, log: LogFile, fold: FileFold) -> None:
         self.file_stats[log.path] = (log.day, fold.stats)
@@ -166,6 +175,26 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         for day, usage in fold.days.items():
             # The fold's own Usage is never changed: kept folds (_edge_folds) still stand for their file.
             self.days.setdefault(day, []).append(usage)
+
+
+class _MergedAsRead:
+    """Spans of days merged as soon as every file that can hold their calls is read, in the pauses
+    between folds arriving from workers rather than after the last one."""
+
+    def __init__(self, spans: Sequence[tuple[dt.date, dt.date]], days: dict[dt.date, list[Usage]],
+                 merged: dict[tuple[dt.date, dt.date], Usage]) -> None:
+        self.waiting = deque(sorted(spans, key=lambda span: span[1]))
+        self.days, self.merged = days, merged
+
+    def read_up_to(self, day: dt.date) -> None:
+        """Files come in day order: once one is past a span's last day by more than a file's window,
+        every part of the span's days has been taken."""
+        margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+        while self.waiting and self.waiting[0][1] + margin < day:
+            first, last = self.waiting.popleft()
+            # In the order Ledger._day_parts lists them: a Decimal sum is exact only up to its precision.
+            self.merged[(first, last)] = merge_days([usage for part_day, parts in self.days.items()
+                                                    if first <= part_day <= last for usage in parts])
 
 
 def _with_earlier_groups(
@@ -184,6 +213,22 @@ def _with_earlier_groups(
         if not extra:
             return groups
         groups.extend(extra)
+
+
+def parts_by_file(
+    read: FoldedFiles, listing: Sequence[LogFile], first: dt.date, last: dt.date
+) -> tuple[dict[Path, list[Usage]], set[Path]]:
+    """Each read file's own parts of [first, last], and apart the files folded with a neighbour (see
+    Ledger.by_file)."""
+    parts: dict[Path, list[Usage]] = {}
+    joined: set[Path] = set()
+    for log in files_for_days(listing, first, last):
+        if log.path in read.joined:
+            joined.add(log.path)
+            continue
+        days = read.file_days.get(log.path, {})
+        parts[log.path] = [usage for day, usage in days.items() if first <= day <= last]
+    return parts, joined
 
 
 def newest_day_files(listing: Sequence[LogFile]) -> set[Path]:

@@ -35,8 +35,10 @@ class SpanCache(msgspec.Struct):
     file_stats: dict[Path, tuple[dt.date, ReadStats]]  # the ledger's, told of cached files' problems
     kept_stats: dict[Path, tuple[dt.date, ReadStats]]  # the ledger's, of files inside valid spans
 
-    read_days: Callable[[dt.date, dt.date], None]  # fold the files of these days
+    # Fold the files of these days, merging each of the spans given as soon as its days are all read.
+    read_days: Callable[[dt.date, dt.date, list[tuple[dt.date, dt.date]]], None]
     day_parts: Callable[[dt.date, dt.date], list[Usage]]  # the folded days' usage, unmerged
+    merged_days: Callable[[dt.date, dt.date], Usage]  # the folded days' usage, merged
     newest_day: dt.date | None = None  # of the newest log file: its month is the one being logged to
     read_signatures: dict[Path, Signature | None] = {}  # of the files the ledger read, as they were then
     grown: set[Path] = set()  # files that grew since their folds were kept: being logged to
@@ -54,14 +56,15 @@ class SpanCache(msgspec.Struct):
         pieces, split = self._looked_up(spans, known)
         # What the caches lack is read in one go per run of such spans, so a cold year starts its
         # worker processes once rather than once a month.
+        missing = [span for span, found in pieces if found is not None and found.usage is None]
         for first, last in runs_of_spans([span for span, found in pieces if found is None or found.usage is None]):
-            self.read_days(first, last)
+            self.read_days(first, last, [(span.start, span.end) for span in missing if first <= span.start <= last])
         parts: dict[str, list[Usage]] = {}
         for span, found in pieces:
             if found is None:
                 parts[span.key] = self.day_parts(span.start, span.end)
             elif found.usage is None:
-                parts[span.key] = [self.stored(span, found, merge_days(self.day_parts(span.start, span.end)))]
+                parts[span.key] = [self.stored(span, found, self.merged_days(span.start, span.end))]
             else:
                 parts[span.key] = [found.usage]
         # A span made of others (a month of its blocks, the settled months of theirs) is kept whole on a

@@ -57,10 +57,8 @@ def read_batches(path: Path, stats: ReadStats, position: ReadPosition | None = N
                 start = position.offset
                 if start == 0 and lines.startswith(BOM):
                     lines = lines[len(BOM):]
-                # Deleting the newlines finds them with memchr, far faster than bytes.count.
-                count = len(lines) - len(lines.replace(b"\n", b""))
+                batch, count = _decode_batch(path, lines, position.line, stats)
                 stats.lines += count
-                batch = _decode_batch(path, lines, count, position.line, stats)
                 position.offset, position.line = start + end, position.line + count
                 yield batch
         if unfinished:
@@ -88,14 +86,22 @@ def _pieces(handle: BinaryIO, size: int) -> Iterator[bytes]:
         yield parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: ReadStats) -> Batch:
+def _decode_batch(path: Path, lines: bytes, first_line: int, stats: ReadStats) -> tuple[Batch, int]:
+    """The valid records of `lines` (complete lines: it ends with a newline) and how many lines it holds."""
     # Lines become one JSON array; a blank line, or a line holding two objects or half of one,
     # breaks the array or its count, and sends the batch down the line-by-line path.
     if not _has_long_line(lines):
-        # Joined as bytes (a fifth of a bytearray's cost); newlines kept, so a line cut in a string fails as alone.
-        batch = parse_batch(b"".join((b"[", lines[:-1].replace(b"\n", b",\n"), b"]")))
+        # A comma beside each newline (kept, so a line cut in a string fails as alone), which also counts
+        # them; the last ",\n" is left out through a view, and the array joined as bytes (a fifth of a
+        # bytearray's cost). Counting, slicing and joining each apart took a tenth of the fold.
+        commas = lines.replace(b"\n", b",\n")
+        count = len(commas) - len(lines)
+        batch = parse_batch(b"".join((b"[", memoryview(commas)[:-2], b"]")))
         if batch is not None and len(batch.records) == count:
-            return batch
+            return batch, count
+    else:
+        # Deleting the newlines finds them with memchr, far faster than bytes.count.
+        count = len(lines) - len(lines.replace(b"\n", b""))
     records: list[RecordFields] = []
     for number, line in enumerate(io.BytesIO(lines), start=first_line):
         if len(line) > MAX_LINE_BYTES:
@@ -107,7 +113,7 @@ def _decode_batch(path: Path, lines: bytes, count: int, first_line: int, stats: 
             records.append(parse_line(line))
         except InvalidRecord as error:
             stats.add_problem(LineProblem(path, number, str(error)))
-    return batch_of(records)
+    return batch_of(records), count
 
 
 # Any line over the limit holds a whole aligned block of half the limit with no newline in it, so

@@ -123,6 +123,25 @@ def test_lines_written_by_the_json_module_still_answer_and_a_garbled_line_is_onl
     assert "\u00e9t\u00e9".encode() in path.read_bytes()  # written as itself
 
 
+def test_a_line_whose_price_cannot_be_read_leaves_the_next_line_of_its_key_to_answer(tmp_path: Path) -> None:
+    """Prices are decoded when first asked for; a line that fails then (a rate that is no number) is a
+    miss as it was when read, and the next line of the same key answers; a key that is no key is skipped."""
+    from vaultledger.pricing.store import MISS
+
+    path = tmp_path / "prices.jsonl"
+    good = DayPriceStore(tmp_path / "good.jsonl")
+    price = PriceBook([], "UTC").price_for("openai", "gpt-4o-mini", datetime(2026, 3, 14, tzinfo=UTC))
+    good.remember(("openai", "gpt-4o-mini", None, "*"), price, datetime(2026, 3, 14, tzinfo=UTC))
+    good.close()
+    line = (tmp_path / "good.jsonl").read_bytes()
+    broken = json.loads(line)
+    broken["p"]["rates"][0] = "lots"
+    path.write_bytes(b'{"k":[["p"],"a",null,"*"],"p":null}\n' + json.dumps(broken).encode() + b"\n" + line)
+    again = DayPriceStore(path)
+    assert again.get(("openai", "gpt-4o-mini", None, "2026-03-14")) == price
+    assert again.get(("p", "a", None, "2026-03-14")) is MISS
+
+
 @pytest.mark.parametrize("module", ["vaultledger.pricing", "vaultledger.ledger", "vaultledger.reports.report"])
 def test_importing_the_read_side_does_not_import_genai_prices(module: str) -> None:
     probe = f"import sys, {module}; print('genai_prices' in sys.modules)"

@@ -53,6 +53,8 @@ class DayPriceStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._known: dict[DayKey, Any] | None = None
+        # Lines read but not decoded into prices yet, by key: a warm run asks for a few of those kept.
+        self._unread: dict[DayKey, list[Any]] = {}
         self._descriptor: int | None = None
 
     @classmethod
@@ -63,16 +65,14 @@ class DayPriceStore:
 
     def get(self, key: DayKey) -> Any:
         """The remembered answer for the key (a day's, else every day's), or MISS."""
-        known = self._load()
-        answer = known.get(key, MISS)
-        return known.get((*key[:3], "*"), MISS) if answer is MISS else answer
+        answer = self._answer(key)
+        return self._answer((*key[:3], "*")) if answer is MISS else answer
 
     def remember(self, key: DayKey, answer: Any, at: datetime) -> None:
         """Keep an answer (`at`: a time it holds at, to load a tiered price's tiers again)."""
-        known = self._load()
-        if key in known:
+        if self._answer(key) is not MISS:
             return
-        known[key] = answer
+        self._load()[key] = answer
         # msgspec rather than json: the json module's import was a tenth of a warm report's own work.
         line = _encode_line({"k": list(key), "p": _encode(answer, at)}) + b"\n"
         try:
@@ -91,6 +91,17 @@ class DayPriceStore:
             self._descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         os.write(self._descriptor, line)
 
+    def _answer(self, key: DayKey) -> Any:
+        known = self._load()
+        answer = known.get(key, MISS)
+        if answer is MISS and key in self._unread:
+            for encoded in self._unread.pop(key):  # the first line of the key that decodes counts
+                answer = _decoded(key, encoded)
+                if answer is not MISS:
+                    known[key] = answer
+                    break
+        return answer
+
     def _load(self) -> dict[DayKey, Any]:
         if self._known is None:
             self._known = {}
@@ -99,9 +110,9 @@ class DayPriceStore:
             except OSError:
                 text = b""
             for line in text.splitlines(keepends=True):
-                entry = _decode_line(line)
+                entry = _split_line(line)
                 if entry is not None:
-                    self._known.setdefault(*entry)
+                    self._unread.setdefault(entry[0], []).append(entry[1])
         return self._known
 
 
@@ -124,15 +135,26 @@ _encode_line = msgspec.json.Encoder().encode
 _decode_entry = msgspec.json.Decoder().decode
 
 
-def _decode_line(line: bytes) -> tuple[DayKey, Any] | None:
+def _split_line(line: bytes) -> tuple[DayKey, Any] | None:
+    """A line's key and its answer still encoded; None for a line still being written or unreadable."""
     if not line.endswith(b"\n"):
         return None  # a line still being written
     try:
         entry = _decode_entry(line)
         provider, model, tier, day = entry["k"]
-        return (provider, model, tier, day), _decode(entry["p"], provider, model, tier)
-    except (ValueError, KeyError, TypeError, ArithmeticError):
+        key = (provider, model, tier, day)
+        hash(key)
+        return key, entry["p"]
+    except (ValueError, KeyError, TypeError):
         return None
+
+
+def _decoded(key: DayKey, encoded: Any) -> Any:
+    """The answer an encoded line holds, or MISS where it cannot be read."""
+    try:
+        return _decode(encoded, *key[:3])
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return MISS
 
 
 def _decode(value: Any, provider: str | None, model: str, tier: str | None) -> Any:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import msgspec
+import pytest
 
 from vaultledger.ledger.cache import CACHE_FORMAT, decode_fold, encode_fold
 from vaultledger.ledger.fold import continue_fold, fold_log_file
@@ -116,16 +117,60 @@ def test_equal_digests_are_confirmed_on_the_ids_themselves(tmp_path: Path) -> No
     assert not first.shares_an_id_with(unrelated), "different digests rule a pair out without reading ids"
 
 
-def test_a_continued_fold_carries_the_digests_a_whole_fold_would(tmp_path: Path) -> None:
+@pytest.mark.parametrize("once", [False, True])
+def test_a_continued_fold_carries_the_digests_a_whole_fold_would(tmp_path: Path, once: bool) -> None:
     """A grown file's fold keeps its ids' digests and adds the new ids' only; the set must be the
-    whole fold's, or neighbours would be compared on the wrong ids."""
+    whole fold's, or neighbours would be compared on the wrong ids. Continued once (a command), its
+    old ids stay encoded, the new ones added to them as they are; the entry means what a whole
+    fold's means."""
     path, book = tmp_path / "2026-03-12.jsonl", PriceBook([], "UTC")
     lines = [json.dumps({**CALLS[0], "id": f"call-{number}"}) + "\n" for number in range(50)]
     path.write_text("".join(lines[:30]))
     cached = decode_fold(encode_fold(path, (1, 2, 3, 4), fold_log_file(path, book, "UTC")))
     path.write_text("".join(lines))
-    continued = continue_fold(path, cached, book, "UTC")
+    continued = continue_fold(path, cached, book, "UTC", once)
     assert continued is not None
+    assert (continued.id_set is None) is once, "continued once, the old ids are not decoded"
     whole = fold_log_file(path, book, "UTC")
     assert continued.digest_set() == whole.digest_set() and len(continued.digest_set() or ()) == 50
     assert decode_fold(encode_fold(path, (1, 2, 3, 5), continued)).id_strings() == whole.id_strings()
+    assert canonical(encode_fold(path, (1, 2, 3, 4), continued)) == canonical(encode_fold(path, (1, 2, 3, 4), whole))
+
+
+@pytest.mark.parametrize("count", [3, 20, 70_000])  # each msgpack array header: fix, 16-bit, 32-bit
+def test_ids_added_to_encoded_ones_decode_as_all_of_them(count: int) -> None:
+    from vaultledger.ledger.cache import FileFold, extended_ids
+    from vaultledger.ledger.files import ReadStats
+
+    old = {f"old-{number}" for number in range(count)}
+    encoded = FileFold({}, ReadStats(), old).ids
+    assert decode_fold_ids(extended_ids(encoded, ["new-1", "new-2"])) == old | {"new-1", "new-2"}
+    assert decode_fold_ids(extended_ids(b"", ["new-1"])) == {"new-1"}
+    assert decode_fold_ids(extended_ids(encoded, [f"new-{n}" for n in range(65_530)])) == \
+        old | {f"new-{n}" for n in range(65_530)}
+
+
+def decode_fold_ids(encoded: bytes) -> set[str]:
+    return set(msgspec.msgpack.decode(encoded))
+
+
+def test_a_new_line_continued_once_is_told_apart_from_an_old_one_by_its_id_not_its_digest(tmp_path: Path) -> None:
+    """An id the fold holds, logged again: the careful fold decides (None). An id whose digest the
+    fold holds but which is another: confirmed on the ids, then continued, the ids decoded."""
+    from vaultledger.ledger.cache import FileFold, id_digests
+
+    path, book = tmp_path / "2026-03-12.jsonl", PriceBook([], "UTC")
+    path.write_text(json.dumps({**CALLS[0], "id": "a"}) + "\n")
+    made = fold_log_file(path, book, "UTC")
+
+    def cached(digests: bytes) -> FileFold:
+        return FileFold(made.days, made.stats, None, made.resume, made.ids, digests)  # as from the cache
+
+    with path.open("a") as handle:
+        handle.write(json.dumps({**CALLS[0], "id": "b"}) + "\n")
+    continued = continue_fold(path, cached(id_digests(["b"])), book, "UTC", once=True)  # b's digest, a's id
+    assert continued is not None and continued.id_strings() == {"a", "b"}
+    assert continue_fold(path, cached(id_digests(["a"])), book, "UTC", once=True) is not None
+    with path.open("a") as handle:
+        handle.write(json.dumps({**CALLS[0], "id": "a", "output_tokens": 7}) + "\n")
+    assert continue_fold(path, cached(id_digests(["a"])), book, "UTC", once=True) is None

@@ -146,15 +146,49 @@ class FileFold(msgspec.Struct):
         second set; None where a fold came without them."""
         if not self.has_ids or (self.encoded_digests == b"" and self.ids):
             return None
-        digests = array("Q")
-        digests.frombytes(self.digests)
-        if sys.byteorder == "big":
-            digests.byteswap()
-        return digests
+        return _digest_numbers(self.digests)
 
 
 _encode_ids = msgspec.msgpack.Encoder().encode
 _decode_ids = msgspec.msgpack.Decoder(set[str]).decode
+
+
+def extended_ids(encoded: bytes, more: list[str]) -> bytes:
+    """The ids `encoded` holds (as FileFold.ids encodes them) and `more`, none of them among those,
+    encoded as one msgpack array without decoding the ones it has."""
+    if not encoded:
+        return _encode_ids(more)
+    count, start = _array_head(encoded)
+    added = _encode_ids(more)
+    more_count, more_start = _array_head(added)
+    total = count + more_count
+    head = bytes([0x90 | total]) if total < 16 else \
+        b"\xdc" + total.to_bytes(2, "big") if total < 1 << 16 else b"\xdd" + total.to_bytes(4, "big")
+    return head + encoded[start:] + added[more_start:]
+
+
+def _array_head(encoded: bytes) -> tuple[int, int]:
+    """A msgpack array's length and where its first element starts."""
+    first = encoded[0]
+    if first >> 4 == 0x9:
+        return first & 0x0F, 1
+    if first in (0xDC, 0xDD):
+        width = 2 if first == 0xDC else 4
+        return int.from_bytes(encoded[1:1 + width], "big"), 1 + width
+    raise ValueError("not a msgpack array")
+
+
+def digests_of(ids: Iterable[str]) -> array:
+    """`id_digests` as numbers."""
+    return _digest_numbers(id_digests(ids))
+
+
+def _digest_numbers(encoded: bytes) -> array:
+    digests = array("Q")
+    digests.frombytes(encoded)
+    if sys.byteorder == "big":
+        digests.byteswap()
+    return digests
 
 
 def id_digests(ids: Iterable[str]) -> bytes:

@@ -53,7 +53,7 @@ class FoldSource(msgspec.Struct, eq=False):
             fold, exact = cache.load_or_grown(log.path, signatures[log.path])
             self.counters["files_loaded" if exact else "files_missed"] += 1
             if fold is not None and not exact:
-                fold = continue_fold(log.path, fold, self.book, self.tz)
+                fold = continue_fold(log.path, fold, self.book, self.tz, once=True)
                 if fold is None:
                     continue
                 self.counters["files_continued"] += 1

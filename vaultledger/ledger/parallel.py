@@ -156,7 +156,7 @@ def fold_in_workers(
         # The price data loads once, here: every worker forked after it inherits it instead of loading its
         # own. Where it is not loaded yet (~70 ms, on one core), one worker forked before it folds the
         # first run meanwhile, without prices; its folds are priced here.
-        early = None if bundled_prices_loaded() else _fold_unpriced_run_in_worker
+        early = None if bundled_prices_loaded() or len(jobs) < 2 else _fold_unpriced_run_in_worker
         with _frozen_while_forking() as freeze:
             def prepare() -> None:
                 load_bundled_prices()
@@ -164,7 +164,7 @@ def fold_in_workers(
 
             runs = forked_map(_fold_run_in_worker, jobs, workers, _start_worker, (book.overrides, tz), prepare, early)
             for number, run in enumerate(runs):
-                if number == 0 and early is not None and len(jobs) > 1:
+                if number == 0 and early is not None:
                     run = [_priced(task, item, book, tz) for task, item in zip(jobs[0], run)]
                 yield from run
         return

@@ -266,7 +266,8 @@ def test_a_warm_cache_folds_only_the_lines_appended_since(tmp_path: Path) -> Non
 
 def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_path: Path) -> None:
     """Unchanged months come from their cached totals; in the month that changed, only the block of
-    days (25th to the end) holding the change is rebuilt from its files' folds."""
+    days (25th to the end) holding the change is rebuilt: from the part its older files hold, kept
+    apart, and the folds of the newest day's file and of the files that may share an id with it."""
     logs, cache = tmp_path / "logs", tmp_path / "cache"
     year = date_range(dt.date(2025, 10, 1), dt.date(2025, 12, 31))
     one_call_a_day(logs, year)
@@ -281,9 +282,10 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     warm = cold(logs, cache)
     assert warm.usage(year) == cold(logs).usage(year)
     assert warm.counters["files_continued"] == 1 and warm.counters["files_folded"] == 0
-    # Dec 25-31 (the last block), the files that may hold its calls (from the 23rd), and the files
-    # that may hold a later line of one of those calls (from the 21st).
-    assert warm.counters["files_loaded"] == 10
+    # The 29th and 30th, which may share an id with the 31st: the block's other files (from the 21st:
+    # those that may hold its calls or a later line of one) are its older part, kept by the cold run.
+    assert warm.counters["files_loaded"] == 2
+    assert kept("2025-12-25..2025-12-31~older")
     # December holds the newest file: it is logged to, so only its blocks are kept while they change,
     # and not the block whose file grew on this run (it will have grown again by the next one); a run
     # that finds nothing grown keeps that block, and the next keeps December whole, as November was.
@@ -291,12 +293,59 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     assert kept("2025-12-25..2025-12-31") == last_block, "not rewritten on a run whose file grew"
     again = cold(logs, cache)
     assert again.usage(year) == warm.usage(year)
-    assert again.counters["files_loaded"] == 11 and again.counters["files_continued"] == 0
+    assert again.counters["files_loaded"] == 3 and again.counters["files_continued"] == 0
     assert kept("2025-12-25..2025-12-31") != last_block and not kept("2025-12")
     settled = cold(logs, cache)
     assert settled.usage(year) == warm.usage(year)
     assert settled.counters["files_loaded"] == 0, "every month and block now comes whole from the cache"
     assert kept("2025-12")
+
+
+@pytest.mark.parametrize("change", [
+    "a new line whose id a neighbour holds",  # the 31st and the 30th join: the block is read whole
+    "a late line in an older file of the block",  # the older part no longer stands
+    "a bad line in the newest file",
+    "a second machine's file for the newest day",
+    "nothing",
+])
+def test_the_newest_block_from_its_older_part_counts_as_a_cold_read(tmp_path: Path, change: str) -> None:
+    """A block holding the newest day is answered from its older files' kept part and the newest
+    day's files (with their neighbours) read now: whatever changed, the figures, duplicates and
+    located problems are a cold read's, run after run."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    span = date_range(dt.date(2025, 12, 1), dt.date(2025, 12, 31))
+    one_call_a_day(logs, span)
+    (logs / "2025-12-27.jsonl").open("ab").write(b"not json\n")
+    (logs / "2025-12-30.jsonl").open("ab").write(line("2025-12-30T23:00:00Z", 3, call_id="shared"))
+
+    def same_as_cold() -> Ledger:
+        warm, fresh = cold(logs, cache), cold(logs)
+        assert warm.usage(span) == fresh.usage(span), change
+        assert warm.stats_between(span.start, span.end) == fresh.stats_between(span.start, span.end), change
+        return warm
+
+    same_as_cold()  # cold: keeps the block's older part apart
+    with (logs / "2025-12-31.jsonl").open("ab") as handle:
+        handle.write(line("2025-12-31T09:00:00Z", 7, call_id="grown"))
+    assert same_as_cold().counters["files_loaded"] == 2, "the older part stood for the 21st to the 28th"
+    if change == "a new line whose id a neighbour holds":
+        with (logs / "2025-12-31.jsonl").open("ab") as handle:
+            handle.write(line("2025-12-30T23:00:00Z", 4, call_id="shared"))
+    elif change == "a late line in an older file of the block":
+        with (logs / "2025-12-26.jsonl").open("ab") as handle:
+            handle.write(line("2025-12-26T22:00:00Z", 9, call_id="late"))
+    elif change == "a bad line in the newest file":
+        with (logs / "2025-12-31.jsonl").open("ab") as handle:
+            handle.write(b'{"ts": "2025-12-31T12:00:00Z"}\n')
+    elif change == "a second machine's file for the newest day":
+        (logs / "2025-12-31.laptop.jsonl").write_bytes(line("2025-12-31T13:00:00Z", 2, call_id="laptop"))
+    for _ in range(3):  # the change, then runs that keep what it left
+        warm = same_as_cold()
+        with (logs / "2025-12-31.jsonl").open("ab") as handle:
+            handle.write(line("2025-12-31T15:00:00Z", 1))
+    if change == "a new line whose id a neighbour holds":
+        assert {path.name for path in warm.joined_files(span.start, span.end)} == {"2025-12-30.jsonl", "2025-12-31.jsonl"}
+        assert warm.stats_between(span.start, span.end).duplicates == 1
 
 
 @pytest.mark.parametrize("retried", [False, True], ids=["new calls", "a retried call (read whole)"])

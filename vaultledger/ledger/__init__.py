@@ -6,11 +6,12 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from pathlib import Path
 
 from vaultledger.ledger.cache import FileFold, FoldCache, Signature, fingerprint
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, ReadStats, files_for_days, list_log_files
-from vaultledger.ledger.reading import FoldedFiles, parts_by_file
+from vaultledger.ledger.reading import FoldedFiles, parts_by_file, parts_of_files
 from vaultledger.ledger.sources import FoldSource
 from vaultledger.ledger.spans import SpanCache
 from vaultledger.ledger.usage import Usage, merge_days
@@ -89,7 +90,8 @@ class Ledger:
         listing = self._log_files()
         return SpanCache(cache, self._files_for, self._read.file_stats, self._read.kept_stats, self._read_days,
                          self._day_parts, self._merged_days, listing[-1].day if listing else None, self._read.signatures,
-                         self._read.source.grown).usage(period)
+                         self._read.source.grown, read_files=self._read.read,
+                         file_parts=partial(parts_of_files, self._read)).usage(period)
 
     def _files_for(self, first: dt.date, last: dt.date) -> list[LogFile]:
         """Files that can hold calls of [first, last], and those that can hold a later line for

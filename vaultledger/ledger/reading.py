@@ -231,6 +231,14 @@ def parts_by_file(
     return parts, joined
 
 
+def parts_of_files(read: FoldedFiles, paths: list[Path], first: dt.date, last: dt.date) -> list[Usage] | None:
+    """These read files' own usage of [first, last], a part per day; None where one of them was folded
+    with a neighbour (its part then stands for no file alone)."""
+    if any(path in read.joined for path in paths):
+        return None
+    return [usage for path in paths for day, usage in read.file_days.get(path, {}).items() if first <= day <= last]
+
+
 def newest_day_files(listing: Sequence[LogFile]) -> set[Path]:
     """The files of a listing's newest day: being logged to, even when they were read whole."""
     return {log.path for log in listing if log.day == listing[-1].day} if listing else set()

@@ -24,6 +24,8 @@ class SpanLookup(msgspec.Struct):
     usage: Usage | None  # None: not in the cache, or a file changed since
     files: list[LogFile]
     signatures: dict[str, Signature | None]
+    # The read stats its entry keeps for its files, where they are not counted yet (see SpanCache.lookup).
+    file_stats: list[tuple[Path, dt.date, ReadStats]] = []
 
 
 class SpanCache(msgspec.Struct):
@@ -42,6 +44,9 @@ class SpanCache(msgspec.Struct):
     newest_day: dt.date | None = None  # of the newest log file: its month is the one being logged to
     read_signatures: dict[Path, Signature | None] = {}  # of the files the ledger read, as they were then
     grown: set[Path] = set()  # files that grew since their folds were kept: being logged to
+    read_files: Callable[[list[LogFile]], None] | None = None  # fold just these files
+    # Each file's own usage of [first, last] (a part per day); None where one was folded with a neighbour.
+    file_parts: Callable[[list[Path], dt.date, dt.date], list[Usage] | None] | None = None
     _taken: dict[str, Signature | None] = {}  # each file's signature (by its name), as first taken
 
     def usage(self, period: Period) -> Usage:
@@ -54,17 +59,23 @@ class SpanCache(msgspec.Struct):
             spans = [*(span for span in spans if span.end < settled.start), settled,
                      *(span for span in spans if span.start > settled.end)]
         pieces, split = self._looked_up(spans, known)
+        newest = _newest_block(self, pieces)
+        apart = newest[0].key if newest is not None and newest[2].usage is not None else None
         # What the caches lack is read in one go per run of such spans, so a cold year starts its
         # worker processes once rather than once a month.
+        unread = [span for span, found in pieces if (found is None or found.usage is None) and span.key != apart]
         missing = [span for span, found in pieces if found is not None and found.usage is None]
-        for first, last in runs_of_spans([span for span, found in pieces if found is None or found.usage is None]):
+        for first, last in runs_of_spans(unread):
             self.read_days(first, last, [(span.start, span.end) for span in missing if first <= span.start <= last])
         parts: dict[str, list[Usage]] = {}
         for span, found in pieces:
             if found is None:
                 parts[span.key] = self.day_parts(span.start, span.end)
             elif found.usage is None:
-                parts[span.key] = [self.stored(span, found, self.merged_days(span.start, span.end))]
+                merged = _apart_from_newest(self, *newest) if span.key == apart and newest is not None else None
+                parts[span.key] = [self.stored(span, found, merged or self.merged_days(span.start, span.end))]
+                if newest is not None and span.key == newest[0].key and newest[2].usage is None:
+                    _store_older_part(self, *newest)
             else:
                 parts[span.key] = [found.usage]
         # A span made of others (a month of its blocks, the settled months of theirs) is kept whole on a
@@ -108,15 +119,22 @@ class SpanCache(msgspec.Struct):
                 split.append((span, found))
         return pieces, split
 
-    def lookup(self, span: Period) -> SpanLookup:
-        """The span's merged usage from the cache, if none of its files changed since; the
-        signatures it was checked against either way, taken before any of them is read."""
-        files = self.files_for(span.start, span.end)
+    def lookup(self, span: Period, files: list[LogFile] | None = None, count_stats: bool = True) -> SpanLookup:
+        """The span's merged usage from the cache, if none of its files (by default, all that can hold
+        its calls) changed since; the signatures it was checked against either way, taken before any
+        of them is read. The stats its entry keeps count in reports now, or with `count_stats` False
+        once the caller has made sure the entry stands (they come with the lookup)."""
+        files = self.files_for(span.start, span.end) if files is None else files
         signatures = {log.name: self._signature(log) for log in files}
         cached = self.cache.load_month(span.key, signatures, {log.name: log.path for log in files})
         if cached is None:
             return SpanLookup(None, files, signatures)
         usage, file_stats = cached
+        if count_stats:
+            self.take_stats(span, file_stats)
+        return SpanLookup(usage, files, signatures, file_stats)
+
+    def take_stats(self, span: Period, file_stats: list[tuple[Path, dt.date, ReadStats]]) -> None:
         for path, day, stats in file_stats:  # their problems and duplicates still count in reports
             if span.start <= day <= span.end:
                 # Exact: all its joins are with files of the span's, unchanged since (a read of the file
@@ -124,7 +142,6 @@ class SpanCache(msgspec.Struct):
                 self.kept_stats[path] = (day, stats)
             else:
                 self.file_stats.setdefault(path, (day, stats))
-        return SpanLookup(usage, files, signatures)
 
     def _signature(self, log: LogFile) -> Signature | None:
         # A file the ledger read for an earlier question counts as it was then (its data in memory is
@@ -146,6 +163,51 @@ class SpanCache(msgspec.Struct):
         file_stats = [(log.path, *known[log.path]) for log in found.files]
         self.cache.store_month(span.key, found.signatures, usage, file_stats)
         return usage
+
+
+def _newest_block(
+    spans: SpanCache, pieces: list[tuple[Period, SpanLookup | None]]
+) -> tuple[Period, Period, SpanLookup] | None:
+    """The changed block of days that holds the newest day, the span of its files but the newest
+    day's (kept apart as `<block>~older`), and that span looked up. The newest day's files change
+    on nearly every run; the block's others, whose cached part stands while they are unchanged
+    and share no id with the newest files, spare reading them all again (their stats count once
+    that holds: see _apart_from_newest)."""
+    newest = spans.newest_day
+    if newest is None or spans.read_files is None:
+        return None
+    for block, found in pieces:  # a piece looked up and not found is a changed month's block
+        if found is not None and found.usage is None and block.start <= newest <= block.end:
+            older = Period("range", f"{block.key}~older", block.start, block.end)
+            files = [log for log in spans.files_for(block.start, block.end) if log.day != newest]
+            return block, older, spans.lookup(older, files, count_stats=False)
+    return None
+
+
+def _apart_from_newest(spans: SpanCache, block: Period, older: Period, found: SpanLookup) -> Usage | None:
+    """The block's usage from its older files' cached part and the newest day's files read now
+    (with the files that may share an id with them); None where one of those does, which takes
+    the block read whole."""
+    assert spans.read_files is not None and spans.file_parts is not None and found.usage is not None
+    margin = dt.timedelta(days=NEIGHBOUR_DAYS)
+    newest = spans.newest_day
+    assert newest is not None
+    near = [log for log in spans.files_for(newest, newest) if newest - margin <= log.day <= newest + margin]
+    spans.read_files(near)
+    newest_parts = spans.file_parts([log.path for log in near if log.day == newest], block.start, block.end)
+    if newest_parts is None:
+        return None
+    spans.take_stats(older, found.file_stats)
+    return merge_days([found.usage, *newest_parts])
+
+
+def _store_older_part(spans: SpanCache, block: Period, older: Period, found: SpanLookup) -> None:
+    """Keep the part of a block read whole that its older files hold, where none was folded with
+    another file (their parts then stand for them alone)."""
+    assert spans.file_parts is not None
+    older_parts = spans.file_parts([log.path for log in found.files], block.start, block.end)
+    if older_parts is not None:
+        spans.stored(older, found, merge_days(older_parts))
 
 
 def split_at_months(first: dt.date, last: dt.date) -> list[Period]:

@@ -25,6 +25,8 @@ def _job(job: tuple[str, int]) -> tuple[int, int, list[str]]:
     kind, number = job
     if kind == "late":
         time.sleep(0.3)  # answered after the jobs behind it
+    elif kind == "slow":
+        time.sleep(1.5)  # long enough for quick jobs elsewhere to be done under any load
     elif kind == "fail":
         raise ValueError(f"job {number} went wrong")
     elif kind == "unpicklable":
@@ -152,9 +154,9 @@ def test_a_first_job_alone_waits_for_prepare_and_a_failing_one_is_raised() -> No
 
 def test_a_worker_with_nothing_left_to_do_ends_while_the_others_work() -> None:
     """Its exit (freeing what it held) overlaps the last jobs instead of following the last result."""
-    results = forked_map(_job, [("quick", 0), ("late", 1), ("quick", 2), ("quick", 3)], 2)
+    results = forked_map(_job, [("quick", 0), ("slow", 1), ("quick", 2), ("quick", 3)], 2)
     assert next(results)[0] == 0
-    assert next(results)[0] == 1  # the late job: the other worker was done with 2 and 3 meanwhile
+    assert next(results)[0] == 1  # the slow job: the other worker was done with 2 and 3 meanwhile
     ended, _ = os.waitpid(-1, os.WNOHANG)
     assert ended != 0, "the idle worker should have ended already"
     assert [number for number, _, _ in results] == [2, 3]

@@ -154,13 +154,18 @@ def test_a_cold_read_started_before_the_price_data_loads_counts_as_a_serial_read
     logs_dir: Path, tmp_path: Path, tz: str, cached: bool
 ) -> None:
     """In a fresh process (no price data loaded), the first run of files goes to the early worker:
-    its plain files are priced by the parent, the rest folded again with prices there; a cache keeps
-    the same folds. Duplicates inside the first run (one file given up) and across its edge count once."""
+    the parent prices its plain files and folds again those whose prices need the calls; a file that
+    needs a fold with prices has the worker load them. A cache keeps the same folds. Duplicates
+    inside the first run and across its edge count once."""
     rng = random.Random(3)
     for offset in range(24):
         day = dt.date(2026, 3, 1) + dt.timedelta(days=offset)
         calls = [{**random_call(rng, day), "id": f"{day}-{number}"} for number in range(30)]
         write_lines(logs_dir / f"{day}.jsonl", *(calls if offset in (1, 7) else plain_calls(calls, day)))
+    # The first file: plain but for a price that changes within the day, which the parent cannot price
+    # from the groups.
+    write_lines(logs_dir / "2026-03-01.jsonl", {**SMALL, "ts": "2026-03-01T08:00:00Z", "provider": "deepseek",
+                                                 "model": "deepseek-chat", "id": "hourly"})
     for day, next_day in [("2026-03-02", "2026-03-03"), ("2026-03-06", "2026-03-07")]:
         shared = {**SMALL, "ts": f"{day}T23:00:00Z", "id": f"twice-{day}"}
         write_lines(logs_dir / f"{day}.jsonl", shared)
@@ -170,7 +175,8 @@ def test_a_cold_read_started_before_the_price_data_loads_counts_as_a_serial_read
     assert result["loaded before"] is False and result["same"] is True
     # The first run: six files (24 files, two workers, runs shrinking to a quarter of what is left).
     assert result["priced"] == [f"2026-03-0{day}.jsonl" for day in range(1, 7)]
-    assert "2026-03-02.jsonl" in result["refolded"], "a file with costs of its own is folded with prices"
-    # Its neighbours were compared with it in the early worker, which read its ids: none read again.
-    assert result["read for ids"] == 0
+    # The first file is folded again here; the second, with costs of its own, had the early worker load
+    # the price data and fold it and the rest of its run with prices.
+    assert result["refolded"] == ["2026-03-01.jsonl"]
+    assert result["read for ids"] == 0  # every pair of the run was compared in the worker or with ids sent
     assert result["joined"] == [f"2026-03-0{day}.jsonl" for day in (2, 3, 6, 7)]

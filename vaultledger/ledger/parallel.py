@@ -8,7 +8,6 @@ import datetime as dt
 import gc
 import os
 import sys
-import zoneinfo
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +15,6 @@ from itertools import chain
 from pathlib import Path
 
 from vaultledger.ledger.cache import Signature, decode_fold, encode_fold
-from vaultledger.ledger.duplicates import counted_ids
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, file_day
 from vaultledger.ledger.fold import fold_log_file, fold_unpriced, price_unpriced
 from vaultledger.pricing import PriceBook, PriceOverride, bundled_prices_loaded, load_bundled_prices
@@ -78,23 +76,24 @@ def _fold_run_in_worker(tasks: list[_Task]) -> list[Folded]:
     return [_fold_in_worker(task) for task in tasks]
 
 
-# A fold made before the price data was loaded, encoded (None: only a fold with prices will do), its
-# ids where wanted, its verdicts, and the bound on its calls that pricing it needs.
-_Unpriced = tuple[bytes | None, bytes | None, _WorkerVerdicts, int]
+# A fold made before the price data was loaded, encoded, its ids where wanted, its verdicts, and the
+# bound on its calls that pricing it needs (None: folded with prices already).
+_Unpriced = tuple[bytes, bytes | None, _WorkerVerdicts, int | None]
 
 
 def _fold_unpriced_run_in_worker(tasks: list[_Task]) -> list[_Unpriced]:
     """The first run's folds, by the worker forked while the parent loads the price data: folding
     needs no price until its groups are priced, which the parent does once the data is loaded. A file
-    given up (rare) still has its ids compared with its neighbours here, as they count in a fold
-    with prices (re-read for them): the parent could not compare the neighbours without theirs."""
+    only a fold with prices will do for (costs of its own, possible outliers, the careful fold) has
+    this worker load the price data after all and fold it, and the rest of its run, as any worker:
+    the parent, busy with the other workers' results, would fold them one core short."""
     assert _worker_book is not None
     unpriced: list[_Unpriced] = []
-    for number, path, signature, keep_ids, ids_beside in tasks:
-        folded = fold_unpriced(path, *_worker_book)
+    for task in tasks:
+        number, path, signature, keep_ids, ids_beside = task
+        folded = None if bundled_prices_loaded() else fold_unpriced(path, *_worker_book)
         if folded is None:
-            ids = counted_ids(path, zoneinfo.ZoneInfo(_worker_book[1]))
-            unpriced.append((None, None, _compare_with_recent(number, path, ids), 0))
+            unpriced.append((*_fold_in_worker(task), None))
             continue
         fold, largest = folded
         verdicts = _compare_with_recent(number, path, fold.id_set or set())
@@ -104,11 +103,14 @@ def _fold_unpriced_run_in_worker(tasks: list[_Task]) -> list[_Unpriced]:
 
 
 def _priced(task: _Task, unpriced: _Unpriced, book: PriceBook, tz: str) -> Folded:
-    """What `_fold_in_worker` sends for the task, from the early worker's unpriced fold: priced here, or
-    folded here with prices where that needs the calls themselves (rare)."""
+    """What `_fold_in_worker` sends for the task, from the early worker's fold: priced here if it was
+    made without prices, or folded here with prices where pricing it needs the calls themselves (a
+    price that changes within the day, a tier a call may reach)."""
     _, path, signature, keep_ids, ids_beside = task
     encoded, ids, verdicts, largest = unpriced
-    fold = None if encoded is None else price_unpriced(decode_fold(encoded), largest, book)
+    if largest is None:
+        return encoded, ids, verdicts
+    fold = price_unpriced(decode_fold(encoded), largest, book)
     if fold is None:
         fold = fold_log_file(path, book, tz)
         ids = fold.ids if ids_beside else None

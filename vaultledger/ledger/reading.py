@@ -226,8 +226,7 @@ def parts_by_file(
         if log.path in read.joined:
             joined.add(log.path)
             continue
-        days = read.file_days.get(log.path, {})
-        parts[log.path] = [usage for day, usage in days.items() if first <= day <= last]
+        parts[log.path] = _own_parts(read, log.path, first, last)
     return parts, joined
 
 
@@ -236,7 +235,11 @@ def parts_of_files(read: FoldedFiles, paths: list[Path], first: dt.date, last: d
     with a neighbour (its part then stands for no file alone)."""
     if any(path in read.joined for path in paths):
         return None
-    return [usage for path in paths for day, usage in read.file_days.get(path, {}).items() if first <= day <= last]
+    return [usage for path in paths for usage in _own_parts(read, path, first, last)]
+
+
+def _own_parts(read: FoldedFiles, path: Path, first: dt.date, last: dt.date) -> list[Usage]:
+    return [usage for day, usage in read.file_days.get(path, {}).items() if first <= day <= last]
 
 
 def newest_day_files(listing: Sequence[LogFile]) -> set[Path]:

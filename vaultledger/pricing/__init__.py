@@ -13,11 +13,10 @@ Importing this package does not import genai-prices: `bundled` does, on the firs
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from vaultledger.pricing.book import (
-    LOCAL_PROVIDERS, PriceBook, cost_of, default_book, estimate, parse_model_ref,
+    LOCAL_PROVIDERS, PriceBook, bundled_prices_loaded, cost_of, default_book, estimate, parse_model_ref,
 )
 from vaultledger.pricing.overrides import PriceOverride, parse_price_overrides
 from vaultledger.pricing.price import MTOK, VARIES, ZERO, Call, Counts, Price, RecordCost, format_share, format_usd
@@ -39,13 +38,13 @@ __all__ = [
     "PriceBook",
     "PriceOverride",
     "RecordCost",
+    "bundled_prices_loaded",
     "cost_of",
     "default_book",
     "estimate",
     "find_genai_model",
     "format_share",
     "format_usd",
-    "bundled_prices_loaded",
     "load_bundled_prices",
     "parse_model_ref",
     "parse_price_overrides",
@@ -62,11 +61,6 @@ def load_bundled_prices() -> None:
     from vaultledger.pricing import bundled
 
     bundled.load_bundled_prices()
-
-
-def bundled_prices_loaded() -> bool:
-    """Whether genai-prices' price data is imported in this process (its import is most of loading it)."""
-    return "vaultledger.pricing.bundled" in sys.modules
 
 
 def __getattr__(name: str) -> Any:

@@ -74,6 +74,11 @@ def _plain(bundled: object) -> bool:
     return bundled is None or isinstance(bundled, Price)
 
 
+def bundled_prices_loaded() -> bool:
+    """Whether genai-prices' price data is imported in this process (its import is most of loading it)."""
+    return "vaultledger.pricing.bundled" in sys.modules
+
+
 class PriceBook:
     """Resolves the price of (provider, model) at a time, per SPEC §3; memoised for millions of calls."""
 
@@ -121,7 +126,7 @@ class PriceBook:
         has the price data loaded already but resolved nothing itself: it forked the workers that
         priced the calls, and their answers died with them. A warm run pricing new lines of that day
         then finds them on disk instead of loading genai-prices (about 100 ms, once)."""
-        if self._store is None or "vaultledger.pricing.bundled" not in sys.modules:
+        if self._store is None or not bundled_prices_loaded():
             return
         for provider, model, service_tier in keys:
             self.price_for_day(provider, model, service_tier, day)

@@ -541,20 +541,20 @@ def test_workers_are_forked_only_from_a_process_that_runs_no_other_thread() -> N
 PROGRESS_BAR_RUN = """
 import contextlib, sys, threading
 from pathlib import Path
-from vaultledger.ledger import Ledger, parallel, sources
+from vaultledger.ledger import Ledger, parallel
 from vaultledger.periods import date_range
 from vaultledger.pricing import PriceBook
 import datetime as dt
 
 parallel.PARALLEL_MIN_BYTES, parallel.PARALLEL_MIN_FILES = 0, 2
 chosen = []
-real = sources.fold_in_workers
+real = parallel.fold_in_workers
 def spied(*args, **kwargs):
     def started():  # as the pool starts: inside the bar, as fold_in_workers would choose then
         chosen.append(args[4] or parallel.default_start_method())
         yield from real(*args, **kwargs)
     return started()
-sources.fold_in_workers = spied
+parallel.fold_in_workers = spied
 
 @contextlib.contextmanager
 def bar(total):  # as rich's bar, refreshed from a thread of its own

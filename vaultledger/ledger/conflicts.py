@@ -54,14 +54,15 @@ class ConflictCopy(msgspec.Struct, frozen=True):
 def list_conflict_copies(logs_dir: Path) -> list[ConflictCopy]:
     """Every conflict copy of a log file in the folder, by day and name; merged ones are not."""
     try:
-        names = [entry.name for entry in os.scandir(logs_dir) if entry.is_file()]
+        entries = list(os.scandir(logs_dir))
     except (FileNotFoundError, NotADirectoryError):
         return []
     copies = []
-    for name in names:
+    for entry in entries:  # the name first: a report looks at every file of the folder
+        name = entry.name
         original = conflict_original(name)
         match = LOG_NAME.match(original) if original else None
-        if original and match:
+        if original and match and entry.is_file():
             try:
                 copies.append(ConflictCopy(logs_dir / name, original, dt.date.fromisoformat(match.group(1))))
             except ValueError:

@@ -14,7 +14,6 @@ from vaultledger.ledger.cache import FileFold, FoldCache, Signature, decode_fold
 from vaultledger.ledger.entries import PACK_MIN_FILES, near_the_newest
 from vaultledger.ledger.files import LogFile
 from vaultledger.ledger.fold import continue_fold, fold_log_file
-from vaultledger.ledger.parallel import default_start_method, fold_in_workers, worth_parallel
 from vaultledger.ledger.usage import GroupKey
 from vaultledger.pricing import PriceBook
 from vaultledger.progress import no_progress
@@ -83,11 +82,13 @@ class FoldSource(msgspec.Struct, eq=False):
     ) -> Iterator[tuple[FileFold, bytes | None, Verdicts, bool]]:
         """Folds in file order, in worker processes when there is enough to read; those arrive
         encoded as cache entries too, and all but the newest days' are to be kept packed by month."""
+        from vaultledger.ledger import parallel  # the worker pool's module: a warm run never loads it
+
         paths = [log.path for log in logs]
         sizes = [_size(path, signatures.get(path)) for path in paths]
-        method = self.start_method or default_start_method()
+        method = self.start_method or parallel.default_start_method()
         with self.progress(sum(sizes)) as advance:
-            if not (self.parallel and worth_parallel(len(paths), sum(sizes))):
+            if not (self.parallel and parallel.worth_parallel(len(paths), sum(sizes))):
                 # A bulk read packs as the workers' does; a few files keep entries of their own (adding
                 # them to a pack would rewrite it).
                 apart = near_the_newest(paths) if len(paths) >= PACK_MIN_FILES else [True] * len(paths)
@@ -98,8 +99,8 @@ class FoldSource(msgspec.Struct, eq=False):
                 return
             self.counters["pools_started"] += 1
             apart = near_the_newest(paths)
-            folded = fold_in_workers(paths, signatures, self.book, self.tz, method,
-                                     apart if self.cache() is not None else [False] * len(paths))
+            folded = parallel.fold_in_workers(paths, signatures, self.book, self.tz, method,
+                                              apart if self.cache() is not None else [False] * len(paths))
             last = len(paths) - 1
             for number, ((encoded, ids, verdicts), size, alone) in enumerate(zip(folded, sizes, apart)):
                 self.counters["files_folded"] += 1

@@ -31,9 +31,9 @@ DayKey = tuple[str | None, str, str | None, str]  # provider, model, service tie
 
 def bundled_data_version() -> str:
     """genai-prices' version, read from its install record without importing it (that costs ~100 ms)."""
-    import importlib.util
+    from importlib.machinery import PathFinder  # importlib.util's find_spec would cost 0.2 ms more to import
 
-    spec = importlib.util.find_spec("genai_prices")
+    spec = PathFinder.find_spec("genai_prices")
     folder = Path(spec.origin).parent.parent if spec and spec.origin else None
     for entry in (os.listdir(folder) if folder and folder.is_dir() else ()):
         name, _, version = entry.removesuffix(".dist-info").partition("-")

@@ -73,3 +73,28 @@ def test_a_stand_in_asked_during_the_import_it_stands_in_for_gives_way_to_the_re
         " textwrap.dedent.__module__)\n",
         cwd=tmp_path,
     ) == ["'a\\nb' True textwrap"]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="datetime.py of 3.12 is built from the C module's names already")
+def test_datetime_from_the_c_module_alone_is_the_module_a_plain_import_makes() -> None:
+    """The same public names and objects as datetime.py leaves once it has replaced its pure-Python
+    classes, a spec, file and loader of its own, and objects that pickle and print as before; the
+    pure-Python classes are never made."""
+    probe = ("import sys\n{lean}import datetime, pickle, importlib.util\n"
+             "print(sorted(name for name in vars(datetime) if not name.startswith('_') and name != 'sys'))\n"
+             "print(datetime.datetime.__module__, datetime.__all__, datetime.__spec__.name, datetime.__file__.endswith('datetime.py'),"
+             " importlib.util.find_spec('datetime').origin == datetime.__file__)\n"
+             "moment = datetime.datetime(2026, 3, 14, 23, 59, 58, tzinfo=datetime.timezone.utc)\n"
+             "print(pickle.loads(pickle.dumps(moment)) == moment, repr(moment), datetime.date.fromisoformat('2026-03-15'))\n")
+    lean = printed(probe.format(lean="from vaultledger.cli.lean import import_datetime_lean\nimport_datetime_lean()\n"
+                                     "print('__builtins__' in sys.modules['datetime'].__dict__)\n"))  # its body never ran
+    assert lean[0] == "False"
+    assert lean[1:] == printed(probe.format(lean=""))
+
+
+def test_the_fast_path_never_runs_the_pure_python_datetime() -> None:
+    assert printed(
+        "import sys\nsys.argv = ['vaultledger', '--version']\nimport atexit\n"
+        "atexit.register(lambda: print(sys.version_info >= (3, 12) or '__builtins__' not in sys.modules['datetime'].__dict__))\n"
+        "from vaultledger.cli import main\nmain()\n"
+    )[-1] == "True"

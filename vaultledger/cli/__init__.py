@@ -32,9 +32,10 @@ def main() -> None:
     # them (an import alone makes thousands) were 3-4 % of a warm report's instructions. Commands that
     # run long (watch, the dashboard, the MCP server) get it back before typer takes over.
     gc.disable()
-    from vaultledger.cli.lean import import_pathlib_lean
+    from vaultledger.cli.lean import import_datetime_lean, import_pathlib_lean
 
-    import_pathlib_lean()  # before the fast path's modules import pathlib
+    import_pathlib_lean()  # before the fast path's modules import pathlib and datetime
+    import_datetime_lean()
     from vaultledger.cli.fast import answer_quickly
 
     code = answer_quickly(sys.argv[1:])

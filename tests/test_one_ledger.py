@@ -288,8 +288,10 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     assert kept("2025-12-25..2025-12-31~older")
     # December holds the newest file: it is logged to, so only its blocks are kept while they change,
     # and not the block whose file grew on this run (it will have grown again by the next one); a run
-    # that finds nothing grown keeps that block, and the next keeps December whole, as November was.
+    # that finds nothing grown keeps that block. The months and blocks no file being logged to can
+    # change (to the 24th) are kept as one settled span, which later runs read instead of them.
     assert kept("2025-11") and kept("2025-12-17..2025-12-24") and not kept("2025-12")
+    assert kept("2025-10-01..2025-12-24"), "the settled span: October, November and December to the 24th"
     assert kept("2025-12-25..2025-12-31") == last_block, "not rewritten on a run whose file grew"
     again = cold(logs, cache)
     assert again.usage(year) == warm.usage(year)
@@ -297,8 +299,8 @@ def test_a_warm_year_after_new_lines_reads_the_files_of_one_block_of_days(tmp_pa
     assert kept("2025-12-25..2025-12-31") != last_block and not kept("2025-12")
     settled = cold(logs, cache)
     assert settled.usage(year) == warm.usage(year)
-    assert settled.counters["files_loaded"] == 0, "every month and block now comes whole from the cache"
-    assert kept("2025-12")
+    assert settled.counters["files_loaded"] == 0, "the settled span and the newest block come whole from the cache"
+    assert not kept("2025-12"), "December is kept whole once it is settled: until then its entry would not last"
 
 
 @pytest.mark.parametrize("change", [
@@ -405,7 +407,7 @@ def test_settled_months_are_read_as_one_entry_until_one_of_their_files_changes(t
     logs, cache = tmp_path / "logs", tmp_path / "cache"
     year = date_range(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
     one_call_a_day(logs, year)
-    settled = "folds/*/month-2025-01-01..2025-05-31.msgpack"  # June holds the newest file
+    settled = "folds/*/month-2025-01-01..2025-06-24.msgpack"  # June 30th is the newest file: its block stays apart
     assert cold(logs, cache).usage(year) == cold(logs).usage(year)
     assert not any(cache.glob(settled)), "a cold run keeps each day's data once: files and blocks"
     assert cold(logs, cache).usage(year) == cold(logs).usage(year)
@@ -419,6 +421,27 @@ def test_settled_months_are_read_as_one_entry_until_one_of_their_files_changes(t
     assert late == cold(logs).usage(year)
     assert late.totals().calls == 181 - 1 + 1
     assert cold(logs, cache).usage(year) == late
+
+
+def test_a_settled_span_ending_inside_a_month_kept_whole_is_not_made_of_the_months_before(tmp_path: Path) -> None:
+    """With the newest file on the 1st, the settled span ends on December 24th; a run that finds
+    December whole in the cache cannot make that span of its parts (they reach past it), and keeps none."""
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    span = date_range(dt.date(2025, 10, 1), dt.date(2026, 1, 1))
+    one_call_a_day(logs, span)
+
+    def kept(name: str) -> bool:
+        return any(cache.glob(f"folds/*/month-{name}.msgpack"))
+
+    for _ in range(2):  # files and blocks; then the months and the settled span, made of them
+        assert cold(logs, cache).usage(span) == cold(logs).usage(span)
+    assert kept("2025-12") and kept("2025-10-01..2025-12-24")
+    with (logs / "2025-10-10.jsonl").open("ab") as handle:  # a late line: the settled span no longer stands
+        handle.write(line("2025-10-10T11:00:00Z", 7, call_id="late"))
+    for run in range(3):  # October read again, then kept whole; December still comes whole
+        assert cold(logs, cache).usage(span) == cold(logs).usage(span), f"run {run}"
+    assert kept("2025-10") and kept("2025-12")
+    assert cold(logs, cache).usage(span).totals().calls == 94  # a call a day and the late one
 
 
 def test_problems_of_files_inside_cached_months_are_reported_as_when_read(tmp_path: Path) -> None:
@@ -441,7 +464,7 @@ def test_problems_of_files_inside_cached_months_are_reported_as_when_read(tmp_pa
     for run in range(3):  # files and blocks kept; then months and the settled span; then read from them
         ledger = cold(logs, cache)
         assert problems(ledger) == want, f"run {run}"
-    assert ledger.counters["files_loaded"] == 0 and any(cache.glob("folds/*/month-2025-01-01..2025-05-31.msgpack"))
+    assert ledger.counters["files_loaded"] == 0 and any(cache.glob("folds/*/month-2025-01-01..2025-06-24.msgpack"))
 
 
 @pytest.mark.parametrize("mapped", [False, True], ids=["read", "mapped"])

@@ -56,8 +56,10 @@ class SpanCache(msgspec.Struct):
         settled = self._settled(spans)
         known = {settled.key: self.lookup(settled)} if settled is not None else {}
         if settled is not None and known[settled.key].usage is not None:  # the usual warm run: one entry
-            spans = [*(span for span in spans if span.end < settled.start), settled,
-                     *(span for span in spans if span.start > settled.end)]
+            after = _after(spans, settled.end)
+            # The blocks of a month the settled span ends inside are looked up as a changed month's are.
+            known.update((block.key, self.lookup(block)) for block in after if block not in spans)
+            spans = [*(span for span in spans if span.end < settled.start), settled, *after]
         pieces, split = self._looked_up(spans, known)
         newest = _newest_block(self, pieces)
         apart = newest[0].key if newest is not None and newest[2].usage is not None else None
@@ -87,20 +89,32 @@ class SpanCache(msgspec.Struct):
             if not read_now.intersection(block.key for block in blocks):
                 self.stored(month, found, merge_days(part for block in blocks for part in parts[block.key]))
         if settled is not None and known[settled.key].usage is None:
-            inside = [span.key for span, _ in pieces if settled.start <= span.start and span.end <= settled.end]
-            if not read_now.intersection(inside):
-                self.stored(settled, known[settled.key], merge_days(part for key in inside for part in parts[key]))
+            inside = [span for span, _ in pieces if settled.start <= span.start and span.end <= settled.end]
+            # Kept only when its pieces tile it: a month that came whole reaches past a settled end inside it.
+            if not read_now.intersection(span.key for span in inside) and _days(inside) == _days([settled]):
+                merged = merge_days(part for span in inside for part in parts[span.key])
+                self.stored(settled, known[settled.key], merged)
         return merge_days(part for span_parts in parts.values() for part in span_parts)
 
     def _settled(self, spans: list[Period]) -> Period | None:
-        """The period's whole months that no file being logged to can change (those ending over
-        NEIGHBOUR_DAYS before the newest file's day), kept as one span too: a warm year then reads
-        one entry for eleven months. None where fewer than two months are settled."""
+        """The period's whole months, and then the blocks of days of the next one, that no file being
+        logged to can change (those ending over NEIGHBOUR_DAYS before the newest file's day), kept as
+        one span too: a warm year then reads one entry for all but the newest block of days. None
+        where fewer than two months or blocks are settled."""
         if self.newest_day is None:
             return None
         margin = dt.timedelta(days=NEIGHBOUR_DAYS)
-        months = [span for span in spans if span.kind == "month" and span.end + margin < self.newest_day]
-        return date_range(months[0].start, months[-1].end) if len(months) >= 2 else None
+        tiles: list[Period] = []
+        for span in spans:
+            if span.kind != "month":  # a period's partial months stay apart: they have no blocks
+                if tiles:
+                    break
+                continue
+            if span.end + margin >= self.newest_day:
+                tiles.extend(block for block in blocks_of(span) if block.end + margin < self.newest_day)
+                break
+            tiles.append(span)
+        return date_range(tiles[0].start, tiles[-1].end) if len(tiles) >= 2 else None
 
     def _looked_up(
         self, spans: list[Period], known: dict[str, SpanLookup]
@@ -112,11 +126,11 @@ class SpanCache(msgspec.Struct):
         split: list[tuple[Period, SpanLookup]] = []
         for span in spans:
             found = known.get(span.key) or (self.lookup(span) if span.kind == "month" else None)
-            if found is None or found.usage is not None:
-                pieces.append((span, found))
-            else:
+            if span.kind == "month" and found is not None and found.usage is None:
                 pieces.extend((block, self.lookup(block)) for block in blocks_of(span))
                 split.append((span, found))
+            else:
+                pieces.append((span, found))
         return pieces, split
 
     def lookup(self, span: Period, files: list[LogFile] | None = None, count_stats: bool = True) -> SpanLookup:
@@ -208,6 +222,22 @@ def _store_older_part(spans: SpanCache, block: Period, older: Period, found: Spa
     older_parts = spans.file_parts([log.path for log in found.files], block.start, block.end)
     if older_parts is not None:
         spans.stored(older, found, merge_days(older_parts))
+
+
+def _after(spans: list[Period], day: dt.date) -> list[Period]:
+    """The spans after `day`: a month it falls inside as its blocks of days after it."""
+    after: list[Period] = []
+    for span in spans:
+        if span.start > day:
+            after.append(span)
+        elif span.end > day:
+            assert span.kind == "month", "a settled span ends at the end of a month or of one of its blocks"
+            after.extend(block for block in blocks_of(span) if block.start > day)
+    return after
+
+
+def _days(spans: Sequence[Period]) -> int:
+    return sum((span.end - span.start).days + 1 for span in spans)
 
 
 def split_at_months(first: dt.date, last: dt.date) -> list[Period]:

@@ -82,10 +82,10 @@ def test_id_digests_are_the_same_in_another_process() -> None:
     import subprocess
     import sys
 
-    from vaultledger.ledger.cache import id_digests
+    from vaultledger.ledger.ids import id_digests
 
     ids = ["msg_01", "chatcmpl-Ab9", "résumé-中", ""]
-    probe = "import sys; from vaultledger.ledger.cache import id_digests; sys.stdout.write(id_digests(sys.argv[1:]).hex())"
+    probe = "import sys; from vaultledger.ledger.ids import id_digests; sys.stdout.write(id_digests(sys.argv[1:]).hex())"
     other = subprocess.run([sys.executable, "-c", probe, *ids], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "12345"}, timeout=60)
     assert other.stdout == id_digests(ids).hex()
@@ -95,7 +95,8 @@ def test_id_digests_are_the_same_in_another_process() -> None:
 def test_equal_digests_are_confirmed_on_the_ids_themselves(tmp_path: Path) -> None:
     """A digest collision must cost a comparison, never a call: two cached folds whose digests meet
     but whose ids differ do not share an id."""
-    from vaultledger.ledger.cache import FileFold, id_digests
+    from vaultledger.ledger.cache import FileFold
+    from vaultledger.ledger.ids import id_digests
     from vaultledger.ledger.duplicates import Seen
     from vaultledger.ledger.files import LogFile, ReadStats
 
@@ -139,7 +140,8 @@ def test_a_continued_fold_carries_the_digests_a_whole_fold_would(tmp_path: Path,
 
 @pytest.mark.parametrize("count", [3, 20, 70_000])  # each msgpack array header: fix, 16-bit, 32-bit
 def test_ids_added_to_encoded_ones_decode_as_all_of_them(count: int) -> None:
-    from vaultledger.ledger.cache import FileFold, extended_ids
+    from vaultledger.ledger.cache import FileFold
+    from vaultledger.ledger.ids import extended_ids
     from vaultledger.ledger.files import ReadStats
 
     old = {f"old-{number}" for number in range(count)}
@@ -157,7 +159,8 @@ def decode_fold_ids(encoded: bytes) -> set[str]:
 def test_a_new_line_continued_once_is_told_apart_from_an_old_one_by_its_id_not_its_digest(tmp_path: Path) -> None:
     """An id the fold holds, logged again: the careful fold decides (None). An id whose digest the
     fold holds but which is another: confirmed on the ids, then continued, the ids decoded."""
-    from vaultledger.ledger.cache import FileFold, id_digests
+    from vaultledger.ledger.cache import FileFold
+    from vaultledger.ledger.ids import id_digests
 
     path, book = tmp_path / "2026-03-12.jsonl", PriceBook([], "UTC")
     path.write_text(json.dumps({**CALLS[0], "id": "a"}) + "\n")

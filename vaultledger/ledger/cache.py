@@ -10,11 +10,9 @@ Deleting the cache never changes a result, it only costs the time to fold again.
 
 import datetime as dt
 import os
-import sys
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from zlib import adler32, crc32
 
 import msgspec
 from msgspec.structs import astuple
@@ -27,6 +25,7 @@ from vaultledger.ledger.entries import PackWriter, entry_bytes, pack_name, read_
 from vaultledger.ledger.verdicts import Signature, VerdictCache
 from vaultledger.pricing import GENAI_PRICES_VERSION, PriceOverride
 from vaultledger.ledger.files import LineProblem, ReadStats
+from vaultledger.ledger.ids import decode_ids, digest_numbers, encode_ids, id_digests
 
 # 11: digests and resume points of folds, large calls, tier fallbacks, guessed providers, every unit priced.
 # 12: unit ids as a list of blobs, so merged spans are kept without decoding them.
@@ -123,7 +122,7 @@ class FileFold(msgspec.Struct):
     @property
     def ids(self) -> bytes:
         if self.encoded_ids is None:
-            self.encoded_ids = _encode_ids(self.id_set) if self.id_set else b""
+            self.encoded_ids = encode_ids(self.id_set) if self.id_set else b""
         return self.encoded_ids
 
     @property
@@ -136,7 +135,7 @@ class FileFold(msgspec.Struct):
         if not self.has_ids:
             raise LookupError("a fold kept without its ids: read them from its file (duplicates.counted_ids)")
         if self.id_set is None:
-            self.id_set = _decode_ids(self.ids) if self.ids else set()
+            self.id_set = decode_ids(self.ids) if self.ids else set()
         return self.id_set
 
     def digest_set(self) -> set[int] | None:
@@ -149,59 +148,9 @@ class FileFold(msgspec.Struct):
         second set; None where a fold came without them."""
         if not self.has_ids or (self.encoded_digests == b"" and self.ids):
             return None
-        return _digest_numbers(self.digests)
+        return digest_numbers(self.digests)
 
 
-_encode_ids = msgspec.msgpack.Encoder().encode
-_decode_ids = msgspec.msgpack.Decoder(set[str]).decode
-
-
-def extended_ids(encoded: bytes, more: list[str]) -> bytes:
-    """The ids `encoded` holds (as FileFold.ids encodes them) and `more`, none of them among those,
-    encoded as one msgpack array without decoding the ones it has."""
-    if not encoded:
-        return _encode_ids(more)
-    count, start = _array_head(encoded)
-    added = _encode_ids(more)
-    more_count, more_start = _array_head(added)
-    total = count + more_count
-    head = bytes([0x90 | total]) if total < 16 else \
-        b"\xdc" + total.to_bytes(2, "big") if total < 1 << 16 else b"\xdd" + total.to_bytes(4, "big")
-    return head + encoded[start:] + added[more_start:]
-
-
-def _array_head(encoded: bytes) -> tuple[int, int]:
-    """A msgpack array's length and where its first element starts."""
-    first = encoded[0]
-    if first >> 4 == 0x9:
-        return first & 0x0F, 1
-    if first in (0xDC, 0xDD):
-        width = 2 if first == 0xDC else 4
-        return int.from_bytes(encoded[1:1 + width], "big"), 1 + width
-    raise ValueError("not a msgpack array")
-
-
-def digests_of(ids: Iterable[str]) -> array:
-    """`id_digests` as numbers."""
-    return _digest_numbers(id_digests(ids))
-
-
-def _digest_numbers(encoded: bytes) -> array:
-    digests = array("Q")
-    digests.frombytes(encoded)
-    if sys.byteorder == "big":
-        digests.byteswap()
-    return digests
-
-
-def id_digests(ids: Iterable[str]) -> bytes:
-    """A stable 64-bit digest of each id (CRC-32 and Adler-32 of its UTF-8), little-endian: the same in
-    every process and on every run, unlike hash(). Equal digests are confirmed on the ids themselves,
-    so a collision costs a comparison, never a wrong count."""
-    digests = array("Q", [crc32(raw) << 32 | adler32(raw) for raw in map(str.encode, ids)])
-    if sys.byteorder == "big":
-        digests.byteswap()
-    return digests.tobytes()
 
 
 def file_signature(path: Path | str) -> Signature | None:

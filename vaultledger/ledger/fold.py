@@ -16,7 +16,8 @@ from pathlib import Path
 
 from msgspec.structs import astuple
 
-from vaultledger.ledger.cache import FileFold, Resume, digests_of, extended_ids, id_digests
+from vaultledger.ledger.cache import FileFold, Resume
+from vaultledger.ledger.ids import digests_of, extended_ids, id_digests
 from vaultledger.ledger.batches import ReadPosition, read_batches, start_position
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, ReadStats, counted_records, file_day
 from vaultledger.ledger.usage import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import msgspec
@@ -104,18 +105,20 @@ def test_equal_digests_are_confirmed_on_the_ids_themselves(tmp_path: Path) -> No
         fold = FileFold({}, ReadStats(), ids)
         fold = FileFold(fold.days, fold.stats, None, None, fold.ids, digests)  # as decoded from the cache: no id_set
         return Seen(LogFile(__import__("datetime").date(2026, 3, 12), tmp_path / name, name, str(tmp_path / name)), fold,
-                    not_read_again)
+                    None, not_read_again)
 
     def not_read_again(path: Path) -> set[str]:
         raise AssertionError(f"{path.name}'s fold keeps its ids: its file is not read again")
 
     colliding = id_digests(["a"])
+    counters: Counter[str] = Counter()
     first, second = cached("2026-03-12.jsonl", {"a"}, colliding), cached("2026-03-13.jsonl", {"b"}, colliding)
-    assert not first.shares_an_id_with(second)
+    assert not first.shares_an_id_with(second, counters)
     third = cached("2026-03-14.jsonl", {"a"}, colliding)
-    assert first.shares_an_id_with(third)
+    assert first.shares_an_id_with(third, counters)
     unrelated = cached("2026-03-14.jsonl", {"a"}, id_digests(["zzz"]))
-    assert not first.shares_an_id_with(unrelated), "different digests rule a pair out without reading ids"
+    assert not first.shares_an_id_with(unrelated, counters), "different digests rule a pair out without reading ids"
+    assert counters["pairs_compared"] == 3
 
 
 @pytest.mark.parametrize("once", [False, True])

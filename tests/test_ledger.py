@@ -218,7 +218,8 @@ def test_neighbours_compared_in_an_earlier_run_are_not_compared_again_until_one_
     compared = []
     shares = Seen.shares_an_id_with
     monkeypatch.setattr(Seen, "shares_an_id_with",
-                        lambda seen, other: compared.append({seen.log.path.name, other.log.path.name}) or shares(seen, other))
+                        lambda seen, other, counters: compared.append({seen.log.path.name, other.log.path.name})
+                        or shares(seen, other, counters))
     cold = totals(Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), cache))
     assert len(compared) > 30
     compared.clear()

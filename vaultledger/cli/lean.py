@@ -43,7 +43,8 @@ def import_datetime_lean() -> None:
         return
     module = ModuleType("datetime", _datetime.__doc__)
     module.__dict__.update((name, value) for name, value in vars(_datetime).items() if not name.startswith("_"))
-    module.__all__ = ("date", "datetime", "time", "timedelta", "timezone", "tzinfo", "MINYEAR", "MAXYEAR", "UTC")  # type: ignore[attr-defined]
+    names = ("date", "datetime", "time", "timedelta", "timezone", "tzinfo", "MINYEAR", "MAXYEAR", "UTC")
+    module.__all__ = names  # type: ignore[attr-defined]
     module.__spec__, module.__loader__, module.__file__ = spec, spec.loader, spec.origin
     module.__cached__ = spec.cached  # type: ignore[attr-defined]
     sys.modules["datetime"] = module

@@ -33,7 +33,8 @@ from vaultledger.ledger.ids import decode_ids, digest_numbers, encode_ids, id_di
 #     on pairs of files kept by month.
 # 14: packed folds keep no ids (None): a later run that must compare one reads its file again.
 # 15: a span's unit ids as one bin, skipped in one step (see _CachedMonth).
-CACHE_FORMAT = 15
+# 16: a fold keeps the neighbouring files its ids were found to share none with (FileFold.clear_of).
+CACHE_FORMAT = 16
 
 Counts = tuple[int, int, int, int, int, int]  # ReadStats.counts()
 
@@ -54,6 +55,7 @@ class _CachedFold(msgspec.Struct, gc=False):
     ids: bytes | None = b""  # None: not kept (see FileFold.ids_kept)
     digests: bytes = b""
     resume: tuple[int, int, bytes] | None = None
+    clear_of: dict[str, Signature] = {}
 
 
 class _CachedFileStats(msgspec.Struct, array_like=True, gc=False):
@@ -104,6 +106,14 @@ class FileFold(msgspec.Struct):
     # False for a fold kept without its ids (an old day's, packed): the few later runs that must
     # compare it with a neighbour read its file again for them (duplicates.counted_ids).
     ids_kept: bool = True
+    # Neighbouring files (by name, as they were then) that hold none of its ids: found by a scan
+    # (duplicates.py), kept with the fold, valid while the neighbour is unchanged.
+    clear_of: dict[str, Signature] = {}
+    # Of a fold continued with new lines: the ids they brought, and the neighbours the fold it went on
+    # from was clear of. Only those ids need comparing with such a neighbour (a day's whole set did,
+    # on every run, which made a warm report's time grow with the size of the day being logged to).
+    gained_ids: list[str] | None = None
+    clear_before: dict[str, Signature] = {}
 
     def __eq__(self, other: object) -> bool:  # the ids as encoded, not as a set this process may lack
         if not isinstance(other, FileFold):
@@ -328,7 +338,8 @@ def _entry_from_fold(path: Path, signature: Signature | None, fold: FileFold, ke
     ]
     kept = keep_ids and fold.has_ids
     return _CachedFold(str(path), signature, days, *_plain_stats(fold.stats), fold.ids if kept else None,
-                       fold.digests if kept else b"", astuple(fold.resume) if fold.resume else None)
+                       fold.digests if kept else b"", astuple(fold.resume) if fold.resume else None,
+                       fold.clear_of if kept else {})
 
 
 def _raw_units(usage: Usage) -> msgspec.Raw:
@@ -345,4 +356,4 @@ def _fold_from_entry(entry: _CachedFold) -> FileFold:
         days[cached.day] = usage
     resume = Resume(*entry.resume) if entry.resume else None
     return FileFold(days, _stats(entry.stats, entry.problems), None, resume, entry.ids or b"", entry.digests,
-                    ids_kept=entry.ids is not None)
+                    ids_kept=entry.ids is not None, clear_of=entry.clear_of)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from vaultledger.ledger.cache import FileFold
+from vaultledger.ledger.cache import FileFold, Signature
 from vaultledger.ledger.files import NEIGHBOUR_DAYS, LogFile, counted_records
+from vaultledger.ledger.ids import digests_of
 
 
 class DuplicateScan:
@@ -17,7 +18,8 @@ class DuplicateScan:
     Each file is checked against the files of the NEIGHBOUR_DAYS days before it: pairs already in
     `verdicts` (compared by a worker process, or by an earlier run while both files were as they
     are) are taken as found; the others compare their id sets, one set operation per pair in C,
-    and join `verdicts`. Memory holds only those days. A file whose every possible
+    and join `verdicts`; a fold that holds none of a neighbour's ids learns so (FileFold.clear_of),
+    and a fold continued since needs only its new ids compared. Memory holds only those days. A file whose every possible
     neighbour has been seen lets go of its fold, unless it lies near the edge of what has been
     read, where a later read may still bring one. A fold kept without its ids (an old day's) that
     must be compared reads its file again for them (`counted_ids`, in `zone`).
@@ -26,8 +28,10 @@ class DuplicateScan:
     def __init__(
         self, pending: Sequence[LogFile], kept: dict[Path, tuple[LogFile, FileFold]],
         verdicts: dict[frozenset[Path], bool], counters: Counter[str], zone: dt.tzinfo,
+        signatures: Mapping[Path, Signature | None],
     ) -> None:
         self.fresh = {log.path for log in pending}
+        self.signatures = signatures  # each file's as it was read
         self.counters = counters
         self.zone = zone
         self.kept = kept
@@ -41,18 +45,20 @@ class DuplicateScan:
     def add(self, log: LogFile, fold: FileFold) -> None:
         while self._window and self._window[0].log.day < log.day - dt.timedelta(days=NEIGHBOUR_DAYS):
             self._leave(self._window.popleft().log)
-        mine = Seen(log, fold, self.ids_read_again)
+        mine = Seen(log, fold, self.signatures.get(log.path), self.ids_read_again)
         for other in self._window:
             if log.path not in self.fresh and other.log.path not in self.fresh:
                 continue
             pair = frozenset((log.path, other.log.path))
             shared = self.verdicts.get(pair)
             if shared is None:
-                self.counters["pairs_compared"] += 1
-                shared = self.verdicts[pair] = mine.shares_an_id_with(other)
+                shared = self.verdicts[pair] = mine.shares_an_id_with(other, self.counters)
             if shared:
                 self.links.setdefault(log.path, set()).add(other.log.path)
                 self.links.setdefault(other.log.path, set()).add(log.path)
+            else:
+                mine.clear_of(other)
+                other.clear_of(mine)
         self._window.append(mine)
 
     def ids_read_again(self, path: Path) -> set[str]:
@@ -71,15 +77,27 @@ class DuplicateScan:
 class Seen:
     """A file in the scan's window; its digests and ids are decoded only if a pair needs them."""
 
-    __slots__ = ("log", "fold", "_ids", "_digests", "_digested", "_read_ids")
+    __slots__ = ("log", "fold", "signature", "_ids", "_digests", "_digested", "_read_ids")
 
-    def __init__(self, log: LogFile, fold: FileFold, read_ids: Callable[[Path], set[str]]) -> None:
-        self.log, self.fold, self._read_ids = log, fold, read_ids
+    def __init__(self, log: LogFile, fold: FileFold, signature: Signature | None,
+                 read_ids: Callable[[Path], set[str]]) -> None:
+        self.log, self.fold, self.signature, self._read_ids = log, fold, signature, read_ids
         self._ids: set[str] | None = None
         self._digests: set[int] | None = None
         self._digested = False
 
-    def shares_an_id_with(self, other: Seen) -> bool:
+    def shares_an_id_with(self, other: Seen, counters: Counter[str]) -> bool:
+        for near, far in ((self, other), (other, self)):
+            if far.signature is not None and near.fold.clear_of.get(far.log.name) == far.signature:
+                return False  # found before, and neither has changed since
+        for near, far in ((self, other), (other, self)):
+            gained = near.fold.gained_ids
+            if gained is not None and far.signature is not None \
+                    and near.fold.clear_before.get(far.log.name) == far.signature:
+                counters["pairs_compared"] += 1
+                counters["pairs_compared_by_new_ids"] += 1
+                return near.gained_meet(far)
+        counters["pairs_compared"] += 1
         if self.fold.id_set is None or other.fold.id_set is None:
             # A fold from the cache or a worker: its digests rule out most pairs without decoding an id.
             # Only the new file's become a set (it meets every neighbour); the neighbour's are scanned.
@@ -87,6 +105,19 @@ class Seen:
             if mine is not None and theirs is not None and mine.isdisjoint(theirs):
                 return False
         return not self.ids().isdisjoint(other.ids())
+
+    def gained_meet(self, other: Seen) -> bool:
+        """Whether an id the fold gained since it was found clear of `other` is among `other`'s."""
+        gained = self.fold.gained_ids or []
+        theirs = other.fold.digest_array()
+        if not gained or (theirs is not None and set(digests_of(gained)).isdisjoint(theirs)):
+            return False
+        return not other.ids().isdisjoint(gained)
+
+    def clear_of(self, other: Seen) -> None:
+        """Note on the fold that it shares no id with `other` as it is now."""
+        if other.signature is not None:
+            self.fold.clear_of[other.log.name] = other.signature
 
     def ids(self) -> set[str]:
         if self._ids is None:

@@ -305,8 +305,11 @@ def continue_fold(path: Path, fold: FileFold, book: PriceBook, tz: str, once: bo
     total.merge(fold.stats)
     total.partial_lines = 0  # the half line it saw has been read again, whole or still half
     total.merge(stats)
+    # The neighbours the fold was clear of need only the new ids compared (duplicates.Seen).
     return FileFold(days, total, ids, _resume_at(path, position, stats), encoded_ids,
-                    encoded_digests=None if digests is None else digests + id_digests(fresh))
+                    encoded_digests=None if digests is None else digests + id_digests(fresh),
+                    gained_ids=None if listed is None else fresh,
+                    clear_before={} if listed is None else dict(fold.clear_of))
 
 
 def _fold_on(

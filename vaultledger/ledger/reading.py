@@ -89,11 +89,10 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
         self.beside_archive.update(log.path for log in pending if log.beside_archive)
         if cache:
             # Neighbours compared in an earlier run, both unchanged since, need no comparing again.
-            for pair, shared in cache.verdicts.load(self.signatures).items():
-                self._verdicts.setdefault(pair, shared)
+            self._verdicts = {**cache.verdicts.load(self.signatures), **self._verdicts}
         # The pending files cover one run of days; inside it, every neighbour of a file is read now.
         scan = DuplicateScan(pending, self._edge_folds, self._verdicts, self.source.counters,
-                             zoneinfo.ZoneInfo(self.source.tz))
+                             zoneinfo.ZoneInfo(self.source.tz), self.signatures)
         earlier = self._nearby_folds(pending)
         merging = _MergedAsRead(merge, self.days, self.merged)
         for log, fold in heapq.merge(earlier, self._fresh_folds(pending, signatures, cache), key=_file_order):
@@ -101,6 +100,7 @@ class FoldedFiles(msgspec.Struct, eq=False):  # caches: comparing or printing th
             merging.read_up_to(log.day)
         scan.finish()
         if cache:
+            self.source.keep_continued(cache)  # now that the scan has found which neighbours they are clear of
             cache.flush()
             cache.verdicts.store(self.signatures, self._verdicts, self.source.grown | newest_day_files(self.listing()))
         groups = connected_groups(scan.links, self.joined)

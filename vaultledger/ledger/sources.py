@@ -19,6 +19,10 @@ from vaultledger.pricing import PriceBook
 from vaultledger.progress import no_progress
 
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
+# A fold continued by fewer bytes than this since its entry was kept is not kept again, unless the run
+# learned which neighbours it shares no id with: the next run goes on from the kept one. Rewriting
+# the entry of a day being logged to (its ids grow all day) cost more than reading a few lines again.
+KEEP_AFTER_BYTES = 64 << 10
 
 
 class FoldSource(msgspec.Struct, eq=False):
@@ -31,6 +35,10 @@ class FoldSource(msgspec.Struct, eq=False):
     counters: Counter[str] = msgspec.field(default_factory=Counter)  # what reading cost: files folded, pools started
     folds: Callable[[Path], FileFold] | None = None  # instead of the cache and workers (watch mode)
     grown: set[Path] = msgspec.field(default_factory=set)  # files read on from their kept folds: being logged to
+    # Of those, the folds to keep once compared with their neighbours: (signature, fold, where the kept
+    # fold stopped, the neighbours it was clear of).
+    continued: dict[Path, tuple[Signature | None, FileFold, int, dict[str, Signature]]] = msgspec.field(
+        default_factory=dict)
     _keys: dict[GroupKey, GroupKey] = msgspec.field(default_factory=dict)
 
     def known_folds(self, logs: Sequence[LogFile], signatures: dict[Path, Signature | None]) -> dict[Path, FileFold]:
@@ -52,15 +60,26 @@ class FoldSource(msgspec.Struct, eq=False):
             fold, exact = cache.load_or_grown(log.path, signatures[log.path])
             self.counters["files_loaded" if exact else "files_missed"] += 1
             if fold is not None and not exact:
+                kept = (fold.resume.offset if fold.resume else 0, dict(fold.clear_of))
                 fold = continue_fold(log.path, fold, self.book, self.tz, once=True)
                 if fold is None:
                     continue
                 self.counters["files_continued"] += 1
                 self.grown.add(log.path)
-                cache.store(log.path, signatures[log.path], fold)
+                self.continued[log.path] = (signatures[log.path], fold, *kept)
             if fold is not None:
                 found[log.path] = fold
         return found
+
+    def keep_continued(self, cache: FoldCache) -> None:
+        """Keep the folds continued on this run that read far enough on, or learned of a neighbour
+        they share no id with (see KEEP_AFTER_BYTES)."""
+        for path, (signature, fold, kept_at, kept_clear) in self.continued.items():
+            read_on = (fold.resume.offset if fold.resume else kept_at) - kept_at
+            if read_on >= KEEP_AFTER_BYTES or not fold.clear_of.items() <= kept_clear.items():
+                self.counters["continued_kept"] += 1
+                cache.store(path, signature, fold)
+        self.continued.clear()
 
     def fold(self, log: LogFile) -> FileFold:
         """One file's fold from the live source, the cache, or read now."""

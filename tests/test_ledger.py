@@ -477,6 +477,44 @@ def test_a_damaged_cache_entry_is_a_miss(logs_dir: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_workers_compare_several_machines_files_a_day_themselves(
+    logs_dir: Path, monkeypatch: pytest.MonkeyPatch, start_method: str
+) -> None:
+    """With three machines' files a day, a file has a dozen neighbours within reach: the worker that
+    folds them compares them, and the parent, comparing only pairs split between workers, has the
+    ids it needs (it once read 800 files of a year again, when workers kept only their last four)."""
+    import vaultledger.ledger.parallel as ledger_module
+
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{start_method} is not available here")
+    monkeypatch.setattr(ledger_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ledger_module, "RUNS_PER_WORKER", 1)  # long runs: most files' ids stay in their worker
+    rng = random.Random(3)
+    start = dt.date(2026, 3, 1)
+    for offset in range(24):
+        day = start + dt.timedelta(days=offset)
+        for host in ("desk", "laptop", "server"):
+            calls = [random_call(rng, day) for _ in range(30)]
+            for number, call in enumerate(calls):
+                call["id"] = f"{day}-{host}-{number}"
+            write_lines(logs_dir / f"{day}.{host}.jsonl", *calls)
+    shared = {"ts": "2026-03-10T23:30:00Z", "provider": "openai", "model": "gpt-4o-mini", "input_tokens": 1000,
+              "output_tokens": 1, "id": "logged-on-two-machines"}
+    write_lines(logs_dir / "2026-03-10.desk.jsonl", shared)
+    write_lines(logs_dir / "2026-03-12.server.jsonl", {**shared, "output_tokens": 7})
+    span = date_range(dt.date(2026, 2, 20), dt.date(2026, 4, 1))
+    parallel = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=True, start_method=start_method)
+    serial = Ledger(logs_dir, "UTC", PriceBook(OVERRIDES, "UTC"), parallel=False)
+    assert parallel.usage(span).groups == serial.usage(span).groups
+    assert parallel.stats.duplicates == serial.stats.duplicates == 1
+    assert {path.name for path in parallel.joined_files(span.start, span.end)} == {
+        "2026-03-10.desk.jsonl", "2026-03-12.server.jsonl"}
+    assert parallel.counters["files_read_for_ids"] == 0
+    assert parallel.counters["pairs_compared"] < serial.counters["pairs_compared"]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("tz", "start_method", "runs_per_worker"), [
     ("UTC", "fork", 16), ("Pacific/Kiritimati", "fork", 2), ("UTC", "spawn", 16), ("UTC", "spawn", 2),
     ("UTC", "forkserver", 16),  # Linux's choice in a process running threads (default_start_method)

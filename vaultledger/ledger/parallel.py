@@ -43,9 +43,11 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
     gc.enable()
 
 
-# The ids of the last files this worker folded: files usually arrive in day order, so most
-# neighbours meet here and are compared at once, sparing the parent the decoding of their ids.
-_worker_recent: deque[tuple[dt.date, int, set[str]]] = deque(maxlen=2 * NEIGHBOUR_DAYS)
+# The ids of the files this worker folded last, of the days a file's neighbours can have: files
+# usually arrive in day order, so most neighbours meet here and are compared at once, sparing the
+# parent the decoding of their ids. By day, not by count: with several machines' files a day, the
+# last four files (as it was) held a day and a half, and the parent read 800 files of a year again.
+_worker_recent: deque[tuple[dt.date, int, set[str]]] = deque()
 
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
 # The same from a worker, which names the file by its task number: a Path unpickled in the
@@ -122,12 +124,11 @@ def _compare_with_recent(number: int, path: Path, ids: set[str]) -> _WorkerVerdi
     if day is None:
         return []
     margin = dt.timedelta(days=NEIGHBOUR_DAYS)
-    verdicts = [
-        (other, not ids.isdisjoint(theirs))
-        for other_day, other, theirs in _worker_recent
-        if day - margin <= other_day <= day + margin
-    ]
-    _worker_recent.append((day, number, ids))
+    near = [(other_day, other, theirs) for other_day, other, theirs in _worker_recent
+            if day - margin <= other_day <= day + margin]
+    verdicts = [(other, not ids.isdisjoint(theirs)) for _, other, theirs in near]
+    _worker_recent.clear()  # what no later file of a run in day order can meet goes
+    _worker_recent.extend([*near, (day, number, ids)])
     return verdicts
 
 

@@ -161,8 +161,6 @@ class FileFold(msgspec.Struct):
         return digest_numbers(self.digests)
 
 
-
-
 def file_signature(path: Path | str) -> Signature | None:
     """Changes whenever the file is appended to, rewritten, replaced or touched."""
     try:

@@ -19,9 +19,9 @@ class DuplicateScan:
     `verdicts` (compared by a worker process, or by an earlier run while both files were as they
     are) are taken as found; the others compare their id sets, one set operation per pair in C,
     and join `verdicts`; a fold that holds none of a neighbour's ids learns so (FileFold.clear_of),
-    and a fold continued since needs only its new ids compared. Memory holds only those days. A file whose every possible
-    neighbour has been seen lets go of its fold, unless it lies near the edge of what has been
-    read, where a later read may still bring one. A fold kept without its ids (an old day's) that
+    and a fold continued since needs only its new ids compared. Memory holds only those days. A
+    file whose every possible neighbour has been seen lets go of its fold, unless it lies near the
+    edge of what has been read, where a later read may still bring one. A fold kept without its ids (an old day's) that
     must be compared reads its file again for them (`counted_ids`, in `zone`).
     """
 

@@ -8,7 +8,6 @@ import datetime as dt
 import gc
 import os
 import sys
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
@@ -47,7 +46,7 @@ def _start_worker(overrides: Sequence[PriceOverride], tz: str) -> None:
 # usually arrive in day order, so most neighbours meet here and are compared at once, sparing the
 # parent the decoding of their ids. By day, not by count: with several machines' files a day, the
 # last four files (as it was) held a day and a half, and the parent read 800 files of a year again.
-_worker_recent: deque[tuple[dt.date, int, set[str]]] = deque()
+_worker_recent: list[tuple[dt.date, int, set[str]]] = []
 
 Verdicts = list[tuple[Path, bool]]  # (a neighbouring file, whether it shares an id with this one)
 # The same from a worker, which names the file by its task number: a Path unpickled in the
@@ -127,8 +126,7 @@ def _compare_with_recent(number: int, path: Path, ids: set[str]) -> _WorkerVerdi
     near = [(other_day, other, theirs) for other_day, other, theirs in _worker_recent
             if day - margin <= other_day <= day + margin]
     verdicts = [(other, not ids.isdisjoint(theirs)) for _, other, theirs in near]
-    _worker_recent.clear()  # what no later file of a run in day order can meet goes
-    _worker_recent.extend([*near, (day, number, ids)])
+    _worker_recent[:] = [*near, (day, number, ids)]  # what no later file of a run in day order can meet goes
     return verdicts
 
 
